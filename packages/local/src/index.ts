@@ -1,0 +1,11 @@
+export * from './brokers';
+export type { Clock } from './clock';
+export { ControllableClock } from './clock';
+export type { FaultRule } from './faults';
+export { Faults } from './faults';
+export type { Scenario, ScenarioBroker, ScenarioConfiguration, ScenarioUser } from './scenario';
+export { DEFAULT_SCENARIO, loadScenario, scenariosDir } from './scenario';
+export type { LocalCloud, LocalCloudOptions } from './server';
+export { credentialScope, startLocalCloud } from './server';
+export type { BackingBroker, BackingUser, BrokerBacking, RequestRecord } from './types';
+export { World } from './world';

@@ -1,0 +1,194 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ControllableClock } from './clock';
+import { type FaultRule, Faults } from './faults';
+import { loadScenario, type Scenario } from './scenario';
+import { createProxiedEmulators, emulators } from './services';
+import type { BrokerBacking, LocalRequest, LocalResponse, RequestRecord, ServiceEmulator } from './types';
+import { World } from './world';
+
+/** Options of {@link startLocalCloud}. */
+export interface LocalCloudOptions {
+  /** A scenario object, a shipped scenario's name (`demo`) or a JSON file path. Default: `demo`. */
+  scenario?: Scenario | string;
+  /** Port on 127.0.0.1; default 0 (any free port). */
+  port?: number;
+  /** The clock; default starts at the scenario's `now`, or the wall clock. */
+  clock?: ControllableClock;
+  /** Fault rules active from the start (more can be added through `cloud.faults`). */
+  faults?: FaultRule[];
+  /** Real brokers to map emulated brokers onto, by engine. */
+  backings?: BrokerBacking[];
+}
+
+/** A running local cloud. */
+export interface LocalCloud {
+  /** Base URL, e.g. http://127.0.0.1:45123: the `endpoint` for every AWS SDK client. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Static credentials the local cloud accepts (it checks the signature's shape, not its value). */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  readonly clock: ControllableClock;
+  readonly faults: Faults;
+  readonly world: World;
+  /** Every request answered, in order: which service and operation, and the status. */
+  readonly requests: RequestRecord[];
+  /** Settings for an AWS SDK v3 client: `new MqClient(cloud.clientConfig())`. */
+  clientConfig(): {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
+  /** Environment variables that point any AWS SDK (and so mqops) at this cloud. */
+  env(): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const SCOPE = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
+
+/** Reads the SigV4 credential scope (region, signing name) from a request's Authorization header. */
+export function credentialScope(
+  authorization: string | undefined,
+): { region: string; service: string } | undefined {
+  const match = authorization ? SCOPE.exec(authorization) : null;
+  if (!match?.[1] || !match[2]) return undefined;
+  return { region: match[1], service: match[2] };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolvePromise(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: LocalResponse): void {
+  const body = response.body ?? '';
+  res.writeHead(response.status, {
+    'x-amzn-requestid': crypto.randomUUID(),
+    'content-length': String(Buffer.byteLength(body)),
+    ...response.headers,
+  });
+  res.end(body);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the local cloud: emulated Amazon MQ, CloudWatch, Secrets Manager, SNS and EC2 on one loopback port,
+ * each on its real wire protocol, so the real AWS SDK clients (and their typed errors and retries) work against it.
+ *
+ * @example
+ * const cloud = await startLocalCloud({ scenario: 'demo' });
+ * const mq = new MqClient(cloud.clientConfig());
+ * await mq.send(new ListBrokersCommand({}));
+ * await cloud.stop();
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const scenario =
+    typeof options.scenario === 'object' ? options.scenario : loadScenario(options.scenario ?? 'demo');
+  const accountId = scenario.accountId ?? '123456789012';
+  const region = scenario.region ?? 'us-east-1';
+  const clock = options.clock ?? new ControllableClock(scenario.now);
+  const faults = new Faults(options.faults ?? [], () => clock.now().getTime());
+  const backings: Partial<Record<'ACTIVEMQ' | 'RABBITMQ', BrokerBacking>> = {};
+  for (const backing of options.backings ?? []) backings[backing.engineType] = backing;
+  const world = new World(scenario, { accountId, region, clock, backings });
+  await world.mq.attachBackings();
+  const requests: RequestRecord[] = [];
+  const bySigningName = new Map<string, ServiceEmulator>();
+  const proxied = createProxiedEmulators();
+  for (const emulator of [...emulators, ...proxied.emulators])
+    for (const name of emulator.signingNames) bySigningName.set(name, emulator);
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const scope = credentialScope(req.headers.authorization);
+      const emulator = scope && bySigningName.get(scope.service);
+      if (!scope || !emulator) {
+        send(res, {
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            message: scope ? `service ${scope.service} is not emulated` : 'request is not SigV4-signed',
+          }),
+        });
+        return;
+      }
+      const request: LocalRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: await readBody(req),
+        signingName: scope.service,
+        region: scope.region,
+      };
+      const operation = emulator.operation(request) ?? 'Unknown';
+      const fault = faults.decide(scope.service, operation);
+      if (fault.delayMs > 0) await sleep(fault.delayMs);
+      let response: LocalResponse;
+      if (fault.kind === 'throttle') response = emulator.throttled(operation);
+      else if (fault.kind === 'fail') response = emulator.failure(operation, 'injected failure');
+      else if (fault.kind === 'deny')
+        response = emulator.denied?.(operation) ?? {
+          status: 403,
+          headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+          body: JSON.stringify({ message: `not authorized to perform ${scope.service}:${operation}` }),
+        };
+      else
+        response = await emulator.handle(operation, request, {
+          world,
+          clock,
+          region: scope.region,
+          accountId,
+        });
+      requests.push({
+        service: scope.service,
+        operation,
+        status: response.status,
+        at: clock.now().toISOString(),
+      });
+      send(res, response);
+    } catch (error) {
+      send(res, {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: error instanceof Error ? error.message : String(error) }),
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const credentials = { accessKeyId: 'LOCALCLOUDKEY', secretAccessKey: 'local-cloud-secret' };
+
+  return {
+    endpoint,
+    region,
+    accountId,
+    credentials,
+    clock,
+    faults,
+    world,
+    requests,
+    clientConfig: () => ({ endpoint, region, credentials: { ...credentials } }),
+    env: () => ({
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    }),
+    stop: async () => {
+      world.mq.stop();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await closed;
+      await proxied.stop();
+    },
+  };
+}

@@ -1,0 +1,1252 @@
+/**
+ * Emulated Amazon CloudWatch (signing name `monitoring`) on its current wire protocol: awsJson1_0 with
+ * `X-Amz-Target: GraniteServiceVersion20100801.<Operation>`, awsQueryCompatible (errors carry
+ * `x-amzn-query-error: <QueryCode>;Sender|Receiver`, which the SDK maps to the modeled exception whose
+ * `awsQueryError` trait names that code, e.g. `ValidationError` → `ValidationException`).
+ *
+ * Metrics are not stored but synthesized: every scenario broker's `Metrics` spec defines 1-minute series in the
+ * `AWS/AmazonMQ` namespace with the dimensions Amazon MQ publishes (see {@link CloudWatchState}). A value at minute t
+ * is a pure function of (broker, metric, dimensions, t), so the same query always answers the same numbers.
+ *
+ * Alarms are stored (PutMetricAlarm / DescribeAlarms / DeleteAlarms / SetAlarmState / tags). The emulator does not
+ * evaluate alarms against the metrics: state changes come from SetAlarmState or {@link CloudWatchState.setAlarmState}.
+ * When a state changes and actions are enabled, the matching actions that are SNS topics of the local cloud get the
+ * real CloudWatch alarm notification (once the SNS state is attached, which the first CloudWatch request does; call
+ * {@link CloudWatchState.attachSns} to get notifications from direct state changes before that).
+ */
+import {
+  ApiError,
+  decodeToken,
+  encodeToken,
+  hash32,
+  isObject,
+  type JsonObject,
+  jsonError,
+  jsonResponse,
+  jsonTarget,
+  nullMemberMessage,
+  optBoolean,
+  optList,
+  optNumber,
+  optObject,
+  optString,
+  optStringList,
+  parseJsonBody,
+  readTimestamp,
+} from '../protocols/json';
+import type { Scenario, ScenarioBroker } from '../scenario';
+import type { LocalRequest, LocalResponse, ServiceContext, ServiceEmulator } from '../types';
+import type { WorldOptions } from '../world';
+import type { SnsState } from './sns';
+
+/**
+ * How a scenario describes one metric's 1-minute values:
+ * - a number: that constant;
+ * - a list: repeating 1-minute values; element 0 is the minute the scenario's clock starts at (`now`), so the last
+ *   N minutes before `now` show the list in order;
+ * - a wave: `base + amplitude·sin(2π·m/periodMinutes) + trendPerHour·m/60 + noise·u`, m = minutes since the
+ *   scenario's start, u a deterministic pseudo-random number in [-1, 1] per (broker, metric, dimensions, minute).
+ *   `periodMinutes` defaults to 1440 (a daily cycle).
+ * Values never go below 0; percentage metrics (…Utilization, …Usage) are capped at 100.
+ */
+export type ScenarioMetricSpec =
+  | number
+  | number[]
+  | { base: number; amplitude?: number; periodMinutes?: number; trendPerHour?: number; noise?: number };
+
+export interface Dimension {
+  Name: string;
+  Value: string;
+}
+
+export interface CloudWatchTag {
+  Key: string;
+  Value: string;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** An alarm a scenario declares: PutMetricAlarm's input (PascalCase), plus the state it starts in. */
+export interface ScenarioAlarm {
+  AlarmName: string;
+  AlarmDescription?: string;
+  ActionsEnabled?: boolean;
+  OKActions?: string[];
+  AlarmActions?: string[];
+  InsufficientDataActions?: string[];
+  MetricName?: string;
+  Namespace?: string;
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Dimensions?: Dimension[];
+  Period?: number;
+  Unit?: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm?: number;
+  Threshold?: number;
+  ComparisonOperator: string;
+  TreatMissingData?: string;
+  EvaluateLowSampleCountPercentile?: string;
+  Metrics?: JsonObject[];
+  ThresholdMetricId?: string;
+  Tags?: CloudWatchTag[];
+  /** Default INSUFFICIENT_DATA. */
+  StateValue?: AlarmStateValue;
+  StateReason?: string;
+  /** ISO 8601; default the scenario's start. */
+  StateUpdatedTimestamp?: string;
+}
+
+/** A stored metric alarm, in DescribeAlarms' MetricAlarm shape. */
+export interface MetricAlarmRecord {
+  AlarmName: string;
+  AlarmArn: string;
+  AlarmDescription?: string;
+  AlarmConfigurationUpdatedTimestamp: Date;
+  ActionsEnabled: boolean;
+  OKActions: string[];
+  AlarmActions: string[];
+  InsufficientDataActions: string[];
+  StateValue: AlarmStateValue;
+  StateReason: string;
+  StateReasonData?: string;
+  StateUpdatedTimestamp: Date;
+  StateTransitionedTimestamp: Date;
+  MetricName?: string;
+  Namespace?: string;
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Dimensions: Dimension[];
+  Period?: number;
+  Unit?: string;
+  EvaluationPeriods: number;
+  DatapointsToAlarm?: number;
+  Threshold?: number;
+  ComparisonOperator: string;
+  TreatMissingData?: string;
+  EvaluateLowSampleCountPercentile?: string;
+  Metrics?: JsonObject[];
+  ThresholdMetricId?: string;
+}
+
+/** One alarm state change, as recorded in {@link CloudWatchState.transitions}. */
+export interface AlarmTransition {
+  alarmName: string;
+  alarmArn: string;
+  oldState: AlarmStateValue;
+  newState: AlarmStateValue;
+  reason: string;
+  at: Date;
+}
+
+/** One synthesized metric series. */
+export interface MetricSeries {
+  namespace: string;
+  metricName: string;
+  /** Sorted by name. */
+  dimensions: Dimension[];
+  /** Value at the minute starting at `minuteMs` (epoch ms, minute-aligned), or undefined for no data. */
+  valueAt(minuteMs: number): number | undefined;
+}
+
+export const AMAZON_MQ_NAMESPACE = 'AWS/AmazonMQ';
+
+/**
+ * RabbitMQ metrics Amazon MQ publishes per node (dimensions Broker + Node). For these the scenario spec is the value of
+ * each node, and the broker-level series (dimension Broker) is the sum over the nodes — as Amazon MQ reports cluster
+ * CPU, memory and disk. All other RabbitMQ metrics are broker-level only and the spec is the broker-level value.
+ */
+export const RABBITMQ_NODE_METRICS: ReadonlySet<string> = new Set([
+  'SystemCpuUtilization',
+  'RabbitMQMemUsed',
+  'RabbitMQMemLimit',
+  'RabbitMQDiskFree',
+  'RabbitMQDiskFreeLimit',
+  'RabbitMQFdUsed',
+]);
+
+/** The Node dimension value of RabbitMQ node `index` (1-based). */
+export function rabbitNodeName(index: number): string {
+  return `rabbit@ip-10-0-0-${index}.ec2.internal`;
+}
+
+const MINUTE = 60_000;
+const COMPARISON_OPERATORS = [
+  'GreaterThanOrEqualToThreshold',
+  'GreaterThanThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+  'LessThanLowerOrGreaterThanUpperThreshold',
+  'LessThanLowerThreshold',
+  'GreaterThanUpperThreshold',
+];
+const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'];
+const STATE_VALUES: readonly AlarmStateValue[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+const TREAT_MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'];
+
+const cwError = (code: string, message: string, status = 400, fields: Record<string, unknown> = {}) =>
+  new ApiError(status, code, message, fields);
+const validation = (message: string) => cwError('ValidationError', message);
+
+/** The error shape (`__type`) for each CloudWatch query error code. */
+const SHAPE_OF_CODE: Record<string, string> = {
+  ValidationError: 'ValidationException',
+  InvalidParameterValue: 'InvalidParameterValueException',
+  MissingParameter: 'MissingRequiredParameterException',
+  InvalidParameterCombination: 'InvalidParameterCombinationException',
+  InvalidNextToken: 'InvalidNextToken',
+  InvalidFormat: 'InvalidFormatFault',
+  LimitExceeded: 'LimitExceededFault',
+  InternalServiceError: 'InternalServiceFault',
+  ResourceNotFound: 'ResourceNotFound',
+  ResourceNotFoundException: 'ResourceNotFoundException',
+  Throttling: 'ThrottlingException',
+};
+
+const isPercentMetric = (name: string) => /(Utilization|Usage)$/.test(name);
+
+/** Evaluates a metric spec at minute offset `m` from the anchor. */
+function specValue(spec: ScenarioMetricSpec, m: number, seed: string): number | undefined {
+  if (typeof spec === 'number') return spec;
+  if (Array.isArray(spec)) {
+    if (spec.length === 0) return undefined;
+    return spec[((m % spec.length) + spec.length) % spec.length];
+  }
+  const period = spec.periodMinutes && spec.periodMinutes > 0 ? spec.periodMinutes : 1440;
+  const wave = (spec.amplitude ?? 0) * Math.sin((2 * Math.PI * m) / period);
+  const trend = ((spec.trendPerHour ?? 0) * m) / 60;
+  const noise = spec.noise ? spec.noise * ((hash32(`${seed}|${m}`) / 0xffffffff) * 2 - 1) : 0;
+  return spec.base + wave + trend + noise;
+}
+
+/** `CpuUtilization` or `QueueSize{Queue=orders}` → name and extra dimensions. */
+function parseMetricKey(key: string): { metricName: string; extra: Record<string, string> } {
+  const match = /^([^{]+)\{(.*)\}$/.exec(key.trim());
+  if (!match) return { metricName: key.trim(), extra: {} };
+  const extra: Record<string, string> = {};
+  for (const part of (match[2] ?? '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) extra[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return { metricName: (match[1] ?? '').trim(), extra };
+}
+
+const dimKey = (dims: readonly Dimension[]) =>
+  [...dims]
+    .sort((a, b) => a.Name.localeCompare(b.Name))
+    .map((d) => `${d.Name}=${d.Value}`)
+    .join(',');
+const seriesKey = (namespace: string, metricName: string, dims: readonly Dimension[]) =>
+  `${namespace}|${metricName}|${dimKey(dims)}`;
+const sortDims = (dims: Dimension[]) => [...dims].sort((a, b) => a.Name.localeCompare(b.Name));
+
+const REGION_NAMES: Record<string, string> = {
+  'us-east-1': 'US East (N. Virginia)',
+  'us-east-2': 'US East (Ohio)',
+  'us-west-1': 'US West (N. California)',
+  'us-west-2': 'US West (Oregon)',
+  'eu-west-1': 'EU (Ireland)',
+  'eu-west-2': 'EU (London)',
+  'eu-west-3': 'EU (Paris)',
+  'eu-central-1': 'EU (Frankfurt)',
+  'eu-north-1': 'EU (Stockholm)',
+  'ap-southeast-1': 'Asia Pacific (Singapore)',
+  'ap-southeast-2': 'Asia Pacific (Sydney)',
+  'ap-northeast-1': 'Asia Pacific (Tokyo)',
+  'ap-south-1': 'Asia Pacific (Mumbai)',
+  'ca-central-1': 'Canada (Central)',
+  'sa-east-1': 'South America (Sao Paulo)',
+};
+
+/** CloudWatch's own timestamp style in alarm notifications: `2019-10-02T17:04:40.985+0000`. */
+const notificationTime = (date: Date) => date.toISOString().replace('Z', '+0000');
+
+/** State of the emulated CloudWatch: synthesized metric series, alarms and their tags. */
+export class CloudWatchState {
+  readonly accountId: string;
+  readonly region: string;
+  /** Alarms by name. */
+  readonly alarms = new Map<string, MetricAlarmRecord>();
+  /** Alarm tags by alarm ARN. */
+  readonly tags = new Map<string, CloudWatchTag[]>();
+  /** Every state change, oldest first. */
+  readonly transitions: AlarmTransition[] = [];
+  /** Minute (epoch ms) that list specs and waves are anchored at: the scenario's `now` (or the clock at start). */
+  readonly anchorMs: number;
+  private readonly series = new Map<string, MetricSeries>();
+  private readonly listeners: ((t: AlarmTransition, alarm: MetricAlarmRecord) => void)[] = [];
+  private readonly clock: WorldOptions['clock'];
+  private sns: SnsState | undefined;
+
+  constructor(scenario: Scenario, options: WorldOptions) {
+    this.accountId = options.accountId;
+    this.region = options.region;
+    this.clock = options.clock;
+    const start = scenario.now ? new Date(scenario.now) : options.clock.now();
+    this.anchorMs = Math.floor(start.getTime() / MINUTE) * MINUTE;
+    for (const broker of scenario.brokers ?? []) this.addBrokerMetrics(broker);
+    for (const alarm of scenario.alarms ?? []) this.addScenarioAlarm(alarm);
+  }
+
+  /** Lets state changes notify SNS topics of this local cloud (alarm actions). */
+  attachSns(sns: SnsState): void {
+    this.sns = sns;
+  }
+
+  /** Calls `listener` after every alarm state change. Returns a function that removes it. */
+  onStateChange(listener: (t: AlarmTransition, alarm: MetricAlarmRecord) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** ARN of the alarm called `name`. */
+  alarmArn(name: string): string {
+    return `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:${name}`;
+  }
+
+  /**
+   * Registers the Amazon MQ metric series of a broker from its `Metrics` spec (also used for brokers created later).
+   * ActiveMQ: dimension Broker = `NAME-1`, and for ACTIVE_STANDBY_MULTI_AZ also `NAME-2` (the idle standby: 0 unless
+   * the spec declares it, e.g. `"CpuUtilization{Broker=NAME-2}": 3`). RabbitMQ: dimension Broker = NAME; metrics in
+   * {@link RABBITMQ_NODE_METRICS} also per node (Broker + Node, 3 nodes for CLUSTER_MULTI_AZ, else 1) with the
+   * broker-level value the sum over the nodes. A key `Metric{Dim=Value,…}` adds dimensions (e.g. `Queue`).
+   */
+  addBrokerMetrics(broker: ScenarioBroker): void {
+    const name = broker.BrokerName;
+    const createdMs = broker.Created ? Date.parse(broker.Created) : Number.NEGATIVE_INFINITY;
+    const explicit = new Set<string>();
+    const specs = Object.entries(broker.Metrics ?? {});
+    const make = (metricName: string, dims: Dimension[], fn: (minuteMs: number) => number | undefined) => {
+      const sorted = sortDims(dims);
+      this.series.set(seriesKey(AMAZON_MQ_NAMESPACE, metricName, sorted), {
+        namespace: AMAZON_MQ_NAMESPACE,
+        metricName,
+        dimensions: sorted,
+        valueAt: (minuteMs) => (minuteMs < createdMs ? undefined : fn(minuteMs)),
+      });
+    };
+    const valueFn = (spec: ScenarioMetricSpec, metricName: string, seed: string) => (minuteMs: number) => {
+      const raw = specValue(spec, Math.round((minuteMs - this.anchorMs) / MINUTE), seed);
+      if (raw === undefined) return undefined;
+      const floored = Math.max(0, raw);
+      return isPercentMetric(metricName) ? Math.min(100, floored) : floored;
+    };
+    for (const [key, spec] of specs) {
+      const { metricName, extra } = parseMetricKey(key);
+      if (broker.EngineType === 'ACTIVEMQ') {
+        const dims: Dimension[] = [{ Name: 'Broker', Value: extra.Broker ?? `${name}-1` }];
+        for (const [k, v] of Object.entries(extra)) if (k !== 'Broker') dims.push({ Name: k, Value: v });
+        make(metricName, dims, valueFn(spec, metricName, `${name}|${key}`));
+        explicit.add(seriesKey(AMAZON_MQ_NAMESPACE, metricName, sortDims(dims)));
+      } else {
+        const extraDims = Object.entries(extra).filter(([k]) => k !== 'Broker');
+        if (extraDims.length === 0 && RABBITMQ_NODE_METRICS.has(metricName)) {
+          const nodes = broker.DeploymentMode === 'CLUSTER_MULTI_AZ' ? 3 : 1;
+          const perNode: ((m: number) => number | undefined)[] = [];
+          for (let i = 1; i <= nodes; i++) {
+            const fn = valueFn(spec, metricName, `${name}|${key}|${i}`);
+            perNode.push(fn);
+            make(
+              metricName,
+              [
+                { Name: 'Broker', Value: name },
+                { Name: 'Node', Value: rabbitNodeName(i) },
+              ],
+              fn,
+            );
+          }
+          make(metricName, [{ Name: 'Broker', Value: name }], (m) => {
+            let sum = 0;
+            for (const fn of perNode) {
+              const v = fn(m);
+              if (v === undefined) return undefined;
+              sum += v;
+            }
+            return sum;
+          });
+        } else {
+          const dims: Dimension[] = [{ Name: 'Broker', Value: name }];
+          for (const [k, v] of extraDims) dims.push({ Name: k, Value: v });
+          make(metricName, dims, valueFn(spec, metricName, `${name}|${key}`));
+        }
+      }
+    }
+    if (broker.EngineType === 'ACTIVEMQ' && broker.DeploymentMode === 'ACTIVE_STANDBY_MULTI_AZ') {
+      for (const [key] of specs) {
+        const { metricName, extra } = parseMetricKey(key);
+        if (Object.keys(extra).length > 0) continue;
+        const dims = [{ Name: 'Broker', Value: `${name}-2` }];
+        if (!explicit.has(seriesKey(AMAZON_MQ_NAMESPACE, metricName, dims))) make(metricName, dims, () => 0);
+      }
+    }
+  }
+
+  /** Adds (or replaces) a metric series directly. */
+  putSeries(series: MetricSeries): void {
+    const dims = sortDims(series.dimensions);
+    this.series.set(seriesKey(series.namespace, series.metricName, dims), { ...series, dimensions: dims });
+  }
+
+  /** The series with exactly these dimensions, if any. */
+  findSeries(
+    namespace: string,
+    metricName: string,
+    dimensions: readonly Dimension[],
+  ): MetricSeries | undefined {
+    return this.series.get(seriesKey(namespace, metricName, dimensions));
+  }
+
+  /** Every series, sorted by namespace, metric name and dimensions. */
+  listSeries(): MetricSeries[] {
+    return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+  }
+
+  /**
+   * Sets an alarm's state (as SetAlarmState does): records the transition, notifies listeners and, when actions are
+   * enabled, publishes the CloudWatch notification to the matching SNS actions. Same state again: nothing changes.
+   * @throws ApiError ResourceNotFound when there is no such alarm.
+   */
+  setAlarmState(
+    name: string,
+    value: AlarmStateValue,
+    reason: string,
+    reasonData?: string,
+  ): AlarmTransition | undefined {
+    const alarm = this.alarms.get(name);
+    if (!alarm) throw cwError('ResourceNotFound', `Alarm ${name} not found`, 404);
+    if (alarm.StateValue === value) return undefined;
+    const now = this.clock.now();
+    const transition: AlarmTransition = {
+      alarmName: name,
+      alarmArn: alarm.AlarmArn,
+      oldState: alarm.StateValue,
+      newState: value,
+      reason,
+      at: now,
+    };
+    alarm.StateValue = value;
+    alarm.StateReason = reason;
+    alarm.StateReasonData = reasonData;
+    alarm.StateUpdatedTimestamp = now;
+    alarm.StateTransitionedTimestamp = now;
+    this.transitions.push(transition);
+    this.notify(alarm, transition);
+    for (const listener of [...this.listeners]) listener(transition, alarm);
+    return transition;
+  }
+
+  private notify(alarm: MetricAlarmRecord, transition: AlarmTransition): void {
+    if (!this.sns || !alarm.ActionsEnabled) return;
+    const actions =
+      transition.newState === 'ALARM'
+        ? alarm.AlarmActions
+        : transition.newState === 'OK'
+          ? alarm.OKActions
+          : alarm.InsufficientDataActions;
+    const regionName = REGION_NAMES[this.region] ?? this.region;
+    const subject = `${transition.newState}: "${alarm.AlarmName}" in ${regionName}`.slice(0, 100);
+    const message = JSON.stringify(this.notificationMessage(alarm, transition, regionName));
+    for (const arn of actions) {
+      if (!arn.startsWith('arn:aws:sns:') || !this.sns.hasTopic(arn)) continue;
+      try {
+        this.sns.publish({ topicArn: arn, subject, message });
+      } catch (error) {
+        // As in AWS, a failing action (e.g. a FIFO topic) does not fail the state change.
+        if (!(error instanceof ApiError)) throw error;
+      }
+    }
+  }
+
+  /** The JSON CloudWatch sends to an SNS action when an alarm changes state. */
+  notificationMessage(alarm: MetricAlarmRecord, transition: AlarmTransition, regionName: string): JsonObject {
+    const trigger: JsonObject = alarm.Metrics
+      ? { Metrics: alarm.Metrics }
+      : {
+          MetricName: alarm.MetricName,
+          Namespace: alarm.Namespace,
+          StatisticType: alarm.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
+          Statistic: (alarm.Statistic ?? alarm.ExtendedStatistic ?? '').toUpperCase(),
+          Unit: alarm.Unit ?? null,
+          Dimensions: alarm.Dimensions.map((d) => ({ value: d.Value, name: d.Name })),
+          Period: alarm.Period,
+        };
+    return {
+      AlarmName: alarm.AlarmName,
+      AlarmDescription: alarm.AlarmDescription ?? null,
+      AWSAccountId: this.accountId,
+      AlarmConfigurationUpdatedTimestamp: notificationTime(alarm.AlarmConfigurationUpdatedTimestamp),
+      NewStateValue: transition.newState,
+      NewStateReason: transition.reason,
+      StateChangeTime: notificationTime(transition.at),
+      Region: regionName,
+      AlarmArn: alarm.AlarmArn,
+      OldStateValue: transition.oldState,
+      OKActions: alarm.OKActions,
+      AlarmActions: alarm.AlarmActions,
+      InsufficientDataActions: alarm.InsufficientDataActions,
+      Trigger: {
+        ...trigger,
+        EvaluationPeriods: alarm.EvaluationPeriods,
+        DatapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
+        ComparisonOperator: alarm.ComparisonOperator,
+        Threshold: alarm.Threshold,
+        TreatMissingData: alarm.TreatMissingData ?? 'missing',
+        EvaluateLowSampleCountPercentile: alarm.EvaluateLowSampleCountPercentile ?? '',
+      },
+    };
+  }
+
+  private addScenarioAlarm(alarm: ScenarioAlarm): void {
+    const { Tags, StateValue, StateReason, StateUpdatedTimestamp, ...input } = alarm;
+    const record = this.putAlarm({ ...input, Tags } as unknown as JsonObject);
+    const at = StateUpdatedTimestamp ? new Date(StateUpdatedTimestamp) : new Date(this.anchorMs);
+    if (StateValue) record.StateValue = StateValue;
+    if (StateReason) record.StateReason = StateReason;
+    else if (StateValue && StateValue !== 'INSUFFICIENT_DATA')
+      record.StateReason = `Scenario: alarm is ${StateValue}`;
+    record.StateUpdatedTimestamp = at;
+    record.StateTransitionedTimestamp = at;
+  }
+
+  /**
+   * Creates or updates an alarm from PutMetricAlarm input (validated as CloudWatch does). Updating keeps the state and
+   * ignores Tags, as CloudWatch does.
+   */
+  putAlarm(input: JsonObject): MetricAlarmRecord {
+    const name = optString(input, 'AlarmName', 'ValidationError');
+    if (!name) throw validation(nullMemberMessage('AlarmName'));
+    if (name.length > 255)
+      throw validation(constraint(name, 'AlarmName', 'Member must have length less than or equal to 255'));
+    const evaluationPeriods = optNumber(input, 'EvaluationPeriods', 'ValidationError');
+    if (evaluationPeriods === undefined) throw validation(nullMemberMessage('EvaluationPeriods'));
+    if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1) {
+      throw validation(
+        constraint(
+          evaluationPeriods,
+          'EvaluationPeriods',
+          'Member must have value greater than or equal to 1',
+        ),
+      );
+    }
+    const comparison = optString(input, 'ComparisonOperator', 'ValidationError');
+    if (comparison === undefined) throw validation(nullMemberMessage('ComparisonOperator'));
+    if (!COMPARISON_OPERATORS.includes(comparison)) {
+      throw validation(
+        constraint(
+          comparison,
+          'ComparisonOperator',
+          `Member must satisfy enum value set: [${COMPARISON_OPERATORS.join(', ')}]`,
+        ),
+      );
+    }
+    const metrics = optList(input, 'Metrics', 'ValidationError') as JsonObject[] | undefined;
+    const metricName = optString(input, 'MetricName', 'ValidationError');
+    const namespace = optString(input, 'Namespace', 'ValidationError');
+    const statistic = optString(input, 'Statistic', 'ValidationError');
+    const extended = optString(input, 'ExtendedStatistic', 'ValidationError');
+    const period = optNumber(input, 'Period', 'ValidationError');
+    const thresholdMetricId = optString(input, 'ThresholdMetricId', 'ValidationError');
+    const threshold = optNumber(input, 'Threshold', 'ValidationError');
+    if (metrics && metrics.length > 0) {
+      if (metricName || namespace || statistic || extended || period !== undefined) {
+        throw cwError(
+          'InvalidParameterCombination',
+          'The parameters MetricName, Namespace, Statistic, ExtendedStatistic, Period and Metrics are mutually exclusive: use either a single metric or Metrics.',
+        );
+      }
+      if (metrics.filter((m) => isObject(m) && m.ReturnData !== false).length !== 1 && !thresholdMetricId) {
+        throw validation('Exactly one element of the metrics list should return data.');
+      }
+    } else {
+      if (!metricName) throw cwError('MissingParameter', 'The parameter MetricName is required.');
+      if (!namespace) throw cwError('MissingParameter', 'The parameter Namespace is required.');
+      if (statistic && extended) {
+        throw cwError(
+          'InvalidParameterCombination',
+          'The parameters Statistic and ExtendedStatistic are mutually exclusive and you have specified both.',
+        );
+      }
+      if (!statistic && !extended) {
+        throw cwError('MissingParameter', 'The parameter Statistic or ExtendedStatistic must be specified.');
+      }
+      if (statistic && !STATISTICS.includes(statistic)) {
+        throw validation(
+          constraint(
+            statistic,
+            'Statistic',
+            `Member must satisfy enum value set: [${STATISTICS.join(', ')}]`,
+          ),
+        );
+      }
+      if (extended && !/^p\d{1,2}(\.\d{1,2})?$|^p100$/.test(extended)) {
+        throw cwError(
+          'InvalidParameterValue',
+          `The value ${extended} for parameter ExtendedStatistic is not supported.`,
+        );
+      }
+      if (period === undefined) throw cwError('MissingParameter', 'The parameter Period is required.');
+      if (![10, 20, 30].includes(period) && (period < 60 || period % 60 !== 0)) {
+        throw validation('Period must be 10, 20, 30 or a multiple of 60');
+      }
+      if (period * evaluationPeriods > 7 * 86_400) {
+        throw validation(
+          'The total evaluation period (EvaluationPeriods × Period) can be no longer than 7 days.',
+        );
+      }
+      if (period < 3600 && period * evaluationPeriods > 86_400) {
+        throw validation(
+          'For periods under one hour the total evaluation period (EvaluationPeriods × Period) can be no longer than one day.',
+        );
+      }
+    }
+    if (threshold === undefined && !thresholdMetricId) {
+      throw cwError(
+        'MissingParameter',
+        'The parameter Threshold is required unless ThresholdMetricId is used.',
+      );
+    }
+    const datapoints = optNumber(input, 'DatapointsToAlarm', 'ValidationError');
+    if (datapoints !== undefined && (datapoints < 1 || datapoints > evaluationPeriods)) {
+      throw validation('DatapointsToAlarm must be between 1 and EvaluationPeriods.');
+    }
+    const treatMissing = optString(input, 'TreatMissingData', 'ValidationError');
+    if (treatMissing !== undefined && !TREAT_MISSING.includes(treatMissing)) {
+      throw validation(
+        `The value ${treatMissing} is not supported for TreatMissingData parameter. Supported values are [${TREAT_MISSING.join(', ')}].`,
+      );
+    }
+    const lowSample = optString(input, 'EvaluateLowSampleCountPercentile', 'ValidationError');
+    if (lowSample !== undefined && lowSample !== 'evaluate' && lowSample !== 'ignore') {
+      throw validation(
+        `Option ${lowSample} is not supported. Supported options for parameter EvaluateLowSampleCountPercentile are evaluate and ignore.`,
+      );
+    }
+    const dimensions = readDimensions(input.Dimensions, 'Dimensions');
+    if (dimensions.length > 30)
+      throw validation(constraint('…', 'Dimensions', 'Member must have length less than or equal to 30'));
+    const actions = (member: string) => {
+      const list = optStringList(input, member, 'ValidationError') ?? [];
+      if (list.length > 5)
+        throw validation(constraint('…', member, 'Member must have length less than or equal to 5'));
+      for (const arn of list) {
+        if (!arn.startsWith('arn:')) throw validation(`Invalid arn syntax: ${arn}`);
+      }
+      return list;
+    };
+    const now = this.clock.now();
+    const existing = this.alarms.get(name);
+    const record: MetricAlarmRecord = {
+      AlarmName: name,
+      AlarmArn: this.alarmArn(name),
+      AlarmDescription: optString(input, 'AlarmDescription', 'ValidationError'),
+      AlarmConfigurationUpdatedTimestamp: now,
+      ActionsEnabled: optBoolean(input, 'ActionsEnabled', 'ValidationError') ?? true,
+      OKActions: actions('OKActions'),
+      AlarmActions: actions('AlarmActions'),
+      InsufficientDataActions: actions('InsufficientDataActions'),
+      StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
+      StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
+      StateReasonData: existing?.StateReasonData,
+      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? now,
+      StateTransitionedTimestamp: existing?.StateTransitionedTimestamp ?? now,
+      MetricName: metricName,
+      Namespace: namespace,
+      Statistic: statistic,
+      ExtendedStatistic: extended,
+      Dimensions: dimensions,
+      Period: period,
+      Unit: optString(input, 'Unit', 'ValidationError'),
+      EvaluationPeriods: evaluationPeriods,
+      DatapointsToAlarm: datapoints,
+      Threshold: threshold,
+      ComparisonOperator: comparison,
+      TreatMissingData: treatMissing,
+      EvaluateLowSampleCountPercentile: lowSample,
+      Metrics: metrics,
+      ThresholdMetricId: thresholdMetricId,
+    };
+    this.alarms.set(name, record);
+    if (!existing) {
+      const tags = readTags(input.Tags);
+      if (tags.length > 0) this.tags.set(record.AlarmArn, tags);
+    }
+    return record;
+  }
+
+  /** Deletes alarms by name. Unknown names are ignored, as CloudWatch does. */
+  deleteAlarms(names: readonly string[]): void {
+    for (const name of names) {
+      const alarm = this.alarms.get(name);
+      if (!alarm) continue;
+      this.alarms.delete(name);
+      this.tags.delete(alarm.AlarmArn);
+    }
+  }
+
+  /**
+   * Answers one GetMetricData request (validated as CloudWatch does).
+   * @throws ApiError ValidationError for malformed queries or unsupported expressions and statistics.
+   */
+  getMetricData(input: JsonObject): JsonObject {
+    const queries = optList(input, 'MetricDataQueries', 'ValidationError');
+    if (!queries) throw validation(nullMemberMessage('MetricDataQueries'));
+    if (queries.length === 0 || queries.length > 500) {
+      throw validation(
+        'The collection MetricDataQueries must not be empty and must not contain more than 500 items.',
+      );
+    }
+    const start = readTimestamp(input.StartTime, 'StartTime');
+    const end = readTimestamp(input.EndTime, 'EndTime');
+    if (!start) throw validation(nullMemberMessage('StartTime'));
+    if (!end) throw validation(nullMemberMessage('EndTime'));
+    if (start.getTime() >= end.getTime()) {
+      throw validation('The parameter StartTime must be less than the parameter EndTime.');
+    }
+    const scanBy = optString(input, 'ScanBy', 'ValidationError') ?? 'TimestampDescending';
+    if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending') {
+      throw validation(
+        constraint(
+          scanBy,
+          'ScanBy',
+          'Member must satisfy enum value set: [TimestampDescending, TimestampAscending]',
+        ),
+      );
+    }
+    const maxDatapoints = optNumber(input, 'MaxDatapoints', 'ValidationError') ?? 100_800;
+    const parsed = new Map<string, JsonObject>();
+    queries.forEach((q, i) => {
+      if (!isObject(q)) throw validation(`MetricDataQueries.member.${i + 1} must be a structure`);
+      const id = optString(q, 'Id', 'ValidationError');
+      if (!id) throw validation(nullMemberMessage(`MetricDataQueries.${i + 1}.member.id`));
+      if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) {
+        throw validation(
+          `The value ${id} for parameter MetricDataQueries.member.${i + 1}.Id is invalid: it must start with a lowercase letter and contain only letters, numbers and underscores.`,
+        );
+      }
+      if (parsed.has(id))
+        throw validation('The values for parameter id in MetricDataQueries are not unique.');
+      const hasStat = q.MetricStat !== undefined && q.MetricStat !== null;
+      const hasExpr = typeof q.Expression === 'string';
+      if (hasStat === hasExpr) {
+        throw validation(
+          `The parameter MetricDataQueries.member.${i + 1} must specify exactly one of MetricStat and Expression.`,
+        );
+      }
+      parsed.set(id, q);
+    });
+    const nowMs = this.clock.now().getTime();
+    const evaluated = new Map<string, Points>();
+    const evaluating = new Set<string>();
+    const evaluate = (id: string): Points => {
+      const done = evaluated.get(id);
+      if (done) return done;
+      const q = parsed.get(id);
+      if (!q) throw validation(`Error in expression: Unrecognized metric identifier ${id}`);
+      if (evaluating.has(id)) throw validation(`Error in expression ${id}: circular dependency`);
+      evaluating.add(id);
+      const points = isObject(q.MetricStat)
+        ? this.statPoints(q.MetricStat, start.getTime(), end.getTime(), nowMs)
+        : evaluateExpression(String(q.Expression), evaluate);
+      evaluating.delete(id);
+      evaluated.set(id, points);
+      return points;
+    };
+    let budget = maxDatapoints;
+    const results: JsonObject[] = [];
+    for (const [id, q] of parsed) {
+      const points = evaluate(id);
+      if (q.ReturnData === false) continue;
+      let entries = [...points.entries()].sort(([a], [b]) => a - b);
+      if (scanBy === 'TimestampDescending') entries.reverse();
+      let status = 'Complete';
+      if (entries.length > budget) {
+        entries = entries.slice(0, Math.max(0, budget));
+        status = 'PartialData';
+      }
+      budget -= entries.length;
+      const stat = isObject(q.MetricStat) ? q.MetricStat : undefined;
+      const metric = stat && isObject(stat.Metric) ? stat.Metric : undefined;
+      const label =
+        typeof q.Label === 'string'
+          ? q.Label
+          : typeof metric?.MetricName === 'string'
+            ? metric.MetricName
+            : id;
+      results.push({
+        Id: id,
+        Label: label,
+        Timestamps: entries.map(([t]) => t / 1000),
+        Values: entries.map(([, v]) => v),
+        StatusCode: status,
+        Messages: [],
+      });
+    }
+    return { MetricDataResults: results, Messages: [] };
+  }
+
+  /**
+   * Aggregates one MetricStat over [start, end) into period buckets that start at StartTime rounded down to the
+   * minute (as CloudWatch aligns datapoints to the start time); each bucket is labelled with its start.
+   */
+  private statPoints(metricStat: JsonObject, startMs: number, endMs: number, nowMs: number): Points {
+    const metric = optObject(metricStat, 'Metric', 'ValidationError');
+    if (!metric) throw validation(nullMemberMessage('Metric'));
+    const namespace = optString(metric, 'Namespace', 'ValidationError');
+    const metricName = optString(metric, 'MetricName', 'ValidationError');
+    if (!namespace) throw validation(nullMemberMessage('Namespace'));
+    if (!metricName) throw validation(nullMemberMessage('MetricName'));
+    const period = optNumber(metricStat, 'Period', 'ValidationError');
+    if (period === undefined) throw validation(nullMemberMessage('Period'));
+    if (
+      !Number.isInteger(period) ||
+      period < 1 ||
+      (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 20, 30].includes(period))
+    ) {
+      throw validation('The parameter Period must be 1, 5, 10, 20, 30, or a multiple of 60.');
+    }
+    const stat = optString(metricStat, 'Stat', 'ValidationError');
+    if (!stat) throw validation(nullMemberMessage('Stat'));
+    const aggregate = aggregator(stat);
+    const points: Points = new Map();
+    const series = this.findSeries(namespace, metricName, readDimensions(metric.Dimensions, 'Dimensions'));
+    if (!series || period < 60) return points; // standard-resolution series have no sub-minute data
+    const periodMs = period * 1000;
+    const latestMinute = Math.floor(nowMs / MINUTE) * MINUTE - MINUTE; // only completed minutes
+    for (let bucket = Math.floor(startMs / MINUTE) * MINUTE; bucket < endMs; bucket += periodMs) {
+      const age = nowMs - bucket;
+      // CloudWatch retention: 1-minute data for 15 days, 5-minute for 63 days, 1-hour for 455 days.
+      if (age > 455 * 86_400_000) continue;
+      if (age > 63 * 86_400_000 && period < 3600) continue;
+      if (age > 15 * 86_400_000 && period < 300) continue;
+      const values: number[] = [];
+      for (let m = bucket; m < bucket + periodMs && m < endMs && m <= latestMinute; m += MINUTE) {
+        const v = series.valueAt(m);
+        if (v !== undefined) values.push(v);
+      }
+      if (values.length > 0) points.set(bucket, aggregate(values));
+    }
+    return points;
+  }
+
+  /** The page of alarms DescribeAlarms answers. */
+  describeAlarms(input: JsonObject): JsonObject {
+    const names = optStringList(input, 'AlarmNames', 'ValidationError');
+    const prefix = optString(input, 'AlarmNamePrefix', 'ValidationError');
+    if (names && names.length > 0 && prefix !== undefined) {
+      throw cwError(
+        'InvalidParameterCombination',
+        'The parameters AlarmNames and AlarmNamePrefix are mutually exclusive and you have specified both.',
+      );
+    }
+    if (names && names.length > 100)
+      throw validation(constraint('…', 'AlarmNames', 'Member must have length less than or equal to 100'));
+    const stateValue = optString(input, 'StateValue', 'ValidationError');
+    if (stateValue !== undefined && !STATE_VALUES.includes(stateValue as AlarmStateValue)) {
+      throw validation(
+        constraint(
+          stateValue,
+          'StateValue',
+          'Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]',
+        ),
+      );
+    }
+    const actionPrefix = optString(input, 'ActionPrefix', 'ValidationError');
+    const types = optStringList(input, 'AlarmTypes', 'ValidationError');
+    const maxRecords = optNumber(input, 'MaxRecords', 'ValidationError') ?? 50;
+    if (maxRecords < 1 || maxRecords > 100) {
+      throw validation(constraint(maxRecords, 'MaxRecords', 'Member must have value between 1 and 100'));
+    }
+    const wantMetric = !types || types.length === 0 || types.includes('MetricAlarm');
+    let alarms = wantMetric ? [...this.alarms.values()] : [];
+    if (names && names.length > 0) alarms = alarms.filter((a) => names.includes(a.AlarmName));
+    if (prefix !== undefined) alarms = alarms.filter((a) => a.AlarmName.startsWith(prefix));
+    if (stateValue) alarms = alarms.filter((a) => a.StateValue === stateValue);
+    if (actionPrefix) {
+      alarms = alarms.filter((a) =>
+        [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((x) =>
+          x.startsWith(actionPrefix),
+        ),
+      );
+    }
+    alarms.sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0));
+    const salt = `alarms|${names?.join(',') ?? ''}|${prefix ?? ''}|${stateValue ?? ''}|${actionPrefix ?? ''}`;
+    const token = optString(input, 'NextToken', 'ValidationError');
+    const offset = token === undefined ? 0 : decodeToken(token, salt);
+    if (offset === undefined) throw cwError('InvalidNextToken', 'The service cannot process the NextToken.');
+    const page = alarms.slice(offset, offset + maxRecords);
+    const out: JsonObject = { MetricAlarms: page.map(alarmOutput), CompositeAlarms: [] };
+    if (offset + maxRecords < alarms.length) out.NextToken = encodeToken(offset + maxRecords, salt);
+    return out;
+  }
+
+  /** The page of metrics ListMetrics answers. */
+  listMetrics(input: JsonObject): JsonObject {
+    const namespace = optString(input, 'Namespace', 'ValidationError');
+    const metricName = optString(input, 'MetricName', 'ValidationError');
+    const filters = (optList(input, 'Dimensions', 'ValidationError') ?? []).map((f, i) => {
+      if (!isObject(f) || typeof f.Name !== 'string')
+        throw validation(nullMemberMessage(`Dimensions.member.${i + 1}.Name`));
+      return { Name: f.Name, Value: typeof f.Value === 'string' ? f.Value : undefined };
+    });
+    if (filters.length > 10)
+      throw validation(constraint('…', 'Dimensions', 'Member must have length less than or equal to 10'));
+    const matches = this.listSeries().filter(
+      (s) =>
+        (namespace === undefined || s.namespace === namespace) &&
+        (metricName === undefined || s.metricName === metricName) &&
+        filters.every((f) =>
+          s.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)),
+        ),
+    );
+    const salt = `metrics|${namespace ?? ''}|${metricName ?? ''}|${dimKey(filters.map((f) => ({ Name: f.Name, Value: f.Value ?? '*' })))}`;
+    const token = optString(input, 'NextToken', 'ValidationError');
+    const offset = token === undefined ? 0 : decodeToken(token, salt);
+    if (offset === undefined) throw cwError('InvalidNextToken', 'The service cannot process the NextToken.');
+    const page = matches.slice(offset, offset + 500);
+    const out: JsonObject = {
+      Metrics: page.map((s) => ({
+        Namespace: s.namespace,
+        MetricName: s.metricName,
+        Dimensions: s.dimensions,
+      })),
+    };
+    if (offset + 500 < matches.length) out.NextToken = encodeToken(offset + 500, salt);
+    return out;
+  }
+
+  /** Tags of an alarm by ARN. @throws ApiError ResourceNotFoundException for an unknown alarm. */
+  alarmTags(arn: string): CloudWatchTag[] {
+    this.alarmByArn(arn);
+    return [...(this.tags.get(arn) ?? [])];
+  }
+
+  /** Adds or overwrites tags of an alarm. */
+  tagAlarm(arn: string, tags: CloudWatchTag[]): void {
+    this.alarmByArn(arn);
+    const current = new Map((this.tags.get(arn) ?? []).map((t) => [t.Key, t.Value]));
+    for (const tag of tags) current.set(tag.Key, tag.Value);
+    if (current.size > 50)
+      throw cwError('LimitExceededException', 'The maximum number of tags (50) was exceeded.');
+    this.tags.set(
+      arn,
+      [...current].map(([Key, Value]) => ({ Key, Value })),
+    );
+  }
+
+  /** Removes tags of an alarm by key. */
+  untagAlarm(arn: string, keys: string[]): void {
+    this.alarmByArn(arn);
+    this.tags.set(
+      arn,
+      (this.tags.get(arn) ?? []).filter((t) => !keys.includes(t.Key)),
+    );
+  }
+
+  private alarmByArn(arn: string): MetricAlarmRecord {
+    const prefix = `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:`;
+    const alarm = arn.startsWith(prefix) ? this.alarms.get(arn.slice(prefix.length)) : undefined;
+    if (!alarm) {
+      throw cwError('ResourceNotFoundException', 'The specified resource does not exist.', 404, {
+        ResourceType: 'alarm',
+        ResourceId: arn,
+      });
+    }
+    return alarm;
+  }
+}
+
+type Points = Map<number, number>;
+
+function constraint(value: unknown, member: string, rule: string): string {
+  const camel = member.charAt(0).toLowerCase() + member.slice(1);
+  return `1 validation error detected: Value '${String(value)}' at '${camel}' failed to satisfy constraint: ${rule}`;
+}
+
+function readDimensions(value: unknown, member: string): Dimension[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw validation(`${member} must be a list`);
+  return value.map((d, i) => {
+    if (!isObject(d) || typeof d.Name !== 'string' || typeof d.Value !== 'string') {
+      throw validation(nullMemberMessage(`${member}.member.${i + 1}.Value`));
+    }
+    return { Name: d.Name, Value: d.Value };
+  });
+}
+
+function readTags(value: unknown): CloudWatchTag[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw validation('Tags must be a list');
+  return value.map((t, i) => {
+    if (!isObject(t) || typeof t.Key !== 'string' || typeof t.Value !== 'string') {
+      throw validation(nullMemberMessage(`Tags.member.${i + 1}.Key`));
+    }
+    if (t.Key.startsWith('aws:'))
+      throw cwError('InvalidParameterValue', 'Tag keys starting with aws: are reserved.');
+    return { Key: t.Key, Value: t.Value };
+  });
+}
+
+function alarmOutput(alarm: MetricAlarmRecord): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(alarm)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** The aggregation function for a CloudWatch statistic (Average, Sum, Minimum, Maximum, SampleCount, pNN). */
+function aggregator(stat: string): (values: number[]) => number {
+  switch (stat) {
+    case 'Average':
+      return (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    case 'Sum':
+      return (v) => v.reduce((a, b) => a + b, 0);
+    case 'Minimum':
+      return (v) => Math.min(...v);
+    case 'Maximum':
+      return (v) => Math.max(...v);
+    case 'SampleCount':
+      return (v) => v.length;
+  }
+  const percentile = /^p(\d{1,2}(?:\.\d{1,2})?|100)$/.exec(stat);
+  if (percentile) {
+    const p = Number(percentile[1]);
+    return (v) => {
+      const sorted = [...v].sort((a, b) => a - b);
+      const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+      return sorted[rank - 1] as number;
+    };
+  }
+  throw validation(
+    `The statistic ${stat} is not supported by the local cloud (supported: Average, Sum, Minimum, Maximum, SampleCount, pNN).`,
+  );
+}
+
+// ---- metric math: + - * / on series and numbers, parentheses, ABS(x), and SUM/AVG/MIN/MAX([a, b, …]) ----
+
+type MathValue = { kind: 'scalar'; value: number } | { kind: 'series'; points: Points };
+
+function evaluateExpression(expression: string, lookup: (id: string) => Points): Points {
+  const tokens = expression.match(
+    /\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/()[\],])\s*/g,
+  );
+  const unsupported = () =>
+    validation(
+      `Unsupported metric math expression "${expression}": the local cloud supports + - * /, parentheses, numbers, query ids, ABS(x) and SUM/AVG/MIN/MAX([…]).`,
+    );
+  if (!tokens || tokens.join('').length !== expression.length) throw unsupported();
+  const list = tokens.map((t) => t.trim());
+  let pos = 0;
+  const peek = () => list[pos];
+  const take = (expected?: string) => {
+    const t = list[pos++];
+    if (t === undefined || (expected !== undefined && t !== expected)) throw unsupported();
+    return t;
+  };
+  const combine = (a: MathValue, b: MathValue, op: (x: number, y: number) => number): MathValue => {
+    if (a.kind === 'scalar' && b.kind === 'scalar') return { kind: 'scalar', value: op(a.value, b.value) };
+    const out: Points = new Map();
+    if (a.kind === 'series' && b.kind === 'series') {
+      for (const [t, x] of a.points) {
+        const y = b.points.get(t);
+        if (y !== undefined) out.set(t, op(x, y));
+      }
+    } else if (a.kind === 'series' && b.kind === 'scalar') {
+      for (const [t, x] of a.points) out.set(t, op(x, b.value));
+    } else if (a.kind === 'scalar' && b.kind === 'series') {
+      for (const [t, y] of b.points) out.set(t, op(a.value, y));
+    }
+    return { kind: 'series', points: out };
+  };
+  const primary = (): MathValue => {
+    const t = take();
+    if (t === '(') {
+      const v = sum();
+      take(')');
+      return v;
+    }
+    if (t === '-') return combine({ kind: 'scalar', value: 0 }, primary(), (x, y) => x - y);
+    if (/^\d/.test(t)) return { kind: 'scalar', value: Number(t) };
+    if (/^[A-Z]+$/.test(t) && peek() === '(') {
+      take('(');
+      if (t === 'ABS') {
+        const v = sum();
+        take(')');
+        return combine(v, { kind: 'scalar', value: 0 }, (x) => Math.abs(x));
+      }
+      const reducer = { SUM: 'sum', AVG: 'avg', MIN: 'min', MAX: 'max' }[t];
+      if (!reducer || peek() !== '[') throw unsupported();
+      take('[');
+      const items: MathValue[] = [sum()];
+      while (peek() === ',') {
+        take(',');
+        items.push(sum());
+      }
+      take(']');
+      take(')');
+      const timestamps = new Set<number>();
+      for (const item of items)
+        if (item.kind === 'series') for (const ts of item.points.keys()) timestamps.add(ts);
+      const out: Points = new Map();
+      for (const ts of timestamps) {
+        const values = items
+          .map((item) => (item.kind === 'scalar' ? item.value : item.points.get(ts)))
+          .filter((v): v is number => v !== undefined);
+        const total = values.reduce((a, b) => a + b, 0);
+        out.set(
+          ts,
+          reducer === 'sum'
+            ? total
+            : reducer === 'avg'
+              ? total / values.length
+              : reducer === 'min'
+                ? Math.min(...values)
+                : Math.max(...values),
+        );
+      }
+      return { kind: 'series', points: out };
+    }
+    if (/^[a-z][A-Za-z0-9_]*$/.test(t)) return { kind: 'series', points: lookup(t) };
+    throw unsupported();
+  };
+  const product = (): MathValue => {
+    let v = primary();
+    while (peek() === '*' || peek() === '/') {
+      const op = take();
+      const rhs = primary();
+      v = combine(v, rhs, op === '*' ? (x, y) => x * y : (x, y) => x / y);
+    }
+    return v;
+  };
+  const sum = (): MathValue => {
+    let v = product();
+    while (peek() === '+' || peek() === '-') {
+      const op = take();
+      const rhs = product();
+      v = combine(v, rhs, op === '+' ? (x, y) => x + y : (x, y) => x - y);
+    }
+    return v;
+  };
+  const result = sum();
+  if (pos !== list.length) throw unsupported();
+  if (result.kind === 'scalar') throw unsupported();
+  const finite: Points = new Map();
+  for (const [t, v] of result.points) if (Number.isFinite(v)) finite.set(t, v);
+  return finite;
+}
+
+// ---- the emulator ----
+
+const TARGET_PREFIX = 'GraniteServiceVersion20100801';
+const NAMESPACE = 'com.amazonaws.cloudwatch';
+
+function errorResponse(error: ApiError): LocalResponse {
+  return jsonError(error, {
+    version: '1.0',
+    namespace: NAMESPACE,
+    queryCompatible: true,
+    shapeName: SHAPE_OF_CODE[error.code] ?? error.code,
+  });
+}
+
+function handleOperation(operation: string, input: JsonObject, ctx: ServiceContext): JsonObject {
+  const state = ctx.world.cloudwatch;
+  switch (operation) {
+    case 'GetMetricData':
+      return state.getMetricData(input);
+    case 'ListMetrics':
+      return state.listMetrics(input);
+    case 'PutMetricAlarm':
+      state.putAlarm(input);
+      return {};
+    case 'DescribeAlarms':
+      return state.describeAlarms(input);
+    case 'DeleteAlarms': {
+      const names = optStringList(input, 'AlarmNames', 'ValidationError');
+      if (!names) throw validation(nullMemberMessage('AlarmNames'));
+      if (names.length > 100)
+        throw validation(constraint('…', 'AlarmNames', 'Member must have length less than or equal to 100'));
+      state.deleteAlarms(names);
+      return {};
+    }
+    case 'SetAlarmState': {
+      const name = optString(input, 'AlarmName', 'ValidationError');
+      if (!name) throw validation(nullMemberMessage('AlarmName'));
+      const value = optString(input, 'StateValue', 'ValidationError');
+      if (!value) throw validation(nullMemberMessage('StateValue'));
+      if (!STATE_VALUES.includes(value as AlarmStateValue)) {
+        throw validation(
+          constraint(
+            value,
+            'StateValue',
+            'Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]',
+          ),
+        );
+      }
+      const reason = optString(input, 'StateReason', 'ValidationError');
+      if (reason === undefined) throw validation(nullMemberMessage('StateReason'));
+      const reasonData = optString(input, 'StateReasonData', 'ValidationError');
+      if (reasonData !== undefined) {
+        try {
+          JSON.parse(reasonData);
+        } catch {
+          throw cwError('InvalidFormat', 'StateReasonData is not valid JSON.');
+        }
+      }
+      state.setAlarmState(name, value as AlarmStateValue, reason, reasonData);
+      return {};
+    }
+    case 'ListTagsForResource': {
+      const arn = optString(input, 'ResourceARN', 'ValidationError');
+      if (!arn) throw validation(nullMemberMessage('ResourceARN'));
+      return { Tags: state.alarmTags(arn) };
+    }
+    case 'TagResource': {
+      const arn = optString(input, 'ResourceARN', 'ValidationError');
+      if (!arn) throw validation(nullMemberMessage('ResourceARN'));
+      const tags = readTags(input.Tags);
+      state.tagAlarm(arn, tags);
+      return {};
+    }
+    case 'UntagResource': {
+      const arn = optString(input, 'ResourceARN', 'ValidationError');
+      if (!arn) throw validation(nullMemberMessage('ResourceARN'));
+      state.untagAlarm(arn, optStringList(input, 'TagKeys', 'ValidationError') ?? []);
+      return {};
+    }
+    case 'EnableAlarmActions':
+    case 'DisableAlarmActions': {
+      for (const name of optStringList(input, 'AlarmNames', 'ValidationError') ?? []) {
+        const alarm = state.alarms.get(name);
+        if (alarm) alarm.ActionsEnabled = operation === 'EnableAlarmActions';
+      }
+      return {};
+    }
+    default:
+      throw cwError('InvalidAction', `The action ${operation} is not valid for this web service.`);
+  }
+}
+
+/** CloudWatch on awsJson1_0 (query-compatible errors). */
+export const cloudwatchEmulator: ServiceEmulator = {
+  signingNames: ['monitoring'],
+  operation: (req: LocalRequest) => jsonTarget(req, TARGET_PREFIX),
+  handle(operation, req, ctx) {
+    try {
+      ctx.world.cloudwatch.attachSns(ctx.world.sns);
+      if (!jsonTarget(req, TARGET_PREFIX)) {
+        throw cwError(
+          'InvalidAction',
+          'Missing or unknown X-Amz-Target; the local cloud speaks the JSON protocol.',
+        );
+      }
+      return jsonResponse(handleOperation(operation, parseJsonBody(req), ctx), '1.0');
+    } catch (error) {
+      if (error instanceof ApiError) return errorResponse(error);
+      throw error;
+    }
+  },
+  throttled: () => errorResponse(cwError('Throttling', 'Rate exceeded')),
+  failure: (_operation, message) => errorResponse(cwError('InternalServiceError', message, 500)),
+};

@@ -1,0 +1,18 @@
+import type { ServiceEmulator } from '../types';
+import { cloudwatchEmulator } from './cloudwatch';
+import { ec2Emulator } from './ec2';
+import { mqEmulator } from './mq';
+import { secretsManagerEmulator } from './secretsmanager';
+import { snsEmulator } from './sns';
+
+/** DynamoDB and S3, served by dynalite and s3rver: created per local cloud, since their servers hold data. */
+export { createProxiedEmulators, type ProxiedEmulators } from './proxied';
+
+/** Every emulated service, routed by the SigV4 signing name of the request. */
+export const emulators: readonly ServiceEmulator[] = [
+  mqEmulator,
+  cloudwatchEmulator,
+  secretsManagerEmulator,
+  snsEmulator,
+  ec2Emulator,
+];
