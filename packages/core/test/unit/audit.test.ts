@@ -1,0 +1,114 @@
+import { describe, expect, it, vi } from 'vitest';
+import { auditFleet, failing } from '../../src/audit';
+import { BrokerNotFoundError, DeliveryError } from '../../src/errors';
+import type { Broker } from '../../src/model';
+import type { BrokerInventory, Notifier } from '../../src/ports';
+import { makeBroker } from '../helpers/broker';
+
+function inventoryOf(brokers: Broker[], vanished: string[] = []): BrokerInventory {
+  return {
+    list: async () => [
+      ...brokers.map((b) => ({ id: b.id, name: b.name })),
+      ...vanished.map((id) => ({ id, name: id })),
+    ],
+    describe: async (id) => {
+      const found = brokers.find((b) => b.id === id || b.name === id);
+      if (!found) throw new BrokerNotFoundError(id);
+      return found;
+    },
+  };
+}
+
+function recordingNotifier(channel = 'test'): Notifier & { sent: unknown[] } {
+  const sent: unknown[] = [];
+  return { channel, sent, send: async (r) => void sent.push(r) };
+}
+
+const risky = makeBroker({
+  id: 'b-risky',
+  name: 'risky',
+  publiclyAccessible: true,
+  deploymentMode: 'SINGLE_INSTANCE',
+});
+const compliant = makeBroker({ id: 'b-ok', name: 'ok' });
+
+describe('Function: auditFleet', () => {
+  it('notifies every channel when a broker fails a check', async () => {
+    const slack = recordingNotifier('slack');
+    const sns = recordingNotifier('sns');
+    const report = await auditFleet(
+      { inventory: inventoryOf([risky, compliant]), notifiers: [slack, sns] },
+      { trigger: 'schedule' },
+    );
+    expect(report.brokersAudited).toBe(2);
+    expect(failing(report).map((f) => [f.broker.name, f.checkId])).toEqual([
+      ['risky', 'mq-public-access'],
+      ['risky', 'mq-single-instance-production'],
+    ]);
+    expect(slack.sent).toHaveLength(1);
+    expect(sns.sent).toHaveLength(1);
+    expect(report.notified).toEqual(['slack', 'sns']);
+  });
+
+  it('sends nothing when every broker passes', async () => {
+    const slack = recordingNotifier();
+    const report = await auditFleet(
+      { inventory: inventoryOf([compliant]), notifiers: [slack] },
+      { trigger: 'schedule' },
+    );
+    expect(failing(report)).toHaveLength(0);
+    expect(report.results.length).toBeGreaterThan(0);
+    expect(slack.sent).toHaveLength(0);
+  });
+
+  it('reports a broker that vanished mid-audit without failing the run', async () => {
+    const report = await auditFleet(
+      { inventory: inventoryOf([compliant], ['b-gone']) },
+      { trigger: 'schedule' },
+    );
+    expect(report.brokersAudited).toBe(1);
+    expect(report.errors).toEqual([{ brokerId: 'b-gone', message: expect.stringContaining('b-gone') }]);
+  });
+
+  it('throws for an unknown broker asked for by id, before notifying anyone', async () => {
+    const slack = recordingNotifier();
+    await expect(
+      auditFleet(
+        { inventory: inventoryOf([risky]), notifiers: [slack] },
+        { trigger: 'manual', brokerIds: ['b-risky', 'b-nope'] },
+      ),
+    ).rejects.toBeInstanceOf(BrokerNotFoundError);
+    expect(slack.sent).toHaveLength(0);
+  });
+
+  it('still tries the other channels when one fails, then says which failed', async () => {
+    const broken: Notifier = { channel: 'slack', send: vi.fn().mockRejectedValue(new Error('HTTP 500')) };
+    const sns = recordingNotifier('sns');
+    const run = auditFleet(
+      { inventory: inventoryOf([risky]), notifiers: [broken, sns] },
+      { trigger: 'schedule' },
+    );
+    await expect(run).rejects.toThrow(DeliveryError);
+    await expect(run).rejects.toThrow(/slack: HTTP 500/);
+    expect(sns.sent).toHaveLength(1);
+  });
+
+  it('audits with bounded concurrency', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const brokers = Array.from({ length: 20 }, (_, i) => makeBroker({ id: `b-${i}`, name: `n${i}` }));
+    const inventory: BrokerInventory = {
+      list: async () => brokers.map((b) => ({ id: b.id, name: b.name })),
+      describe: async (id) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        return brokers.find((b) => b.id === id)!;
+      },
+    };
+    const report = await auditFleet({ inventory, concurrency: 3 }, { trigger: 'schedule' });
+    expect(report.brokersAudited).toBe(20);
+    expect(peak).toBe(3);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditReport, Finding } from '../../src/audit';
+import { SLACK_LIMITS, slackMessage } from '../../src/report/slack';
+import { SNS_LIMITS, snsMessage } from '../../src/report/sns';
+import { headline } from '../../src/report/summary';
+import { renderTable } from '../../src/report/table';
+
+function finding(i: number, overrides: Partial<Finding> = {}): Finding {
+  return {
+    checkId: 'mq-public-access',
+    title: 't',
+    severity: 'HIGH',
+    status: 'FAIL',
+    message: `Broker broker-${i} is publicly accessible from the internet.`,
+    remediation: 'r',
+    broker: {
+      id: `b-${i}`,
+      name: `broker-${i}`,
+      arn: `arn:aws:mq:us-east-1:1:broker:broker-${i}:b-${i}`,
+      region: 'us-east-1',
+      engine: 'ACTIVEMQ',
+    },
+    ...overrides,
+  };
+}
+
+function reportOf(results: Finding[], brokersAudited = results.length): AuditReport {
+  return {
+    trigger: 'schedule',
+    startedAt: '2026-11-25T00:00:00.000Z',
+    finishedAt: '2026-11-25T00:00:01.000Z',
+    brokersAudited,
+    results,
+    errors: [],
+    notified: [],
+  };
+}
+
+describe('Function: headline', () => {
+  it('counts findings by severity and brokers', () => {
+    const r = reportOf(
+      [finding(1), finding(1, { severity: 'MEDIUM', checkId: 'x' }), finding(2, { status: 'PASS' })],
+      3,
+    );
+    expect(headline(r)).toBe('2 findings (1 HIGH, 1 MEDIUM) on 1 of 3 brokers');
+  });
+});
+
+describe('Function: slackMessage', () => {
+  it('groups findings by broker in one section each', () => {
+    const msg = slackMessage(
+      reportOf([finding(1), finding(1, { checkId: 'mq-audit-logs', severity: 'MEDIUM' }), finding(2)]),
+    );
+    const sections = msg.blocks.filter((b) => b.type === 'section');
+    expect(sections).toHaveLength(2);
+    expect(JSON.stringify(sections[0])).toContain('mq-audit-logs');
+    expect(msg.text).toContain('3 findings');
+  });
+
+  it('stays within Slack limits for a huge fleet and says how many were left out', () => {
+    const many = Array.from({ length: 500 }, (_, i) => finding(i));
+    const msg = slackMessage(reportOf(many));
+    expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    for (const block of msg.blocks) {
+      const text = (block.text as { text?: string } | undefined)?.text ?? '';
+      expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    }
+    const last = JSON.stringify(msg.blocks.at(-2));
+    expect(last).toMatch(/and \d+ more findings/);
+  });
+
+  it('escapes mrkdwn control characters from broker data', () => {
+    const msg = slackMessage(reportOf([finding(1, { message: 'Broker <a> & <b>' })]));
+    expect(JSON.stringify(msg.blocks)).toContain('Broker &lt;a&gt; &amp; &lt;b&gt;');
+  });
+});
+
+describe('Function: snsMessage', () => {
+  it('has an ASCII subject within 100 characters and a JSON body', () => {
+    const { subject, message } = snsMessage(reportOf([finding(1)]));
+    expect(subject).toBe('mqops audit: 1 HIGH');
+    expect(JSON.parse(message).findings[0]).toMatchObject({ brokerId: 'b-1', checkId: 'mq-public-access' });
+  });
+
+  it('cuts the body to 256 KiB and counts what it cut', () => {
+    const big = Array.from({ length: 3000 }, (_, i) => finding(i, { message: 'x'.repeat(200) }));
+    const { message } = snsMessage(reportOf(big));
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_LIMITS.messageBytes);
+    const body = JSON.parse(message);
+    expect(body.truncated).toBeGreaterThan(0);
+    expect(body.findings.length + body.truncated).toBe(3000);
+  });
+});
+
+describe('Function: renderTable', () => {
+  it('lists failing findings, not passing ones, with a summary', () => {
+    const text = renderTable(reportOf([finding(1), finding(2, { status: 'PASS' })], 2));
+    expect(text).toContain('broker-1');
+    expect(text).not.toMatch(/broker-2\s/);
+    expect(text).toContain('1 finding (1 HIGH) on 1 of 2 brokers; 1 checks passed.');
+  });
+});
