@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * Derives a function's IAM actions from its code: walks the handler's import graph inside this repository and
+ * collects every AWS SDK v3 command it constructs (`new DescribeBrokerCommand(…)` → `mq:DescribeBroker`) and every
+ * paginator it runs (`paginateListBrokers` → `mq:ListBrokers`). Permissions are never listed by hand.
+ */
+
+/** IAM service prefix of each SDK client package. */
+const SERVICE_PREFIX: Record<string, string> = {
+  '@aws-sdk/client-mq': 'mq',
+  '@aws-sdk/client-sns': 'sns',
+  '@aws-sdk/client-cloudwatch': 'cloudwatch',
+  '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-ec2': 'ec2',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-s3': 's3',
+  '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-securityhub': 'securityhub',
+  '@aws-sdk/client-sfn': 'states',
+  '@aws-sdk/client-lambda': 'lambda',
+  '@aws-sdk/client-pricing': 'pricing',
+  '@aws-sdk/client-kms': 'kms',
+};
+
+/** Operations whose IAM action is not `prefix:Operation`. */
+const ACTION_EXCEPTIONS: Record<string, string> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+  's3:HeadObject': 's3:GetObject',
+  's3:HeadBucket': 's3:ListBucket',
+  'sts:GetCallerIdentity': '', // needs no permission
+};
+
+const IMPORT =
+  /(?:import|export)\s+(type\s+)?([\s\S]*?)\s+from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function resolveModule(specifier: string, fromFile: string, root: string): string | undefined {
+  let base: string | undefined;
+  if (specifier.startsWith('.')) base = resolve(dirname(fromFile), specifier);
+  else {
+    const m = /^@mqops\/([^/]+)(?:\/(.+))?$/.exec(specifier);
+    if (!m) return undefined;
+    base = join(root, 'packages', m[1] ?? '', 'src', m[2] ?? 'index');
+  }
+  for (const candidate of [base, `${base}.ts`, join(base, 'index.ts')]) {
+    if (candidate.endsWith('.ts') && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Names a statement imports at run time (type-only names left out). */
+function runtimeNames(clause: string): string[] {
+  const braces = /\{([\s\S]*)\}/.exec(clause);
+  if (!braces?.[1]) return [];
+  return braces[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && !s.startsWith('type '))
+    .map((s) => (s.split(/\s+as\s+/)[1] ?? s).trim());
+}
+
+export interface DerivedPermissions {
+  /** Sorted, unique IAM actions. */
+  actions: string[];
+  /** Where each action comes from (file relative to the root). */
+  sources: Record<string, string[]>;
+  /** Every repository file the handler loads. */
+  files: string[];
+}
+
+/**
+ * The IAM actions a handler's code can call.
+ * @param handler `functions/audit.handler` or a file path, relative to `root`.
+ */
+export function deriveActions(handler: string, root: string = process.cwd()): DerivedPermissions {
+  const entry = resolve(
+    root,
+    handler.endsWith('.ts') ? handler : `${handler.replace(/\.[A-Za-z_$][\w$]*$/, '')}.ts`,
+  );
+  if (!existsSync(entry)) throw new Error(`handler source not found: ${relative(root, entry)}`);
+  const seen = new Set<string>();
+  const sources: Record<string, string[]> = {};
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const m of code.matchAll(IMPORT)) {
+      const typeOnly = Boolean(m[1]);
+      const specifier = m[3] ?? m[4] ?? '';
+      const prefix = SERVICE_PREFIX[specifier];
+      if (prefix && !typeOnly) {
+        for (const name of runtimeNames(m[2] ?? '')) {
+          let operation: string | undefined;
+          if (name.endsWith('Command') && new RegExp(`new\\s+${name}\\s*\\(`).test(code))
+            operation = name.slice(0, -7);
+          else if (name.startsWith('paginate') && new RegExp(`\\b${name}\\s*\\(`).test(code))
+            operation = name.slice(8);
+          if (!operation) continue;
+          const raw = `${prefix}:${operation}`;
+          const action = raw in ACTION_EXCEPTIONS ? ACTION_EXCEPTIONS[raw] : raw;
+          if (!action) continue;
+          sources[action] = [...new Set([...(sources[action] ?? []), relative(root, file)])];
+        }
+        continue;
+      }
+      if (typeOnly) continue;
+      const next = resolveModule(specifier, file, root);
+      if (next) queue.push(next);
+    }
+  }
+  return {
+    actions: Object.keys(sources).sort(),
+    sources,
+    files: [...seen].map((f) => relative(root, f)).sort(),
+  };
+}

@@ -1,0 +1,64 @@
+import { deriveActions } from './iam';
+import type { EnvValue, FunctionSpec, StackSpec } from './types';
+
+/**
+ * The few SST v3 components mqops uses, as the shape this file relies on (the real ones come from SST's platform
+ * at deploy time; tests pass recording stand-ins).
+ */
+export interface SstComponents {
+  aws: {
+    Function: new (name: string, args: Record<string, unknown>) => { arn: unknown; name: unknown };
+    Cron: new (name: string, args: Record<string, unknown>) => unknown;
+    SnsTopic: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
+  };
+  Secret: new (name: string, placeholder?: string) => { value: unknown; name: unknown };
+}
+
+type Resource = Record<string, unknown>;
+
+function resolveEnv(value: EnvValue, resources: Map<string, Resource>): unknown {
+  if ('literal' in value) return value.literal;
+  const resource = resources.get(value.ref);
+  if (!resource) throw new Error(`infra: unknown resource ${value.ref}`);
+  return resource[value.attribute];
+}
+
+/** IAM statements of a function: derived actions, narrowed to the stack's resources where the spec says so. */
+export function permissionsFor(fn: FunctionSpec, resolveRef: (value: EnvValue) => unknown, root?: string) {
+  const { actions } = deriveActions(fn.handler, root);
+  const scoped = actions.filter((a) => fn.scopes?.[a]);
+  const broad = actions.filter((a) => !fn.scopes?.[a]);
+  return [
+    ...(broad.length ? [{ actions: broad, resources: ['*'] }] : []),
+    ...scoped.map((a) => ({ actions: [a], resources: (fn.scopes?.[a] ?? []).map(resolveRef) })),
+  ];
+}
+
+/** Creates the stack's resources with SST components; returns the outputs `sst deploy` prints. */
+export function deployStack(stack: StackSpec, sst: SstComponents, root?: string): Record<string, unknown> {
+  const resources = new Map<string, Resource>();
+  for (const t of stack.topics) resources.set(t.name, new sst.aws.SnsTopic(t.name) as unknown as Resource);
+  for (const s of stack.secrets)
+    resources.set(s.name, new sst.Secret(s.name, s.placeholder) as unknown as Resource);
+  const resolveRef = (v: EnvValue) => resolveEnv(v, resources);
+  const outputs: Record<string, unknown> = {};
+  for (const fn of stack.functions) {
+    const created = new sst.aws.Function(fn.name, {
+      handler: fn.handler,
+      description: fn.description,
+      runtime: stack.runtime,
+      architecture: 'arm64',
+      timeout: `${fn.timeout} seconds`,
+      memory: `${fn.memory} MB`,
+      environment: Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, resolveRef(v)])),
+      permissions: permissionsFor(fn, resolveRef, root),
+    });
+    resources.set(fn.name, created as unknown as Resource);
+    for (const trigger of fn.triggers) {
+      new sst.aws.Cron(trigger.name, { schedule: trigger.expression, function: created.arn });
+    }
+    outputs[`${fn.name}Function`] = created.name;
+  }
+  for (const t of stack.topics) outputs[t.name] = resources.get(t.name)?.arn;
+  return outputs;
+}

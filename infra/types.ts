@@ -1,0 +1,59 @@
+/**
+ * What mqops deploys, as plain typed data. `sst.config.ts` maps it onto SST components (see `sst.ts`); tests read
+ * it directly. Nothing here imports SST.
+ */
+
+/** A value an environment variable takes: a literal, or an attribute of another resource in the stack. */
+export type EnvValue = { literal: string } | { ref: string; attribute: 'arn' | 'name' | 'value' };
+
+export interface ScheduleTrigger {
+  kind: 'schedule';
+  /** Logical name of the EventBridge rule. */
+  name: string;
+  /** EventBridge expression, UTC: `rate(…)` or `cron(…)`. */
+  expression: string;
+}
+
+export type Trigger = ScheduleTrigger;
+
+/** One Lambda function. */
+export interface FunctionSpec {
+  /** Logical name (the SST component name). */
+  name: string;
+  /** Source file (from the repository root) and export: `functions/audit.handler`. */
+  handler: string;
+  description: string;
+  /** Seconds. */
+  timeout: number;
+  /** MB. */
+  memory: number;
+  environment: Record<string, EnvValue>;
+  triggers: Trigger[];
+  /**
+   * Narrower IAM resources for some derived actions (by action, the resources the stack names); every other
+   * derived action gets `*` (Amazon MQ's Describe and List actions have no resource-level scoping).
+   */
+  scopes?: Record<string, EnvValue[]>;
+}
+
+export interface TopicSpec {
+  name: string;
+  description: string;
+}
+
+export interface SecretSpec {
+  /** Set with `sst secret set NAME VALUE`. */
+  name: string;
+  description: string;
+  /** Used when no value is set (an empty value turns the feature off). */
+  placeholder: string;
+}
+
+export interface StackSpec {
+  app: string;
+  /** Lambda runtime for every function. */
+  runtime: 'nodejs22.x';
+  topics: TopicSpec[];
+  secrets: SecretSpec[];
+  functions: FunctionSpec[];
+}

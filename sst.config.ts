@@ -1,0 +1,26 @@
+// mqops on AWS, with SST v3: `npx sst deploy --stage prod`. Everything deployed is described as data in infra/;
+// this file only maps it onto SST components (infra/sst.ts). Imports stay inside run(), as SST requires.
+import type { SstComponents } from './infra/sst';
+
+// SST provides these globals when it runs this file (`.sst/platform/config.d.ts` types them after `sst install`).
+declare const $config: (config: {
+  app(input: { stage?: string }): Record<string, unknown>;
+  run(): Promise<Record<string, unknown>>;
+}) => unknown;
+declare const sst: SstComponents;
+
+export default $config({
+  app(input) {
+    return {
+      name: 'mqops',
+      home: 'aws',
+      removal: input?.stage === 'production' || input?.stage === 'prod' ? 'retain' : 'remove',
+      protect: input?.stage === 'production' || input?.stage === 'prod',
+    };
+  },
+  async run() {
+    const { stack } = await import('./infra/index');
+    const { deployStack } = await import('./infra/sst');
+    return deployStack(stack, sst);
+  },
+});

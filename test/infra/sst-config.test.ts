@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deriveActions } from '../../infra/iam';
+import { stack } from '../../infra/index';
+import { type Recorded, recordingSst } from './recording-sst';
+
+type AppConfig = {
+  app(input: { stage?: string }): Record<string, unknown>;
+  run(): Promise<Record<string, unknown>>;
+};
+
+const globals = globalThis as Record<string, unknown>;
+
+async function evaluateConfig(): Promise<{
+  config: AppConfig;
+  recorded: Recorded[];
+  outputs: Record<string, unknown>;
+}> {
+  const { sst, recorded } = recordingSst();
+  globals.$config = (config: AppConfig) => config;
+  globals.sst = sst;
+  const config = (await import('../../sst.config')).default as unknown as AppConfig;
+  const outputs = await config.run();
+  return { config, recorded, outputs };
+}
+
+function find(recorded: Recorded[], type: string, name: string): Record<string, unknown> {
+  const hit = recorded.find((r) => r.type === type && r.name === name);
+  if (!hit)
+    throw new Error(
+      `${type} ${name} was not created; created: ${recorded.map((r) => `${r.type} ${r.name}`).join(', ')}`,
+    );
+  return hit.args as Record<string, unknown>;
+}
+
+describe('sst.config.ts', () => {
+  beforeEach(() => {
+    delete globals.$config;
+    delete globals.sst;
+  });
+  afterEach(() => {
+    delete globals.$config;
+    delete globals.sst;
+  });
+
+  it('names the app and retains resources only in production', async () => {
+    const { config } = await evaluateConfig();
+    expect(config.app({ stage: 'dev' })).toMatchObject({ name: 'mqops', home: 'aws', removal: 'remove' });
+    expect(config.app({ stage: 'production' })).toMatchObject({ removal: 'retain', protect: true });
+  });
+
+  it('creates the audit function on Node 22 with its schedule, topic and secret wired in', async () => {
+    const { recorded, outputs } = await evaluateConfig();
+    const fn = find(recorded, 'sst.aws.Function', 'Audit');
+    expect(fn).toMatchObject({
+      handler: 'functions/audit.handler',
+      runtime: 'nodejs22.x',
+      environment: {
+        MQOPS_ALERT_TOPIC_ARN: '$ref:AlertTopic.arn',
+        MQOPS_SLACK_WEBHOOK_URL: '$ref:SlackWebhookUrl.value',
+      },
+    });
+    expect(find(recorded, 'sst.aws.Cron', 'AuditSchedule')).toEqual({
+      schedule: 'cron(0 6 * * ? *)',
+      function: '$ref:Audit.arn',
+    });
+    find(recorded, 'sst.aws.SnsTopic', 'AlertTopic');
+    expect(recorded.find((r) => r.type === 'sst.Secret')).toEqual({
+      type: 'sst.Secret',
+      name: 'SlackWebhookUrl',
+      args: '',
+    });
+    expect(outputs).toMatchObject({ AuditFunction: '$ref:Audit.name', AlertTopic: '$ref:AlertTopic.arn' });
+  });
+
+  it('grants each function exactly the AWS calls its code makes, scoped where the stack says so', async () => {
+    const { recorded } = await evaluateConfig();
+    for (const spec of stack.functions) {
+      const fn = find(recorded, 'sst.aws.Function', spec.name);
+      const statements = fn.permissions as { actions: string[]; resources: unknown[] }[];
+      const granted = statements.flatMap((s) => s.actions).sort();
+      expect(granted).toEqual(deriveActions(spec.handler).actions);
+      for (const s of statements) {
+        if (spec.scopes?.[s.actions[0] ?? '']) expect(s.resources).not.toContain('*');
+      }
+    }
+    const publish = (
+      find(recorded, 'sst.aws.Function', 'Audit').permissions as { actions: string[]; resources: unknown[] }[]
+    ).find((s) => s.actions.includes('sns:Publish'));
+    expect(publish?.resources).toEqual(['$ref:AlertTopic.arn']);
+  });
+
+  it('points every function at a handler that exists and is exported', async () => {
+    for (const spec of stack.functions) {
+      const [file, exportName] = [
+        spec.handler.replace(/\.[^.]+$/, '.ts'),
+        spec.handler.split('.').pop() ?? '',
+      ];
+      expect(existsSync(file), file).toBe(true);
+      const module = (await import(/* @vite-ignore */ pathToFileURL(resolve(file)).href)) as Record<
+        string,
+        unknown
+      >;
+      expect(typeof module[exportName]).toBe('function');
+    }
+  });
+});
