@@ -134,6 +134,16 @@ describe('Scheduled audit, end to end (EventBridge event → function → MQ API
     expect([...made].sort()).toEqual([...allowed].sort());
   });
 
+  it('honours per-service endpoint variables (AWS_ENDPOINT_URL_MQ, AWS_ENDPOINT_URL_SNS)', async () => {
+    await startCloud(scenarioWith(risky));
+    delete process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL_MQ = cloud.endpoint;
+    process.env.AWS_ENDPOINT_URL_SNS = cloud.endpoint;
+    const result = await handler(scheduledEvent(), lambdaContext());
+    expect(result.notified).toEqual(['slack', 'sns']);
+    expect(published(cloud)).toHaveLength(1);
+  });
+
   it('never logs or sends a secret', async () => {
     await startCloud(scenarioWith(risky));
     await handler(scheduledEvent(), lambdaContext());

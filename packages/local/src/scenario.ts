@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScenarioAlarm, ScenarioMetricSpec } from './services/cloudwatch';
-import type { ScenarioSecurityGroup } from './services/ec2';
+import type { ScenarioSecurityGroup, ScenarioSubnet } from './services/ec2';
 import type { ScenarioSecret } from './services/secretsmanager';
 import type { ScenarioTopic } from './services/sns';
 
@@ -20,6 +20,8 @@ export interface Scenario {
   brokers?: ScenarioBroker[];
   configurations?: ScenarioConfiguration[];
   securityGroups?: ScenarioSecurityGroup[];
+  /** Subnets (those only named in a broker's SubnetIds are made up, one Availability Zone each). */
+  subnets?: ScenarioSubnet[];
   secrets?: ScenarioSecret[];
   alarms?: ScenarioAlarm[];
   topics?: ScenarioTopic[];

@@ -33,5 +33,13 @@ export class World {
     this.cloudwatch = new CloudWatchState(scenario, options);
     this.secrets = new SecretsState(scenario, options);
     this.sns = new SnsState(scenario, options);
+    // Alarm actions publish to local SNS topics from the first state change on.
+    this.cloudwatch.attachSns(this.sns);
+    // Every broker's subnets resolve through EC2, and brokers made through CreateBroker get metrics too.
+    for (const broker of this.mq.brokers.values()) this.ec2.ensureSubnets(broker.SubnetIds);
+    this.mq.onCreate((broker, declared) => {
+      this.ec2.ensureSubnets(broker.SubnetIds);
+      this.cloudwatch.addBrokerMetrics(declared);
+    });
   }
 }

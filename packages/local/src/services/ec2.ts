@@ -173,7 +173,7 @@ export class Ec2State {
     this.accountId = options.accountId;
     this.region = options.region;
     for (const group of scenario.securityGroups ?? []) this.addSecurityGroup(group);
-    const declared = (scenario as { subnets?: ScenarioSubnet[] }).subnets ?? [];
+    const declared = scenario.subnets ?? [];
     for (const subnet of declared) this.addSubnet(subnet);
     this.defaultVpcId =
       scenario.securityGroups?.[0]?.VpcId ??

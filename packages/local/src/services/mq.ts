@@ -134,6 +134,7 @@ export class MqState {
   readonly configurations = new Map<string, ConfigurationRecord>();
   private readonly options: WorldOptions;
   private readonly creatorRequests = new Map<string, string>();
+  private readonly createListeners: ((broker: MqBroker, declared: ScenarioBroker) => void)[] = [];
   private lastSettledMs: number;
 
   constructor(scenario: Scenario, options: WorldOptions) {
@@ -149,6 +150,11 @@ export class MqState {
 
   private backingFor(broker: MqBroker): BrokerBacking | undefined {
     return broker.backing === 'real' ? this.options.backings?.[broker.EngineType] : undefined;
+  }
+
+  /** Calls `listener` for every broker made through CreateBroker (other services learn of it this way). */
+  onCreate(listener: (broker: MqBroker, declared: ScenarioBroker) => void): void {
+    this.createListeners.push(listener);
   }
 
   /** Applies every scenario broker's live users to the real brokers attached (called once at start). */
@@ -541,6 +547,25 @@ export class MqState {
       BrokerId: stableId('b', randomUUID()),
     });
     broker.transitionEndsMs = this.now().getTime() + MQ_TIMINGS.createSeconds * 1000;
+    const declared: ScenarioBroker = {
+      BrokerName: broker.BrokerName,
+      EngineType: broker.EngineType,
+      EngineVersion: broker.EngineVersion,
+      DeploymentMode: broker.DeploymentMode,
+      HostInstanceType: broker.HostInstanceType,
+      Created: broker.Created,
+      // A new, idle broker.
+      Metrics:
+        broker.EngineType === 'ACTIVEMQ'
+          ? { CpuUtilization: 5, HeapUsage: 20, StorePercentUsage: 0, CurrentConnectionsCount: 0 }
+          : {
+              SystemCpuUtilization: 5,
+              RabbitMQMemUsed: 150_000_000,
+              RabbitMQMemLimit: 3_200_000_000,
+              ConnectionCount: 0,
+            },
+    };
+    for (const listener of this.createListeners) listener(broker, declared);
     if (requestId) this.creatorRequests.set(requestId, broker.BrokerId);
     return { BrokerArn: broker.BrokerArn, BrokerId: broker.BrokerId };
   }

@@ -1,3 +1,5 @@
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   BadRequestException,
   ConflictException,
@@ -502,6 +504,40 @@ describe('Amazon MQ emulation through the real SDK client', () => {
     ]);
     const engines = await mq.send(new DescribeBrokerEngineTypesCommand({}));
     expect(engines.BrokerEngineTypes?.map((e) => e.EngineType)).toEqual(['ACTIVEMQ', 'RABBITMQ']);
+  });
+});
+
+describe('Services that know about brokers', () => {
+  it('makes a created broker visible to EC2 (its subnets) and CloudWatch (its metrics)', async () => {
+    await start();
+    const { BrokerId } = await mq.send(
+      new CreateBrokerCommand({
+        BrokerName: 'visible',
+        EngineType: 'ACTIVEMQ',
+        EngineVersion: '5.18',
+        DeploymentMode: 'ACTIVE_STANDBY_MULTI_AZ',
+        HostInstanceType: 'mq.m5.large',
+        PubliclyAccessible: false,
+        SubnetIds: ['subnet-0aaa0000000000001', 'subnet-0aaa0000000000002'],
+        Users: [{ Username: 'visible-admin', Password: 'visible-Password-1' }],
+      }),
+    );
+    const broker = await mq.send(new DescribeBrokerCommand({ BrokerId }));
+    const ec2 = new EC2Client(cloud.clientConfig());
+    const subnets = await ec2.send(new DescribeSubnetsCommand({ SubnetIds: broker.SubnetIds }));
+    const zones = new Set(subnets.Subnets?.map((s) => s.AvailabilityZone));
+    expect(zones.size).toBe(2);
+    cloud.clock.advance(5 * 60_000);
+    const cw = new CloudWatchClient(cloud.clientConfig());
+    const metrics = await cw.send(
+      new ListMetricsCommand({
+        Namespace: 'AWS/AmazonMQ',
+        Dimensions: [{ Name: 'Broker', Value: 'visible-1' }],
+      }),
+    );
+    expect(metrics.Metrics?.map((m) => m.MetricName)).toContain('CpuUtilization');
+    ec2.destroy();
+    cw.destroy();
   });
 });
 
