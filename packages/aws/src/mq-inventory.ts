@@ -17,6 +17,13 @@ import {
   toEngine,
 } from '@mqops/core';
 
+/** The configuration revision waiting for a reboot, when it differs from the current one. */
+function pendingConfiguration(r: DescribeBrokerResponse): { id: string; revision: number } | undefined {
+  const { Current, Pending } = r.Configurations ?? {};
+  if (!Pending?.Id || (Pending.Id === Current?.Id && Pending.Revision === Current?.Revision)) return undefined;
+  return { id: Pending.Id, revision: Pending.Revision ?? 1 };
+}
+
 /** Turns a DescribeBroker answer into the broker model, with Amazon MQ's defaults made explicit. */
 export function toBroker(r: DescribeBrokerResponse, region: string): Broker {
   const engine = toEngine(r.EngineType);
@@ -65,12 +72,23 @@ export function toBroker(r: DescribeBrokerResponse, region: string): Broker {
       username: u.Username ?? '',
       ...(u.PendingChange ? { pendingChange: u.PendingChange } : {}),
     })),
+    configuration: r.Configurations?.Current?.Id
+      ? { id: r.Configurations.Current.Id, revision: r.Configurations.Current.Revision ?? 1 }
+      : undefined,
+    instances: (r.BrokerInstances ?? []).map((i) => ({
+      ...(i.ConsoleURL ? { consoleUrl: i.ConsoleURL } : {}),
+      endpoints: i.Endpoints ?? [],
+      ...(i.IpAddress ? { ipAddress: i.IpAddress } : {}),
+    })),
+    actionsRequired: (r.ActionsRequired ?? []).map((a) => a.ActionRequiredCode ?? '').filter(Boolean),
     created: r.Created,
     pending: {
       ...(r.PendingEngineVersion ? { engineVersion: r.PendingEngineVersion } : {}),
       ...(r.PendingHostInstanceType ? { instanceType: r.PendingHostInstanceType } : {}),
       ...(r.PendingSecurityGroups?.length ? { securityGroups: r.PendingSecurityGroups } : {}),
       ...(r.PendingAuthenticationStrategy ? { authenticationStrategy: r.PendingAuthenticationStrategy } : {}),
+      ...(pendingConfiguration(r) ? { configuration: pendingConfiguration(r) } : {}),
+      ...(r.Logs?.Pending ? { logs: { general: r.Logs.Pending.General, audit: r.Logs.Pending.Audit } } : {}),
     },
   };
 }

@@ -1,6 +1,6 @@
 import {
-  type AuditPolicy,
   applies,
+  type AuditPolicy,
   type Check,
   type CheckStatus,
   DEFAULT_POLICY,
@@ -9,8 +9,10 @@ import {
 } from './check';
 import { CHECKS } from './checks';
 import { DeliveryError } from './errors';
+import type { BrokerFacts, FactKind } from './facts';
 import type { Broker, Engine } from './model';
 import type { BrokerInventory, Notifier } from './ports';
+import { collectFacts, type FactSources } from './sources';
 
 /** What started an audit. */
 export type AuditTrigger = 'schedule' | 'change' | 'manual' | 'cli';
@@ -23,17 +25,20 @@ export interface AuditRequest {
 
 /** One check's result for one broker. */
 export interface Finding {
+  /** Stable identity across runs: `checkId/brokerArn`. */
+  fingerprint: string;
   checkId: string;
   title: string;
   severity: Severity;
   status: CheckStatus;
   message: string;
   remediation: string;
-  broker: { id: string; name: string; arn: string; region: string; engine: Engine };
+  broker: { id: string; name: string; arn: string; region: string; accountId: string; engine: Engine };
 }
 
 /** A broker that could not be audited, and why (never fatal for a fleet audit). */
 export interface InventoryError {
+  /** `account/region` of the target, or the broker id. */
   brokerId: string;
   message: string;
 }
@@ -43,21 +48,36 @@ export interface AuditReport {
   startedAt: string;
   finishedAt: string;
   brokersAudited: number;
-  /** Every in-scope (check, broker) result, PASS and FAIL, most severe first. */
+  /** Every in-scope (check, broker) result, PASS, FAIL and UNKNOWN, most severe first. */
   results: Finding[];
   errors: InventoryError[];
   /** Channels that were sent the report. */
   notified: string[];
 }
 
-export interface AuditDeps {
+/** One account and region to audit: its broker list and the sources of further facts. */
+export interface AuditTarget {
+  /** `account/region`, for reports. */
+  name: string;
   inventory: BrokerInventory;
+  sources?: FactSources;
+}
+
+export interface AuditDeps {
+  /** One target, or use `targets` for several accounts and regions. */
+  inventory?: BrokerInventory;
+  sources?: FactSources;
+  targets?: readonly AuditTarget[];
   notifiers?: readonly Notifier[];
   checks?: readonly Check[];
   policy?: AuditPolicy;
   now?: () => Date;
-  /** How many DescribeBroker calls run at once. */
+  /** How many brokers are described and collected at once, per target. */
   concurrency?: number;
+  /** When mqops first saw each broker's pending changes (by broker ARN), from earlier runs. */
+  pendingSince?: ReadonlyMap<string, Date>;
+  /** Called after each broker is audited (for progress bars). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The failing results of a report. */
@@ -65,13 +85,32 @@ export function failing(report: Pick<AuditReport, 'results'>): Finding[] {
   return report.results.filter((f) => f.status === 'FAIL');
 }
 
-/** Runs every applicable check against one broker: exactly one result per in-scope check. */
-export function evaluateBroker(broker: Broker, checks: readonly Check[], policy: AuditPolicy): Finding[] {
+/** The fact kinds a set of checks needs. */
+export function neededFacts(checks: readonly Check[]): Set<FactKind> {
+  return new Set(checks.flatMap((c) => c.needs ?? []));
+}
+
+/** Runs every applicable check on one broker's facts: exactly one result per in-scope check. */
+export function evaluateBroker(
+  facts: BrokerFacts,
+  checks: readonly Check[],
+  policy: AuditPolicy,
+  now: Date,
+  pendingSince?: Date,
+): Finding[] {
+  const { broker } = facts;
   return checks
     .filter((check) => applies(check, broker))
     .map((check) => {
-      const outcome = check.evaluate(broker, policy);
+      const gap = (check.needs ?? []).find((kind) => facts.gaps[kind] !== undefined);
+      const outcome = gap
+        ? {
+            status: 'UNKNOWN' as const,
+            message: `Broker ${broker.name} could not be checked: ${gap} unavailable (${facts.gaps[gap]}).`,
+          }
+        : check.evaluate(facts, { policy, now, ...(pendingSince ? { pendingSince } : {}) });
       return {
+        fingerprint: `${check.id}/${broker.arn}`,
         checkId: check.id,
         title: check.title,
         severity: check.severity,
@@ -83,17 +122,15 @@ export function evaluateBroker(broker: Broker, checks: readonly Check[], policy:
           name: broker.name,
           arn: broker.arn,
           region: broker.region,
+          accountId: broker.accountId,
           engine: broker.engine,
         },
       };
     });
 }
 
-async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
+/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -111,8 +148,14 @@ const bySeverity = (a: Finding, b: Finding) =>
   a.broker.name.localeCompare(b.broker.name) ||
   a.checkId.localeCompare(b.checkId);
 
+function targetsOf(deps: AuditDeps): readonly AuditTarget[] {
+  if (deps.targets?.length) return deps.targets;
+  if (!deps.inventory) throw new Error('auditFleet needs an inventory or targets');
+  return [{ name: 'default', inventory: deps.inventory, ...(deps.sources ? { sources: deps.sources } : {}) }];
+}
+
 /**
- * Audits brokers: collects them all first, evaluates every check, and only then notifies — so a bad request
+ * Audits brokers: collects everything first, evaluates every check, and only then notifies — so a bad request
  * (an unknown broker id) fails before anything is sent. Notifiers are called only when something fails.
  *
  * @throws BrokerNotFoundError when a broker asked for by id does not exist.
@@ -122,23 +165,49 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   const now = deps.now ?? (() => new Date());
   const checks = deps.checks ?? CHECKS;
   const policy = deps.policy ?? DEFAULT_POLICY;
+  const kinds = neededFacts(checks);
   const startedAt = now().toISOString();
   const errors: InventoryError[] = [];
   const explicit = request.brokerIds !== undefined;
-  const ids = request.brokerIds ?? (await deps.inventory.list()).map((b) => b.id);
+  const targets = targetsOf(deps);
 
-  const brokers = await mapBounded(ids, deps.concurrency ?? 8, async (id) => {
-    try {
-      return await deps.inventory.describe(id);
-    } catch (error) {
-      // A broker asked for by id must exist; one that vanished during a fleet audit is reported, not fatal.
-      if (explicit) throw error;
-      errors.push({ brokerId: id, message: error instanceof Error ? error.message : String(error) });
-      return undefined;
-    }
-  });
-  const audited = brokers.filter((b): b is Broker => b !== undefined);
-  const results = audited.flatMap((b) => evaluateBroker(b, checks, policy)).sort(bySeverity);
+  // Lists first (a target that fails to list is reported), so progress knows the total.
+  const listed = await Promise.all(
+    targets.map(async (target) => {
+      if (request.brokerIds) return { target, ids: request.brokerIds };
+      try {
+        return { target, ids: (await target.inventory.list()).map((b) => b.id) };
+      } catch (error) {
+        errors.push({ brokerId: target.name, message: error instanceof Error ? error.message : String(error) });
+        return { target, ids: [] as string[] };
+      }
+    }),
+  );
+  const total = listed.reduce((n, l) => n + l.ids.length, 0);
+  let done = 0;
+  const perTarget = await Promise.all(
+    listed.map(({ target, ids }) =>
+      mapBounded(ids, deps.concurrency ?? 16, async (id): Promise<BrokerFacts | undefined> => {
+        let broker: Broker;
+        try {
+          broker = await target.inventory.describe(id);
+        } catch (error) {
+          // A broker asked for by id must exist; one that vanished during a fleet audit is reported, not fatal.
+          if (explicit) throw error;
+          errors.push({ brokerId: id, message: error instanceof Error ? error.message : String(error) });
+          return undefined;
+        } finally {
+          deps.onProgress?.(++done, total);
+        }
+        return collectFacts(broker, kinds, target.sources ?? {});
+      }),
+    ),
+  );
+  const audited = perTarget.flat().filter((f): f is BrokerFacts => f !== undefined);
+  const evaluatedAt = now();
+  const results = audited
+    .flatMap((f) => evaluateBroker(f, checks, policy, evaluatedAt, deps.pendingSince?.get(f.broker.arn)))
+    .sort(bySeverity);
   const report: AuditReport = {
     trigger: request.trigger,
     startedAt,

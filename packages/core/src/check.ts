@@ -1,3 +1,4 @@
+import type { BrokerFacts, FactKind } from './facts';
 import type { Broker, DeploymentMode, Engine } from './model';
 
 export const Severity = {
@@ -17,34 +18,68 @@ export function atLeast(a: Severity, b: Severity): boolean {
   return SEVERITY_ORDER.indexOf(a) <= SEVERITY_ORDER.indexOf(b);
 }
 
-export type CheckStatus = 'PASS' | 'FAIL';
+/** PASS or FAIL from the check; UNKNOWN when a fact it needs could not be collected (it is not run then). */
+export type CheckStatus = 'PASS' | 'FAIL' | 'UNKNOWN';
 
 /** What a check says about one broker: one sentence that names the broker and the reason. */
 export interface CheckOutcome {
-  status: CheckStatus;
+  status: 'PASS' | 'FAIL';
   message: string;
 }
 
-/** Settings checks read, with defaults. */
+/** Settings checks read. Every field has a default in {@link DEFAULT_POLICY}; a policy file overrides them. */
 export interface AuditPolicy {
-  /** Tag key/value pairs that mark a broker as production (any pair matches). */
+  /** Tag keys (lower case) and values (lower case) that mark a broker as production. */
   productionTags: Record<string, string[]>;
+  /** Tag keys every broker must carry. */
+  requiredTags: string[];
+  /** A credential older than this (days since its last rotation or change) fails. */
+  maxCredentialAgeDays: number;
+  /** More ActiveMQ users with admin rights (console access or an admin group) than this fails. */
+  maxAdminUsers: number;
+  /** ActiveMQ groups that carry admin rights. */
+  adminGroups: string[];
+  /** RabbitMQ users allowed the `administrator` tag (the provisioning admin is always allowed). */
+  rabbitAdmins: string[];
+  /** Pending changes older than this (days, as first seen by mqops) fail. */
+  pendingChangeMaxDays: number;
+  /** An engine version whose end of support is nearer than this (days) fails the early-warning check. */
+  endOfSupportWarningDays: number;
+  /** A queue holding more messages than this fails the backlog check. */
+  queueBacklogMessages: number;
+  /** Memory or disk use at or above this fraction of the alarm limit fails. */
+  resourceAlarmRatio: number;
 }
 
 export const DEFAULT_POLICY: AuditPolicy = {
-  productionTags: {
-    env: ['prod', 'production'],
-    environment: ['prod', 'production'],
-    stage: ['prod', 'production'],
-  },
+  productionTags: { env: ['prod', 'production'], environment: ['prod', 'production'], stage: ['prod', 'production'] },
+  requiredTags: ['env', 'team'],
+  maxCredentialAgeDays: 90,
+  maxAdminUsers: 2,
+  adminGroups: ['admin', 'admins', 'administrators'],
+  rabbitAdmins: [],
+  pendingChangeMaxDays: 14,
+  endOfSupportWarningDays: 90,
+  queueBacklogMessages: 100_000,
+  resourceAlarmRatio: 0.8,
 };
 
+/** What a check gets besides the facts. */
+export interface CheckContext {
+  policy: AuditPolicy;
+  /** The audit's clock: checks never read the wall clock themselves. */
+  now: Date;
+  /** When mqops first saw the broker's current pending changes (from the previous runs' state). */
+  pendingSince?: Date;
+}
+
 /**
- * One audit check: its identity, what it is for, the AWS API calls (and so IAM actions) it needs, where it applies
- * and which Security Hub / AWS Config controls it maps to, beside the code that evaluates it.
+ * One audit check: its identity, what it is for, the AWS API calls (and so IAM actions) its data comes from, the
+ * facts it needs, where it applies and which Security Hub / AWS Config controls it maps to, beside the code that
+ * evaluates it.
  */
 export interface Check {
-  /** Stable id, `mq-…`, the same as its folder and export. */
+  /** Stable id, `mq-…`, the same as its folder. */
   id: string;
   title: string;
   severity: Severity;
@@ -54,11 +89,13 @@ export interface Check {
   remediation: string;
   /** IAM actions of the API calls the check's data comes from (`service:Operation`). */
   requires: readonly string[];
+  /** Facts beyond DescribeBroker the check reads. */
+  needs?: readonly FactKind[];
   /** Engines and deployment modes it applies to (all when absent). */
   appliesTo?: { engines?: readonly Engine[]; modes?: readonly DeploymentMode[] };
   /** Related controls of AWS Security Hub (`MQ.2`) and AWS Config managed rules. */
   controls?: { securityHub?: string; awsConfig?: string };
-  evaluate(broker: Broker, policy: AuditPolicy): CheckOutcome;
+  evaluate(facts: BrokerFacts, context: CheckContext): CheckOutcome;
 }
 
 /** True when the check is in scope for the broker. */
@@ -67,7 +104,7 @@ export function applies(check: Check, broker: Broker): boolean {
   return (!engines || engines.includes(broker.engine)) && (!modes || modes.includes(broker.deploymentMode));
 }
 
-/** True when the broker carries a tag the policy calls production (tag values compared case-insensitively). */
+/** True when the broker carries a tag the policy calls production (tag keys and values compared case-insensitively). */
 export function isProduction(broker: Broker, policy: AuditPolicy): boolean {
   return Object.entries(broker.tags).some(([key, value]) => {
     const wanted = policy.productionTags[key.toLowerCase()];
@@ -79,3 +116,7 @@ export function isProduction(broker: Broker, policy: AuditPolicy): boolean {
 export function defineCheck(check: Check): Check {
   return check;
 }
+
+/** Shorthands for outcomes. */
+export const pass = (message: string): CheckOutcome => ({ status: 'PASS', message });
+export const fail = (message: string): CheckOutcome => ({ status: 'FAIL', message });

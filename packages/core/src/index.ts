@@ -22,3 +22,28 @@ export type { SnsMessage } from './report/sns';
 export { SNS_LIMITS, snsMessage } from './report/sns';
 export { countBySeverity, groupByBroker, headline } from './report/summary';
 export { renderTable } from './report/table';
+export { checkById } from './checks';
+export { FactKind } from './facts';
+export type {
+  ActiveMqUserFacts,
+  BrokerFacts,
+  ConfigurationFacts,
+  CredentialFacts,
+  IngressRule,
+  RabbitFacts,
+  RabbitListenerFacts,
+  RabbitNodeFacts,
+  RabbitPermissionFacts,
+  RabbitPolicyFacts,
+  RabbitQueueFacts,
+  RabbitUserFacts,
+  SecurityGroupFacts,
+  SubnetFacts,
+} from './facts';
+export { collectFacts } from './sources';
+export type { BrokerCredential, FactSources } from './sources';
+export { hasPendingChanges } from './model';
+export { fail, pass } from './check';
+export type { CheckContext } from './check';
+export { mapBounded, neededFacts } from './audit';
+export type { AuditTarget } from './audit';

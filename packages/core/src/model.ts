@@ -46,6 +46,12 @@ export interface Broker {
   storageType?: string;
   tags: Record<string, string>;
   users: BrokerUserRef[];
+  /** The configuration the broker runs (ActiveMQ always has one). */
+  configuration?: { id: string; revision: number };
+  /** One per broker instance (two for active/standby): console URL, wire endpoints, private IP. */
+  instances: { consoleUrl?: string; endpoints: string[]; ipAddress?: string }[];
+  /** ActionsRequired codes when the state is CRITICAL_ACTION_REQUIRED. */
+  actionsRequired: string[];
   created?: Date;
   /** Changes that wait for a reboot or the maintenance window. */
   pending: {
@@ -53,7 +59,15 @@ export interface Broker {
     instanceType?: string;
     securityGroups?: string[];
     authenticationStrategy?: string;
+    /** A configuration revision other than the current one. */
+    configuration?: { id: string; revision: number };
+    logs?: { general?: boolean; audit?: boolean };
   };
+}
+
+/** True when a change waits for a reboot or the maintenance window. */
+export function hasPendingChanges(broker: Broker): boolean {
+  return Object.keys(broker.pending).length > 0 || broker.users.some((u) => u.pendingChange !== undefined);
 }
 
 /** Upper-cases an engine name: the API answers "ActiveMQ" as well as "ACTIVEMQ". */

@@ -17,6 +17,7 @@ const report: AuditReport = {
   notified: [],
   results: [
     {
+      fingerprint: 'mq-public-access/arn',
       checkId: 'mq-public-access',
       title: 't',
       severity: 'HIGH',
@@ -28,6 +29,7 @@ const report: AuditReport = {
         name: 'b',
         arn: 'arn:aws:mq:us-east-1:1:broker:b:b-1',
         region: 'us-east-1',
+        accountId: '1',
         engine: 'ACTIVEMQ',
       },
     },

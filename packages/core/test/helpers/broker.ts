@@ -1,3 +1,5 @@
+import { type AuditPolicy, type CheckContext, DEFAULT_POLICY } from '../../src/check';
+import type { BrokerFacts } from '../../src/facts';
 import type { Broker } from '../../src/model';
 
 /** A compliant ActiveMQ broker; override what a test is about. */
@@ -22,9 +24,28 @@ export function makeBroker(overrides: Partial<Broker> = {}): Broker {
     securityGroups: ['sg-1'],
     subnetIds: ['subnet-a', 'subnet-b'],
     storageType: 'EFS',
-    tags: { env: 'production' },
+    tags: { env: 'production', team: 'orders' },
     users: [{ username: 'admin' }],
+    configuration: { id: 'c-1', revision: 1 },
+    instances: [{ consoleUrl: 'https://b-1234-1.mq.us-east-1.amazonaws.com:8162', endpoints: [] }],
+    actionsRequired: [],
     pending: {},
     ...overrides,
+  };
+}
+
+/** Facts of a broker: the broker (with overrides) plus whatever other facts a test gives. */
+export function makeFacts(broker: Partial<Broker> = {}, facts: Partial<Omit<BrokerFacts, 'broker'>> = {}): BrokerFacts {
+  return { broker: makeBroker(broker), gaps: {}, ...facts };
+}
+
+/** A check context at a fixed instant with the default policy (overridable). */
+export function makeContext(
+  overrides: Partial<Omit<CheckContext, 'policy'>> & { policy?: Partial<AuditPolicy> } = {},
+): CheckContext {
+  return {
+    now: new Date('2026-11-25T12:00:00Z'),
+    ...overrides,
+    policy: { ...DEFAULT_POLICY, ...overrides.policy },
   };
 }

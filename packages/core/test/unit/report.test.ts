@@ -7,6 +7,7 @@ import { renderTable } from '../../src/report/table';
 
 function finding(i: number, overrides: Partial<Finding> = {}): Finding {
   return {
+    fingerprint: `mq-public-access/b-${i}`,
     checkId: 'mq-public-access',
     title: 't',
     severity: 'HIGH',
@@ -18,6 +19,7 @@ function finding(i: number, overrides: Partial<Finding> = {}): Finding {
       name: `broker-${i}`,
       arn: `arn:aws:mq:us-east-1:1:broker:broker-${i}:b-${i}`,
       region: 'us-east-1',
+      accountId: '1',
       engine: 'ACTIVEMQ',
     },
     ...overrides,

@@ -14,7 +14,7 @@ export const mqAuditLogs = defineCheck({
   requires: ['mq:DescribeBroker'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   controls: { securityHub: 'MQ.2', awsConfig: 'mq-cloudwatch-audit-log-enabled' },
-  evaluate: (broker) =>
+  evaluate: ({ broker }) =>
     broker.logs.audit
       ? { status: 'PASS', message: `Broker ${broker.name} sends its audit log to CloudWatch Logs.` }
       : {

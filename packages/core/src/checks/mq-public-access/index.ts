@@ -14,7 +14,7 @@ export const mqPublicAccess = defineCheck({
     'it (VPC peering, PrivateLink or a VPN for outside clients), then delete the public one.',
   requires: ['mq:DescribeBroker'],
   controls: { awsConfig: 'mq-no-public-access' },
-  evaluate: (broker) =>
+  evaluate: ({ broker }) =>
     broker.publiclyAccessible
       ? { status: 'FAIL', message: `Broker ${broker.name} is publicly accessible from the internet.` }
       : { status: 'PASS', message: `Broker ${broker.name} is reachable only from its VPC.` },

@@ -18,7 +18,7 @@ export const mqSingleInstanceProduction = defineCheck({
     securityHub: 'MQ.5 / MQ.6',
     awsConfig: 'mq-active-deployment-mode / mq-rabbit-deployment-mode',
   },
-  evaluate: (broker, policy) => {
+  evaluate: ({ broker }, { policy }) => {
     if (broker.deploymentMode !== 'SINGLE_INSTANCE')
       return { status: 'PASS', message: `Broker ${broker.name} runs ${broker.deploymentMode}.` };
     if (!isProduction(broker, policy))

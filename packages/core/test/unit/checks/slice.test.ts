@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applies, type Check, DEFAULT_POLICY, SEVERITY_ORDER } from '../../src/check';
-import { CHECKS, mqAuditLogs, mqPublicAccess, mqSingleInstanceProduction } from '../../src/checks';
-import { makeBroker } from '../helpers/broker';
+import { applies, type Check, SEVERITY_ORDER } from '../../../src/check';
+import { CHECKS, mqAuditLogs, mqPublicAccess, mqSingleInstanceProduction } from '../../../src/checks';
+import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
 
 describe('Check catalog', () => {
   it.each(CHECKS.map((c) => [c.id, c] as [string, Check]))('%s has complete metadata', (_id, check) => {
@@ -22,7 +22,7 @@ describe('Check catalog', () => {
 
 describe('Check: mq-public-access', () => {
   it('returns FAIL when the broker is publicly accessible', () => {
-    const outcome = mqPublicAccess.evaluate(makeBroker({ publiclyAccessible: true }), DEFAULT_POLICY);
+    const outcome = mqPublicAccess.evaluate(makeFacts({ publiclyAccessible: true }), makeContext());
     expect(outcome).toEqual({
       status: 'FAIL',
       message: 'Broker orders is publicly accessible from the internet.',
@@ -30,7 +30,7 @@ describe('Check: mq-public-access', () => {
   });
 
   it('returns PASS when the broker is private', () => {
-    expect(mqPublicAccess.evaluate(makeBroker(), DEFAULT_POLICY).status).toBe('PASS');
+    expect(mqPublicAccess.evaluate(makeFacts(), makeContext()).status).toBe('PASS');
   });
 });
 
@@ -43,14 +43,14 @@ describe('Check: mq-single-instance-production', () => {
     ['ACTIVE_STANDBY_MULTI_AZ', { env: 'production' }, 'PASS'],
     ['CLUSTER_MULTI_AZ', { env: 'prod' }, 'PASS'],
   ] as const)('mode %s with tags %j gives %s', (mode, tags, status) => {
-    const broker = makeBroker({ deploymentMode: mode, tags: { ...tags } });
-    expect(mqSingleInstanceProduction.evaluate(broker, DEFAULT_POLICY).status).toBe(status);
+    const facts = makeFacts({ deploymentMode: mode, tags: { ...tags } });
+    expect(mqSingleInstanceProduction.evaluate(facts, makeContext()).status).toBe(status);
   });
 
   it('follows the policy for what production means', () => {
-    const broker = makeBroker({ deploymentMode: 'SINGLE_INSTANCE', tags: { tier: 'gold' } });
-    const policy = { productionTags: { tier: ['gold'] } };
-    expect(mqSingleInstanceProduction.evaluate(broker, policy).status).toBe('FAIL');
+    const facts = makeFacts({ deploymentMode: 'SINGLE_INSTANCE', tags: { tier: 'gold' } });
+    const context = makeContext({ policy: { productionTags: { tier: ['gold'] } } });
+    expect(mqSingleInstanceProduction.evaluate(facts, context).status).toBe('FAIL');
   });
 });
 
@@ -62,8 +62,8 @@ describe('Check: mq-audit-logs', () => {
 
   it('returns FAIL when the audit log is off and PASS when on', () => {
     expect(
-      mqAuditLogs.evaluate(makeBroker({ logs: { general: true, audit: false } }), DEFAULT_POLICY).status,
+      mqAuditLogs.evaluate(makeFacts({ logs: { general: true, audit: false } }), makeContext()).status,
     ).toBe('FAIL');
-    expect(mqAuditLogs.evaluate(makeBroker(), DEFAULT_POLICY).status).toBe('PASS');
+    expect(mqAuditLogs.evaluate(makeFacts(), makeContext()).status).toBe('PASS');
   });
 });
