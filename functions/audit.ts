@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsNotifier } from '@mqops/aws/sns-notifier';
-import { type AuditReport, auditFleet, failing, type Notifier, parseAuditEvent } from '@mqops/core';
+import { type AuditReport, failing, type Notifier, parseAuditEvent, runAudit } from '@mqops/core';
 import { notifierConfig } from './lib/config';
 import { createLogger } from './lib/logger';
 
@@ -29,10 +29,14 @@ export interface AuditResult {
 }
 
 /** Audits the fleet on a schedule, or the brokers named in a manual invoke. */
-export async function audit(event: unknown): Promise<AuditResult> {
+export async function audit(event: unknown): Promise<AuditResult | { skipped: string }> {
   const request = parseAuditEvent(event);
+  if (!request) {
+    logger.info('event needs no audit');
+    return { skipped: 'event needs no audit (a failed call, or one that changes nothing mqops checks)' };
+  }
   deps ??= buildDeps();
-  const report = await auditFleet(deps, request);
+  const report = await runAudit(deps, request);
   const result = {
     trigger: report.trigger,
     brokersAudited: report.brokersAudited,

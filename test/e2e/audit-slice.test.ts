@@ -140,7 +140,7 @@ describe('Scheduled audit, end to end (EventBridge event → function → MQ API
     process.env.AWS_ENDPOINT_URL_MQ = cloud.endpoint;
     process.env.AWS_ENDPOINT_URL_SNS = cloud.endpoint;
     const result = await handler(scheduledEvent(), lambdaContext());
-    expect(result.notified).toEqual(['slack', 'sns']);
+    expect((result as { notified: string[] }).notified).toEqual(['slack', 'sns']);
     expect(published(cloud)).toHaveLength(1);
   });
 

@@ -1,6 +1,6 @@
 import {
-  applies,
   type AuditPolicy,
+  applies,
   type Check,
   type CheckStatus,
   DEFAULT_POLICY,
@@ -8,11 +8,12 @@ import {
   type Severity,
 } from './check';
 import { CHECKS } from './checks';
-import { DeliveryError } from './errors';
+import { BrokerNotFoundError } from './errors';
 import type { BrokerFacts, FactKind } from './facts';
 import type { Broker, Engine } from './model';
-import type { BrokerInventory, Notifier } from './ports';
+import type { BrokerInventory } from './ports';
 import { collectFacts, type FactSources } from './sources';
+import type { AuditDiff } from './state';
 
 /** What started an audit. */
 export type AuditTrigger = 'schedule' | 'change' | 'manual' | 'cli';
@@ -21,6 +22,27 @@ export interface AuditRequest {
   trigger: AuditTrigger;
   /** Audit only these brokers (ids or names); all brokers when absent. */
   brokerIds?: string[];
+  /** Audit only brokers using one of these security groups (current or pending). */
+  securityGroupIds?: string[];
+  /** Audit only brokers running (or about to run) one of these configurations. */
+  configurationIds?: string[];
+}
+
+/** True when the broker is in the request's filters (no filter: every broker). */
+function selected(request: AuditRequest, broker: Broker): boolean {
+  const groups = request.securityGroupIds;
+  if (
+    groups &&
+    !groups.some((g) => broker.securityGroups.includes(g) || broker.pending.securityGroups?.includes(g))
+  )
+    return false;
+  const configs = request.configurationIds;
+  if (
+    configs &&
+    !configs.some((c) => broker.configuration?.id === c || broker.pending.configuration?.id === c)
+  )
+    return false;
+  return true;
 }
 
 /** One check's result for one broker. */
@@ -34,6 +56,10 @@ export interface Finding {
   message: string;
   remediation: string;
   broker: { id: string; name: string; arn: string; region: string; accountId: string; engine: Engine };
+  /** A failing finding that an active suppression hides from notifications and exit codes. */
+  suppressed?: { reason: string; expires: string; source: 'tag' | 'config' };
+  /** A suppression that matched but has expired: the finding fires again. */
+  suppressionExpired?: { reason: string; expires: string; source: 'tag' | 'config' };
 }
 
 /** A broker that could not be audited, and why (never fatal for a fleet audit). */
@@ -51,8 +77,18 @@ export interface AuditReport {
   /** Every in-scope (check, broker) result, PASS, FAIL and UNKNOWN, most severe first. */
   results: Finding[];
   errors: InventoryError[];
+  /** The brokers audited (for suppressions by tag and for state). */
+  brokers: Broker[];
+  /** Broker ids every target listed, when every listing succeeded (a full fleet audit); else undefined. */
+  listedIds?: string[];
+  /** Brokers asked for by a change event that no longer exist (deleted): their findings are resolved. */
+  goneIds?: string[];
+  /** What changed since the last run (set by runAudit when a state store is configured). */
+  diff?: AuditDiff;
   /** Channels that were sent the report. */
   notified: string[];
+  /** Configuration problems found on the way (e.g. a suppression tag that does not parse). */
+  warnings: string[];
 }
 
 /** One account and region to audit: its broker list and the sources of further facts. */
@@ -68,7 +104,6 @@ export interface AuditDeps {
   inventory?: BrokerInventory;
   sources?: FactSources;
   targets?: readonly AuditTarget[];
-  notifiers?: readonly Notifier[];
   checks?: readonly Check[];
   policy?: AuditPolicy;
   now?: () => Date;
@@ -80,9 +115,9 @@ export interface AuditDeps {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The failing results of a report. */
+/** The failing results of a report that no active suppression hides. */
 export function failing(report: Pick<AuditReport, 'results'>): Finding[] {
-  return report.results.filter((f) => f.status === 'FAIL');
+  return report.results.filter((f) => f.status === 'FAIL' && !f.suppressed);
 }
 
 /** The fact kinds a set of checks needs. */
@@ -130,7 +165,11 @@ export function evaluateBroker(
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -155,11 +194,10 @@ function targetsOf(deps: AuditDeps): readonly AuditTarget[] {
 }
 
 /**
- * Audits brokers: collects everything first, evaluates every check, and only then notifies — so a bad request
- * (an unknown broker id) fails before anything is sent. Notifiers are called only when something fails.
+ * Audits brokers: lists them (or takes the ids asked for), describes each and collects the facts the checks need,
+ * with bounded concurrency per target, then evaluates every check. Sends nothing and stores nothing: see runAudit.
  *
  * @throws BrokerNotFoundError when a broker asked for by id does not exist.
- * @throws DeliveryError when a channel could not be sent to (the others are still tried).
  */
 export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promise<AuditReport> {
   const now = deps.now ?? (() => new Date());
@@ -172,18 +210,24 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   const targets = targetsOf(deps);
 
   // Lists first (a target that fails to list is reported), so progress knows the total.
+  let listingComplete = !explicit;
   const listed = await Promise.all(
     targets.map(async (target) => {
       if (request.brokerIds) return { target, ids: request.brokerIds };
       try {
         return { target, ids: (await target.inventory.list()).map((b) => b.id) };
       } catch (error) {
-        errors.push({ brokerId: target.name, message: error instanceof Error ? error.message : String(error) });
+        listingComplete = false;
+        errors.push({
+          brokerId: target.name,
+          message: error instanceof Error ? error.message : String(error),
+        });
         return { target, ids: [] as string[] };
       }
     }),
   );
   const total = listed.reduce((n, l) => n + l.ids.length, 0);
+  const gone: string[] = [];
   let done = 0;
   const perTarget = await Promise.all(
     listed.map(({ target, ids }) =>
@@ -192,13 +236,19 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
         try {
           broker = await target.inventory.describe(id);
         } catch (error) {
-          // A broker asked for by id must exist; one that vanished during a fleet audit is reported, not fatal.
+          // After a change event a missing broker was deleted; otherwise a broker asked for by id must exist. One
+          // that vanished during a fleet audit is reported, not fatal.
+          if (explicit && request.trigger === 'change' && error instanceof BrokerNotFoundError) {
+            gone.push(id);
+            return undefined;
+          }
           if (explicit) throw error;
           errors.push({ brokerId: id, message: error instanceof Error ? error.message : String(error) });
           return undefined;
         } finally {
           deps.onProgress?.(++done, total);
         }
+        if (!selected(request, broker)) return undefined;
         return collectFacts(broker, kinds, target.sources ?? {});
       }),
     ),
@@ -208,27 +258,17 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   const results = audited
     .flatMap((f) => evaluateBroker(f, checks, policy, evaluatedAt, deps.pendingSince?.get(f.broker.arn)))
     .sort(bySeverity);
-  const report: AuditReport = {
+  return {
     trigger: request.trigger,
     startedAt,
     finishedAt: now().toISOString(),
     brokersAudited: audited.length,
     results,
     errors,
+    brokers: audited.map((f) => f.broker),
+    ...(listingComplete ? { listedIds: listed.flatMap((l) => l.ids) } : {}),
+    ...(gone.length ? { goneIds: gone } : {}),
     notified: [],
+    warnings: [],
   };
-  if (failing(report).length > 0) {
-    const problems: string[] = [];
-    for (const notifier of deps.notifiers ?? []) {
-      try {
-        await notifier.send(report);
-        report.notified.push(notifier.channel);
-      } catch (error) {
-        problems.push(`${notifier.channel}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    if (problems.length > 0)
-      throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);
-  }
-  return report;
 }

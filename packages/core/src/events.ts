@@ -14,6 +14,46 @@ const ScheduledEvent = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
+/** Amazon MQ API calls that change what the audit sees. */
+export const MQ_CHANGE_EVENTS = [
+  'CreateBroker',
+  'UpdateBroker',
+  'DeleteBroker',
+  'RebootBroker',
+  'Promote',
+  'CreateUser',
+  'UpdateUser',
+  'DeleteUser',
+  'CreateConfiguration',
+  'UpdateConfiguration',
+  'CreateTags',
+  'DeleteTags',
+] as const;
+
+/** EC2 API calls that change a security group's rules. */
+export const SECURITY_GROUP_CHANGE_EVENTS = [
+  'AuthorizeSecurityGroupIngress',
+  'RevokeSecurityGroupIngress',
+  'ModifySecurityGroupRules',
+  'UpdateSecurityGroupRuleDescriptionsIngress',
+] as const;
+
+/** An AWS API call delivered by EventBridge from CloudTrail. */
+const CloudTrailEvent = z.object({
+  source: z.enum(['aws.amazonmq', 'aws.ec2']),
+  'detail-type': z.literal('AWS API Call via CloudTrail'),
+  id: z.string(),
+  region: z.string(),
+  account: z.string(),
+  detail: z.object({
+    eventSource: z.enum(['amazonmq.amazonaws.com', 'ec2.amazonaws.com']),
+    eventName: z.string(),
+    errorCode: z.string().optional(),
+    requestParameters: z.record(z.string(), z.unknown()).nullish(),
+    responseElements: z.record(z.string(), z.unknown()).nullish(),
+  }),
+});
+
 /** A manual invoke: `{}` audits everything, `{ "brokerIds": [...] }` only those brokers. */
 const ManualEvent = z
   .object({
@@ -25,12 +65,64 @@ function issues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`);
 }
 
+const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** Security group ids named in an EC2 call's request parameters (`groupId`, or rules' `groupId`). */
+function groupIds(params: Record<string, unknown>): string[] {
+  const direct = str(params.groupId);
+  return direct ? [direct] : [];
+}
+
 /**
- * Turns what the audit function was invoked with into an audit request.
- * @throws InvalidInputError for anything that is neither a scheduled event nor a manual invoke.
+ * What to audit for a CloudTrail event, or `null` when it needs no audit (a failed call, an event name mqops does
+ * not react to).
+ * @throws InvalidInputError when a relevant event lacks the id it should carry.
  */
-export function parseAuditEvent(event: unknown): AuditRequest {
+function changeRequest(event: z.infer<typeof CloudTrailEvent>): AuditRequest | null {
+  const { eventName, errorCode } = event.detail;
+  if (errorCode) return null; // The call failed: nothing changed.
+  const params = event.detail.requestParameters ?? {};
+  const response = event.detail.responseElements ?? {};
+  if (event.source === 'aws.ec2') {
+    if (!(SECURITY_GROUP_CHANGE_EVENTS as readonly string[]).includes(eventName)) return null;
+    const ids = groupIds(params);
+    if (ids.length === 0) throw new InvalidInputError(`${eventName} event without requestParameters.groupId`);
+    return { trigger: 'change', securityGroupIds: ids };
+  }
+  if (!(MQ_CHANGE_EVENTS as readonly string[]).includes(eventName)) return null;
+  if (eventName === 'CreateConfiguration') return null; // Nothing uses a new configuration yet.
+  if (eventName === 'UpdateConfiguration') {
+    const id = str(params.configurationId);
+    if (!id)
+      throw new InvalidInputError('UpdateConfiguration event without requestParameters.configurationId');
+    return { trigger: 'change', configurationIds: [id] };
+  }
+  if (eventName === 'CreateTags' || eventName === 'DeleteTags') {
+    const arn = str(params.resourceArn);
+    const id = arn?.includes(':broker:') ? arn.split(':').pop() : undefined;
+    return id ? { trigger: 'change', brokerIds: [id] } : null;
+  }
+  const id = str(params.brokerId) ?? str(response.brokerId);
+  if (!id)
+    throw new InvalidInputError(
+      `${eventName} event without a brokerId in requestParameters or responseElements`,
+    );
+  return { trigger: 'change', brokerIds: [id] };
+}
+
+/**
+ * Turns what the audit function was invoked with into an audit request: a scheduled event (the whole fleet), a
+ * CloudTrail change event (the brokers it touched), or a manual invoke. `null` means the event needs no audit.
+ * @throws InvalidInputError for anything else.
+ */
+export function parseAuditEvent(event: unknown): AuditRequest | null {
   if (event !== null && typeof event === 'object' && 'source' in event) {
+    if ((event as { 'detail-type'?: unknown })['detail-type'] === 'AWS API Call via CloudTrail') {
+      const change = CloudTrailEvent.safeParse(event);
+      if (!change.success)
+        throw new InvalidInputError('not a valid CloudTrail change event', issues(change.error));
+      return changeRequest(change.data);
+    }
     const scheduled = ScheduledEvent.safeParse(event);
     if (!scheduled.success)
       throw new InvalidInputError('not a valid scheduled event', issues(scheduled.error));
@@ -39,7 +131,7 @@ export function parseAuditEvent(event: unknown): AuditRequest {
   const manual = ManualEvent.safeParse(event);
   if (!manual.success)
     throw new InvalidInputError(
-      'expected an EventBridge scheduled event or { "brokerIds": [...] }',
+      'expected an EventBridge scheduled event, a CloudTrail change event or { "brokerIds": [...] }',
       issues(manual.error),
     );
   return manual.data.brokerIds

@@ -15,6 +15,8 @@ const report: AuditReport = {
   brokersAudited: 1,
   errors: [],
   notified: [],
+  brokers: [],
+  warnings: [],
   results: [
     {
       fingerprint: 'mq-public-access/arn',

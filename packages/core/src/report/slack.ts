@@ -1,6 +1,7 @@
 import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { SEVERITY_ORDER } from '../check';
+import type { RememberedFinding } from '../state';
 import { groupByBroker, headline } from './summary';
 
 /** Slack's Block Kit limits that a message must stay within. */
@@ -32,49 +33,99 @@ function findingLine(f: Finding): string {
   return `${ICON[f.severity] ?? ''} *${f.severity}* \`${f.checkId}\` ${escapeMrkdwn(f.message)}`;
 }
 
+function fixedLine(f: RememberedFinding & { reason: string }): string {
+  const why = f.reason === 'broker-gone' ? 'broker deleted' : 'now passes';
+  return `:white_check_mark: \`${f.checkId}\` on *${escapeMrkdwn(f.brokerName)}* (${why})`;
+}
+
+/** Builds blocks under a shared budget; what does not fit is counted, never dropped silently. */
+class Blocks {
+  readonly blocks: Record<string, unknown>[] = [];
+  hidden = 0;
+  constructor(private readonly budget: number) {}
+
+  get room(): number {
+    return this.budget - this.blocks.length;
+  }
+
+  add(block: Record<string, unknown>): boolean {
+    if (this.room <= 0) return false;
+    this.blocks.push(block);
+    return true;
+  }
+
+  /** One section of lines under a bold title, cut to Slack's section size (the rest counted). */
+  section(title: string, lines: string[]): void {
+    const kept: string[] = [];
+    let length = title.length;
+    for (const line of lines) {
+      if (length + line.length + 1 > SLACK_LIMITS.sectionText - 60) break;
+      kept.push(line);
+      length += line.length + 1;
+    }
+    const cut = lines.length - kept.length;
+    if (cut > 0) kept.push(`_…and ${cut} more_`);
+    if (this.add({ type: 'section', text: { type: 'mrkdwn', text: [title, ...kept].join('\n') } }))
+      this.hidden += cut;
+    else this.hidden += lines.length;
+  }
+}
+
+function brokerSections(into: Blocks, findings: readonly Finding[]): void {
+  const groups = [...groupByBroker(findings).entries()].sort(
+    ([, a], [, b]) => SEVERITY_ORDER.indexOf(a[0]!.severity) - SEVERITY_ORDER.indexOf(b[0]!.severity),
+  );
+  for (const [broker, list] of groups) {
+    const head = `*${escapeMrkdwn(broker)}* (${list[0]!.broker.engine}, ${list[0]!.broker.region})`;
+    into.section(head, list.map(findingLine));
+  }
+}
+
 /**
- * The audit as one Slack Block Kit message: a header, then one section per broker listing its findings, most
- * severe first; never more than Slack's 50 blocks or 3,000 characters a section (what does not fit is counted in a
- * last line).
+ * The audit as one Slack Block Kit message. With a diff (a state store is configured): what is new, what got fixed,
+ * then what is still open; a change-triggered audit shows only new and fixed. Without: every failing finding by
+ * broker. Never more than Slack's 50 blocks or 3,000 characters a section: what does not fit is counted.
  */
 export function slackMessage(report: AuditReport): SlackMessage {
   const fails = failing(report);
-  const title = `mqops audit: ${headline(report)}`;
-  const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_LIMITS.headerText) } },
-  ];
-  const groups = [...groupByBroker(fails).entries()].sort(
-    ([, a], [, b]) => SEVERITY_ORDER.indexOf(a[0]!.severity) - SEVERITY_ORDER.indexOf(b[0]!.severity),
-  );
-  let shown = 0;
-  // Two blocks stay free: a divider-free "and N more" context and the footer.
-  const room = SLACK_LIMITS.blocks - blocks.length - 2;
-  for (const [broker, findings] of groups.slice(0, room)) {
-    const head = `*${escapeMrkdwn(broker)}* (${findings[0]!.broker.engine}, ${findings[0]!.broker.region})`;
-    const lines: string[] = [];
-    let length = head.length;
-    for (const f of findings) {
-      const line = findingLine(f);
-      if (length + line.length + 1 > SLACK_LIMITS.sectionText - 40) break;
-      lines.push(line);
-      length += line.length + 1;
+  const diff = report.diff;
+  const title = diff
+    ? `mqops audit: ${diff.new.length} new, ${diff.fixed.length} fixed, ${diff.stillOpen.length} still open`
+    : `mqops audit: ${headline(report)}`;
+  const into = new Blocks(SLACK_LIMITS.blocks - 2);
+  into.add({ type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_LIMITS.headerText) } });
+  if (!diff) brokerSections(into, fails);
+  else {
+    if (diff.new.length) {
+      into.add({ type: 'section', text: { type: 'mrkdwn', text: `*New findings (${diff.new.length})*` } });
+      brokerSections(into, diff.new);
     }
-    const hidden = findings.length - lines.length;
-    if (hidden > 0) lines.push(`_…and ${hidden} more for this broker_`);
-    shown += lines.length - (hidden > 0 ? 1 : 0);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: [head, ...lines].join('\n') } });
+    if (diff.fixed.length)
+      into.section(`*Fixed since the last run (${diff.fixed.length})*`, diff.fixed.map(fixedLine));
+    if (diff.stillOpen.length && report.trigger !== 'change') {
+      into.add({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*Still open (${diff.stillOpen.length})*` },
+      });
+      brokerSections(into, diff.stillOpen);
+    }
   }
-  if (shown < fails.length) {
+  const blocks = into.blocks;
+  if (into.hidden > 0) {
     blocks.push({
       type: 'context',
-      elements: [
-        { type: 'mrkdwn', text: `…and ${fails.length - shown} more findings: run \`mqops audit\` for all.` },
-      ],
+      elements: [{ type: 'mrkdwn', text: `…and ${into.hidden} more findings: run \`mqops audit\` for all.` }],
     });
   }
+  const suppressed = report.results.filter((f) => f.suppressed).length;
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `trigger: ${report.trigger} · finished ${report.finishedAt}` }],
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `trigger: ${report.trigger} · ${report.brokersAudited} brokers · ${suppressed} suppressed · finished ${report.finishedAt}`,
+      },
+    ],
   });
   return { text: title, blocks };
 }

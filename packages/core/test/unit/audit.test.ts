@@ -3,6 +3,7 @@ import { auditFleet, failing } from '../../src/audit';
 import { BrokerNotFoundError, DeliveryError } from '../../src/errors';
 import type { Broker } from '../../src/model';
 import type { BrokerInventory, Notifier } from '../../src/ports';
+import { runAudit } from '../../src/run';
 import { makeBroker } from '../helpers/broker';
 
 function inventoryOf(brokers: Broker[], vanished: string[] = []): BrokerInventory {
@@ -32,11 +33,11 @@ const risky = makeBroker({
 });
 const compliant = makeBroker({ id: 'b-ok', name: 'ok' });
 
-describe('Function: auditFleet', () => {
+describe('Function: runAudit', () => {
   it('notifies every channel when a broker fails a check', async () => {
     const slack = recordingNotifier('slack');
     const sns = recordingNotifier('sns');
-    const report = await auditFleet(
+    const report = await runAudit(
       { inventory: inventoryOf([risky, compliant]), notifiers: [slack, sns] },
       { trigger: 'schedule' },
     );
@@ -52,7 +53,7 @@ describe('Function: auditFleet', () => {
 
   it('sends nothing when every broker passes', async () => {
     const slack = recordingNotifier();
-    const report = await auditFleet(
+    const report = await runAudit(
       { inventory: inventoryOf([compliant]), notifiers: [slack] },
       { trigger: 'schedule' },
     );
@@ -73,7 +74,7 @@ describe('Function: auditFleet', () => {
   it('throws for an unknown broker asked for by id, before notifying anyone', async () => {
     const slack = recordingNotifier();
     await expect(
-      auditFleet(
+      runAudit(
         { inventory: inventoryOf([risky]), notifiers: [slack] },
         { trigger: 'manual', brokerIds: ['b-risky', 'b-nope'] },
       ),
@@ -84,7 +85,7 @@ describe('Function: auditFleet', () => {
   it('still tries the other channels when one fails, then says which failed', async () => {
     const broken: Notifier = { channel: 'slack', send: vi.fn().mockRejectedValue(new Error('HTTP 500')) };
     const sns = recordingNotifier('sns');
-    const run = auditFleet(
+    const run = runAudit(
       { inventory: inventoryOf([risky]), notifiers: [broken, sns] },
       { trigger: 'schedule' },
     );

@@ -35,6 +35,8 @@ function reportOf(results: Finding[], brokersAudited = results.length): AuditRep
     results,
     errors: [],
     notified: [],
+    brokers: [],
+    warnings: [],
   };
 }
 

@@ -1,0 +1,98 @@
+import { type AuditDeps, type AuditReport, type AuditRequest, auditFleet, failing } from './audit';
+import { DeliveryError } from './errors';
+import { hasPendingChanges } from './model';
+import type { Notifier } from './ports';
+import { diffFindings, type StateStore } from './state';
+import { matchSuppression, type Suppression, tagSuppressions } from './suppressions';
+
+export interface RunDeps extends AuditDeps {
+  notifiers?: readonly Notifier[];
+  /** Where the last run's findings are kept, so reports can say new / still open / fixed. */
+  store?: StateStore;
+  /** Suppressions from the config file (tag suppressions are read from each broker). */
+  suppressions?: readonly Suppression[];
+}
+
+/**
+ * Whether a report is worth sending: a change-triggered audit speaks only when something is new or fixed; any
+ * other audit sends its digest while something fails or something got fixed.
+ */
+export function shouldNotify(report: AuditReport): boolean {
+  const fixed = report.diff?.fixed.length ?? 0;
+  if (report.trigger === 'change')
+    return (report.diff ? report.diff.new.length : failing(report).length) + fixed > 0;
+  return failing(report).length + fixed > 0;
+}
+
+/**
+ * The audit use case: loads the last state, audits, applies suppressions (config file and broker tags; an expired
+ * one fires again), works out what is new and fixed, notifies, then saves the state.
+ *
+ * @throws BrokerNotFoundError when a broker asked for by id does not exist (nothing is sent or saved).
+ * @throws DeliveryError when a channel could not be sent to (the others are still tried; the state is saved).
+ */
+export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<AuditReport> {
+  const now = deps.now ?? (() => new Date());
+  const previous = await deps.store?.load();
+  const pendingSince = new Map(
+    Object.entries(previous?.pendingSince ?? {}).map(([arn, at]) => [arn, new Date(at)]),
+  );
+  const report = await auditFleet({ ...deps, pendingSince }, request);
+  const at = now();
+
+  const warnings: string[] = [];
+  const fromTags = new Map<string, Suppression[]>();
+  for (const broker of report.brokers) {
+    const { suppressions, problems } = tagSuppressions(broker);
+    fromTags.set(broker.arn, suppressions);
+    warnings.push(...problems);
+  }
+  for (const finding of report.results) {
+    if (finding.status !== 'FAIL') continue;
+    const all = [...(fromTags.get(finding.broker.arn) ?? []), ...(deps.suppressions ?? [])];
+    const match = matchSuppression(finding, all, at);
+    if (!match) continue;
+    const { reason, expires, source } = match.suppression;
+    if (match.active) finding.suppressed = { reason, expires, source };
+    else finding.suppressionExpired = { reason, expires, source };
+  }
+  report.warnings.push(...warnings);
+
+  let saved: (() => Promise<void>) | undefined;
+  if (deps.store) {
+    const { diff, next } = diffFindings(
+      previous,
+      report.results,
+      {
+        audited: new Set(report.brokers.map((b) => b.arn)),
+        ...(report.listedIds ? { listedIds: new Set(report.listedIds) } : {}),
+        ...(report.goneIds ? { goneIds: new Set(report.goneIds) } : {}),
+      },
+      at,
+    );
+    // Pending changes: remember when they were first seen; forget brokers whose changes got applied.
+    for (const broker of report.brokers) {
+      if (hasPendingChanges(broker)) next.pendingSince[broker.arn] ??= at.toISOString();
+      else delete next.pendingSince[broker.arn];
+    }
+    report.diff = diff;
+    const store = deps.store;
+    saved = () => store.save(next);
+  }
+
+  const problems: string[] = [];
+  if (shouldNotify(report)) {
+    for (const notifier of deps.notifiers ?? []) {
+      try {
+        await notifier.send(report);
+        report.notified.push(notifier.channel);
+      } catch (error) {
+        problems.push(`${notifier.channel}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  await saved?.();
+  if (problems.length > 0)
+    throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);
+  return report;
+}

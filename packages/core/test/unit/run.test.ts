@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditReport } from '../../src/audit';
+import { checkById } from '../../src/checks';
+import { BrokerNotFoundError } from '../../src/errors';
+import type { Broker } from '../../src/model';
+import type { BrokerInventory, Notifier } from '../../src/ports';
+import { slackMessage } from '../../src/report/slack';
+import { runAudit } from '../../src/run';
+import type { AuditState, StateStore } from '../../src/state';
+import { makeBroker } from '../helpers/broker';
+
+class MemoryStore implements StateStore {
+  state: AuditState | undefined;
+  saves = 0;
+  async load() {
+    return this.state && structuredClone(this.state);
+  }
+  async save(state: AuditState) {
+    this.saves++;
+    this.state = structuredClone(state);
+  }
+}
+
+function fleet(brokers: Broker[]): BrokerInventory {
+  return {
+    list: async () => brokers.map((b) => ({ id: b.id, name: b.name })),
+    describe: async (id) => {
+      const found = brokers.find((b) => b.id === id || b.name === id);
+      if (!found) throw new Error(`no ${id}`);
+      return found;
+    },
+  };
+}
+
+function recorder(): Notifier & { sent: AuditReport[] } {
+  const sent: AuditReport[] = [];
+  return { channel: 'slack', sent, send: async (r) => void sent.push(structuredClone(r)) };
+}
+
+const checks = [checkById('mq-public-access')!];
+let clock = new Date('2026-11-20T00:00:00Z');
+const now = () => clock;
+
+describe('Function: runAudit (state, suppressions, notifications)', () => {
+  it('reports a new finding once, then as still open, then as fixed', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    const broker = makeBroker({ publiclyAccessible: true });
+    const deps = { inventory: fleet([broker]), checks, store, notifiers: [slack], now };
+
+    const first = await runAudit(deps, { trigger: 'schedule' });
+    expect(first.diff?.new.map((f) => f.checkId)).toEqual(['mq-public-access']);
+
+    const second = await runAudit(deps, { trigger: 'schedule' });
+    expect(second.diff?.new).toEqual([]);
+    expect(second.diff?.stillOpen).toHaveLength(1);
+
+    broker.publiclyAccessible = false;
+    const third = await runAudit(deps, { trigger: 'schedule' });
+    expect(third.diff?.fixed.map((f) => f.checkId)).toEqual(['mq-public-access']);
+    expect(slack.sent).toHaveLength(3);
+    expect(slackMessage(slack.sent[2]!).text).toBe('mqops audit: 0 new, 1 fixed, 0 still open');
+
+    // Nothing open, nothing fixed: nothing to say.
+    await runAudit(deps, { trigger: 'schedule' });
+    expect(slack.sent).toHaveLength(3);
+    expect(store.saves).toBe(4);
+  });
+
+  it('speaks on a change only when something is new or fixed', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    const broker = makeBroker({ publiclyAccessible: true });
+    const deps = { inventory: fleet([broker]), checks, store, notifiers: [slack], now };
+    await runAudit(deps, { trigger: 'change', brokerIds: [broker.id] });
+    await runAudit(deps, { trigger: 'change', brokerIds: [broker.id] });
+    expect(slack.sent).toHaveLength(1);
+    expect(slack.sent[0]?.diff?.new).toHaveLength(1);
+  });
+
+  it('hides a suppressed finding until the suppression expires, then fires it again', async () => {
+    clock = new Date('2026-11-20T00:00:00Z');
+    const store = new MemoryStore();
+    const slack = recorder();
+    const broker = makeBroker({
+      publiclyAccessible: true,
+      tags: {
+        env: 'production',
+        team: 'x',
+        'mqops:suppress:mq-public-access': '2026-11-30 partner VPN pending',
+      },
+    });
+    const deps = { inventory: fleet([broker]), checks, store, notifiers: [slack], now };
+    const quiet = await runAudit(deps, { trigger: 'schedule' });
+    expect(quiet.results[0]?.suppressed).toEqual({
+      reason: 'partner VPN pending',
+      expires: '2026-11-30',
+      source: 'tag',
+    });
+    expect(slack.sent).toHaveLength(0);
+
+    clock = new Date('2026-12-01T00:00:00Z');
+    const loud = await runAudit(deps, { trigger: 'schedule' });
+    expect(loud.results[0]?.suppressed).toBeUndefined();
+    expect(loud.results[0]?.suppressionExpired?.expires).toBe('2026-11-30');
+    expect(loud.diff?.new).toHaveLength(1);
+    expect(slack.sent).toHaveLength(1);
+  });
+
+  it('applies config-file suppressions and warns about malformed suppression tags', async () => {
+    const broker = makeBroker({
+      publiclyAccessible: true,
+      tags: { 'mqops:suppress:mq-public-access': 'someday' },
+    });
+    const report = await runAudit(
+      {
+        inventory: fleet([broker]),
+        checks,
+        now,
+        suppressions: [
+          { check: '*', broker: 'ord*', reason: 'decommissioning', expires: '2099-01-01', source: 'config' },
+        ],
+      },
+      { trigger: 'cli' },
+    );
+    expect(report.results[0]?.suppressed?.source).toBe('config');
+    expect(report.warnings).toEqual([expect.stringContaining('mqops:suppress:mq-public-access')]);
+  });
+
+  it('remembers when pending changes were first seen and hands that to checks', async () => {
+    const store = new MemoryStore();
+    const broker = makeBroker({ pending: { instanceType: 'mq.m5.xlarge' } });
+    clock = new Date('2026-11-01T00:00:00Z');
+    await runAudit({ inventory: fleet([broker]), checks, store, now }, { trigger: 'schedule' });
+    expect(store.state?.pendingSince[broker.arn]).toBe('2026-11-01T00:00:00.000Z');
+    clock = new Date('2026-11-20T00:00:00Z');
+    let seen: Date | undefined;
+    const spy = {
+      ...checks[0]!,
+      evaluate: (_f: unknown, ctx: { pendingSince?: Date }) => {
+        seen = ctx.pendingSince;
+        return { status: 'PASS' as const, message: 'ok' };
+      },
+    };
+    await runAudit({ inventory: fleet([broker]), checks: [spy], store, now }, { trigger: 'schedule' });
+    expect(seen?.toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    broker.pending = {};
+    await runAudit({ inventory: fleet([broker]), checks, store, now }, { trigger: 'schedule' });
+    expect(store.state?.pendingSince[broker.arn]).toBeUndefined();
+  });
+
+  it('saves nothing and sends nothing when a named broker does not exist', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    await expect(
+      runAudit(
+        { inventory: fleet([]), checks, store, notifiers: [slack], now },
+        { trigger: 'manual', brokerIds: ['nope'] },
+      ),
+    ).rejects.toThrow('no nope');
+    expect(store.saves).toBe(0);
+    expect(slack.sent).toHaveLength(0);
+  });
+
+  it('audits only brokers using a changed security group', async () => {
+    const a = makeBroker({
+      id: 'b-a',
+      name: 'a',
+      arn: 'arn:aws:mq:us-east-1:1:broker:a:b-a',
+      securityGroups: ['sg-1'],
+    });
+    const b = makeBroker({
+      id: 'b-b',
+      name: 'b',
+      arn: 'arn:aws:mq:us-east-1:1:broker:b:b-b',
+      securityGroups: ['sg-2'],
+    });
+    const c = makeBroker({
+      id: 'b-c',
+      name: 'c',
+      arn: 'arn:aws:mq:us-east-1:1:broker:c:b-c',
+      securityGroups: ['sg-3'],
+      pending: { securityGroups: ['sg-1'] },
+    });
+    const report = await runAudit(
+      { inventory: fleet([a, b, c]), checks, now },
+      { trigger: 'change', securityGroupIds: ['sg-1'] },
+    );
+    expect(report.brokers.map((x) => x.name)).toEqual(['a', 'c']);
+  });
+
+  it('resolves the findings of a broker deleted after a change event', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    const broker = makeBroker({ publiclyAccessible: true });
+    const brokers = [broker];
+    const inventory: BrokerInventory = {
+      list: async () => brokers.map((b) => ({ id: b.id, name: b.name })),
+      describe: async (id) => {
+        const found = brokers.find((b) => b.id === id);
+        if (!found) throw new BrokerNotFoundError(id);
+        return found;
+      },
+    };
+    await runAudit({ inventory, checks, store, notifiers: [slack], now }, { trigger: 'schedule' });
+    brokers.length = 0;
+    const report = await runAudit(
+      { inventory, checks, store, notifiers: [slack], now },
+      { trigger: 'change', brokerIds: [broker.id] },
+    );
+    expect(report.diff?.fixed).toEqual([
+      expect.objectContaining({ checkId: 'mq-public-access', reason: 'broker-gone' }),
+    ]);
+    expect(slack.sent).toHaveLength(2);
+  });
+});
