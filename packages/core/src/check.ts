@@ -52,7 +52,11 @@ export interface AuditPolicy {
 }
 
 export const DEFAULT_POLICY: AuditPolicy = {
-  productionTags: { env: ['prod', 'production'], environment: ['prod', 'production'], stage: ['prod', 'production'] },
+  productionTags: {
+    env: ['prod', 'production'],
+    environment: ['prod', 'production'],
+    stage: ['prod', 'production'],
+  },
   requiredTags: ['env', 'team'],
   maxCredentialAgeDays: 90,
   maxAdminUsers: 2,

@@ -44,7 +44,8 @@ export interface FactSources {
   };
 }
 
-const message = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const message = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * Collects the facts `kinds` name for one broker. Never throws: what fails becomes a gap with its reason.
@@ -74,10 +75,14 @@ export async function collectFacts(
   const { network, configurations, activeMqUsers, credentials, rabbit } = sources;
   await Promise.all([
     gather('securityGroups', Boolean(network), () =>
-      broker.securityGroups.length ? (network?.securityGroups(broker.securityGroups) ?? Promise.resolve([])) : Promise.resolve([]),
+      broker.securityGroups.length
+        ? (network?.securityGroups(broker.securityGroups) ?? Promise.resolve([]))
+        : Promise.resolve([]),
     ),
     gather('subnets', Boolean(network), () =>
-      broker.subnetIds.length ? (network?.subnets(broker.subnetIds) ?? Promise.resolve([])) : Promise.resolve([]),
+      broker.subnetIds.length
+        ? (network?.subnets(broker.subnetIds) ?? Promise.resolve([]))
+        : Promise.resolve([]),
     ),
     gather('configuration', Boolean(configurations), async () => {
       if (!broker.configuration) return undefined;
@@ -85,7 +90,10 @@ export async function collectFacts(
     }),
     gather('activeMqUsers', Boolean(activeMqUsers), async () =>
       broker.engine === 'ACTIVEMQ'
-        ? (activeMqUsers?.users(broker.id, broker.users.map((u) => u.username)) ?? [])
+        ? (activeMqUsers?.users(
+            broker.id,
+            broker.users.map((u) => u.username),
+          ) ?? [])
         : [],
     ),
     gather('credentials', Boolean(credentials), async () => credentials?.forBroker(broker) ?? []),

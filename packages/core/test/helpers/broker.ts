@@ -35,7 +35,10 @@ export function makeBroker(overrides: Partial<Broker> = {}): Broker {
 }
 
 /** Facts of a broker: the broker (with overrides) plus whatever other facts a test gives. */
-export function makeFacts(broker: Partial<Broker> = {}, facts: Partial<Omit<BrokerFacts, 'broker'>> = {}): BrokerFacts {
+export function makeFacts(
+  broker: Partial<Broker> = {},
+  facts: Partial<Omit<BrokerFacts, 'broker'>> = {},
+): BrokerFacts {
   return { broker: makeBroker(broker), gaps: {}, ...facts };
 }
 
