@@ -1,6 +1,6 @@
-// mqops on AWS, with SST v3: `npx sst deploy --stage prod`. Everything deployed is described as data in infra/;
-// this file only maps it onto SST components (infra/sst.ts). Imports stay inside run(), as SST requires.
-import type { SstComponents } from './infra/sst';
+// mqops on AWS, with SST v3: `npx sst@3.18.10 deploy --stage prod`. Everything deployed is described as data in
+// infra/; this file only maps it onto SST components (infra/sst.ts). Imports stay inside run(), as SST requires.
+import type { SstComponents, SstContext } from './infra/sst';
 
 // SST provides these globals when it runs this file (`.sst/platform/config.d.ts` types them after `sst install`).
 declare const $config: (config: {
@@ -8,6 +8,11 @@ declare const $config: (config: {
   run(): Promise<Record<string, unknown>>;
 }) => unknown;
 declare const sst: SstComponents;
+declare const $interpolate: SstContext['interpolate'];
+declare const aws: {
+  getRegionOutput(): { name: unknown };
+  getCallerIdentityOutput(): { accountId: unknown };
+};
 
 export default $config({
   app(input) {
@@ -21,6 +26,7 @@ export default $config({
   async run() {
     const { stack } = await import('./infra/index');
     const { deployStack } = await import('./infra/sst');
-    return deployStack(stack, sst);
+    const defaultBusArn = $interpolate`arn:aws:events:${aws.getRegionOutput().name}:${aws.getCallerIdentityOutput().accountId}:event-bus/default`;
+    return deployStack(stack, sst, { interpolate: $interpolate, defaultBusArn });
   },
 });

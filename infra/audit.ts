@@ -1,17 +1,49 @@
+import { MQ_CHANGE_EVENTS, SECURITY_GROUP_CHANGE_EVENTS } from '@mqops/core';
 import { alertTopic, slackWebhookSecret } from './alerts';
+import { deployedConfig } from './config';
+import { stateBucket } from './storage';
 import type { FunctionSpec } from './types';
 
-/** The auditor: every broker, once a day, findings to Slack and SNS. */
+const { text: configText, config } = deployedConfig();
+
+/**
+ * The auditor: every broker once a day, and the brokers an API call touched within seconds of the call
+ * (CloudTrail events through EventBridge); what is new or fixed goes to Slack and SNS.
+ */
 export const auditFunction: FunctionSpec = {
   name: 'Audit',
   handler: 'functions/audit.handler',
-  description: 'Audits every Amazon MQ broker and reports failing checks to Slack and SNS',
-  timeout: 300,
-  memory: 512,
+  description: 'Audits Amazon MQ brokers and reports new and fixed findings to Slack and SNS',
+  timeout: 900,
+  memory: 1024,
   environment: {
     MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
     MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },
+    MQOPS_STATE_BUCKET: { ref: stateBucket.name, attribute: 'name' },
+    MQOPS_CONFIG: { literal: configText },
   },
-  triggers: [{ kind: 'schedule', name: 'AuditSchedule', expression: 'cron(0 6 * * ? *)' }],
-  scopes: { 'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }] },
+  triggers: [
+    { kind: 'schedule', name: 'AuditSchedule', expression: 'cron(0 6 * * ? *)' },
+    {
+      kind: 'events',
+      name: 'AuditOnChange',
+      pattern: {
+        'detail-type': ['AWS API Call via CloudTrail'],
+        source: ['aws.amazonmq', 'aws.ec2'],
+        detail: {
+          eventSource: ['amazonmq.amazonaws.com', 'ec2.amazonaws.com'],
+          eventName: [...MQ_CHANGE_EVENTS, ...SECURITY_GROUP_CHANGE_EVENTS],
+        },
+      },
+    },
+  ],
+  scopes: {
+    'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
+    's3:GetObject': [{ ref: stateBucket.name, attribute: 'arn', suffix: '/*' }],
+    's3:PutObject': [{ ref: stateBucket.name, attribute: 'arn', suffix: '/*' }],
+    // Only the roles the configuration names (none configured: a conventional name, so nothing else is allowed).
+    'sts:AssumeRole': config.accounts.length
+      ? config.accounts.map((a) => ({ literal: a.roleArn }))
+      : [{ literal: 'arn:aws:iam::*:role/mqops-audit' }],
+  },
 };

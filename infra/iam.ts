@@ -32,6 +32,11 @@ const ACTION_EXCEPTIONS: Record<string, string> = {
   'sts:GetCallerIdentity': '', // needs no permission
 };
 
+/** SDK helpers (not commands) that call AWS on the code's behalf, by package: the helper and its IAM action. */
+const HELPER_ACTIONS: Record<string, Record<string, string>> = {
+  '@aws-sdk/credential-providers': { fromTemporaryCredentials: 'sts:AssumeRole' },
+};
+
 const IMPORT =
   /(?:import|export)\s+(type\s+)?([\s\S]*?)\s+from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
@@ -90,6 +95,15 @@ export function deriveActions(handler: string, root: string = process.cwd()): De
     for (const m of code.matchAll(IMPORT)) {
       const typeOnly = Boolean(m[1]);
       const specifier = m[3] ?? m[4] ?? '';
+      const helpers = HELPER_ACTIONS[specifier];
+      if (helpers && !typeOnly) {
+        for (const name of runtimeNames(m[2] ?? '')) {
+          const action = helpers[name];
+          if (action && new RegExp(`\\b${name}\\s*\\(`).test(code))
+            sources[action] = [...new Set([...(sources[action] ?? []), relative(root, file)])];
+        }
+        continue;
+      }
       const prefix = SERVICE_PREFIX[specifier];
       if (prefix && !typeOnly) {
         for (const name of runtimeNames(m[2] ?? '')) {

@@ -1,14 +1,16 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
+import { stateBucket } from './storage';
 import type { StackSpec } from './types';
 
 /** The whole mqops stack. */
 export const stack: StackSpec = {
   app: 'mqops',
   runtime: 'nodejs22.x',
+  buckets: [stateBucket],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
   functions: [auditFunction],
 };
 
-export type { EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';
+export type { BucketSpec, EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';

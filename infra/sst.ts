@@ -2,26 +2,31 @@ import { deriveActions } from './iam';
 import type { EnvValue, FunctionSpec, StackSpec } from './types';
 
 /**
- * The few SST v3 components mqops uses, as the shape this file relies on (the real ones come from SST's platform
- * at deploy time; tests pass recording stand-ins).
+ * The few SST v3 components (and helpers) mqops uses, as the shape this file relies on. The real ones come from
+ * SST's platform at deploy time (sst.config.ts passes them in); tests pass recording stand-ins.
  */
 export interface SstComponents {
   aws: {
     Function: new (name: string, args: Record<string, unknown>) => { arn: unknown; name: unknown };
     Cron: new (name: string, args: Record<string, unknown>) => unknown;
     SnsTopic: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
+    Bucket: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
+    Bus: {
+      subscribe(name: string, busArn: unknown, subscriber: unknown, args: Record<string, unknown>): unknown;
+    };
   };
   Secret: new (name: string, placeholder?: string) => { value: unknown; name: unknown };
 }
 
-type Resource = Record<string, unknown>;
-
-function resolveEnv(value: EnvValue, resources: Map<string, Resource>): unknown {
-  if ('literal' in value) return value.literal;
-  const resource = resources.get(value.ref);
-  if (!resource) throw new Error(`infra: unknown resource ${value.ref}`);
-  return resource[value.attribute];
+/** What sst.config.ts hands over besides the components. */
+export interface SstContext {
+  /** `$interpolate` (joins outputs and strings). */
+  interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => unknown;
+  /** ARN of the account's default event bus in the deployed region. */
+  defaultBusArn: unknown;
 }
+
+type Resource = Record<string, unknown>;
 
 /** IAM statements of a function: derived actions, narrowed to the stack's resources where the spec says so. */
 export function permissionsFor(fn: FunctionSpec, resolveRef: (value: EnvValue) => unknown, root?: string) {
@@ -35,12 +40,25 @@ export function permissionsFor(fn: FunctionSpec, resolveRef: (value: EnvValue) =
 }
 
 /** Creates the stack's resources with SST components; returns the outputs `sst deploy` prints. */
-export function deployStack(stack: StackSpec, sst: SstComponents, root?: string): Record<string, unknown> {
+export function deployStack(
+  stack: StackSpec,
+  sst: SstComponents,
+  context: SstContext,
+  root?: string,
+): Record<string, unknown> {
   const resources = new Map<string, Resource>();
+  for (const b of stack.buckets) resources.set(b.name, new sst.aws.Bucket(b.name) as unknown as Resource);
   for (const t of stack.topics) resources.set(t.name, new sst.aws.SnsTopic(t.name) as unknown as Resource);
   for (const s of stack.secrets)
     resources.set(s.name, new sst.Secret(s.name, s.placeholder) as unknown as Resource);
-  const resolveRef = (v: EnvValue) => resolveEnv(v, resources);
+  const resolveRef = (value: EnvValue): unknown => {
+    if ('literal' in value) return value.literal;
+    if ('defaultBus' in value) return context.defaultBusArn;
+    const resource = resources.get(value.ref);
+    if (!resource) throw new Error(`infra: unknown resource ${value.ref}`);
+    const attribute = resource[value.attribute];
+    return value.suffix ? context.interpolate`${attribute}${value.suffix}` : attribute;
+  };
   const outputs: Record<string, unknown> = {};
   for (const fn of stack.functions) {
     const created = new sst.aws.Function(fn.name, {
@@ -55,10 +73,14 @@ export function deployStack(stack: StackSpec, sst: SstComponents, root?: string)
     });
     resources.set(fn.name, created as unknown as Resource);
     for (const trigger of fn.triggers) {
-      new sst.aws.Cron(trigger.name, { schedule: trigger.expression, function: created.arn });
+      if (trigger.kind === 'schedule')
+        new sst.aws.Cron(trigger.name, { schedule: trigger.expression, function: created.arn });
+      else
+        sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, { pattern: trigger.pattern });
     }
     outputs[`${fn.name}Function`] = created.name;
   }
   for (const t of stack.topics) outputs[t.name] = resources.get(t.name)?.arn;
+  for (const b of stack.buckets) outputs[b.name] = resources.get(b.name)?.name;
   return outputs;
 }

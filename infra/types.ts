@@ -4,7 +4,11 @@
  */
 
 /** A value an environment variable takes: a literal, or an attribute of another resource in the stack. */
-export type EnvValue = { literal: string } | { ref: string; attribute: 'arn' | 'name' | 'value' };
+export type EnvValue =
+  | { literal: string }
+  | { ref: string; attribute: 'arn' | 'name' | 'value'; suffix?: string }
+  /** The account's default EventBridge bus (where AWS services deliver their events). */
+  | { defaultBus: true };
 
 export interface ScheduleTrigger {
   kind: 'schedule';
@@ -14,7 +18,15 @@ export interface ScheduleTrigger {
   expression: string;
 }
 
-export type Trigger = ScheduleTrigger;
+/** An EventBridge rule on the default bus (AWS API calls via CloudTrail, service events). */
+export interface EventTrigger {
+  kind: 'events';
+  name: string;
+  /** EventBridge event pattern. */
+  pattern: Record<string, unknown>;
+}
+
+export type Trigger = ScheduleTrigger | EventTrigger;
 
 /** One Lambda function. */
 export interface FunctionSpec {
@@ -49,10 +61,16 @@ export interface SecretSpec {
   placeholder: string;
 }
 
+export interface BucketSpec {
+  name: string;
+  description: string;
+}
+
 export interface StackSpec {
   app: string;
   /** Lambda runtime for every function. */
   runtime: 'nodejs22.x';
+  buckets: BucketSpec[];
   topics: TopicSpec[];
   secrets: SecretSpec[];
   functions: FunctionSpec[];

@@ -79,7 +79,7 @@ describe('Emulated RabbitMQ brokers on a real RabbitMQ', () => {
   it('reports the real endpoints and lets the provisioned admin log in over AMQP to its vhost', async () => {
     const broker = await mq.send(new DescribeBrokerCommand({ BrokerId: rabbitName }));
     expect(broker.BrokerInstances?.[0]).toEqual({
-      ConsoleURL: 'http://127.0.0.1:15672',
+      ConsoleURL: rabbit.viewUrl(rabbitName),
       Endpoints: ['amqp://127.0.0.1:5672'],
       IpAddress: '127.0.0.1',
     });

@@ -46,6 +46,14 @@ describe('Function: deriveActions', () => {
     expect(deriveActions('functions/f.handler', root).actions).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 
+  it('counts SDK helpers that call AWS, such as assuming a role', () => {
+    const root = fixture({
+      'functions/f.ts':
+        "import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';\nexport const handler = () => fromTemporaryCredentials({ params: { RoleArn: 'r' } });",
+    });
+    expect(deriveActions('functions/f.handler', root).actions).toEqual(['sts:AssumeRole']);
+  });
+
   it('fails clearly for a handler file that does not exist', () => {
     expect(() => deriveActions('functions/missing.handler', fixture({}))).toThrow(/handler source not found/);
   });

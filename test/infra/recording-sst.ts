@@ -1,6 +1,6 @@
-import type { SstComponents } from '../../infra/sst';
+import type { SstComponents, SstContext } from '../../infra/sst';
 
-/** One SST component construction, as recorded. */
+/** One SST component construction (or static call), as recorded. */
 export interface Recorded {
   type: string;
   name: string;
@@ -9,9 +9,14 @@ export interface Recorded {
 
 /**
  * Stand-ins for SST's globals that record what `sst.config.ts` would create. Outputs are placeholder strings
- * (`$ref:AlertTopic.arn`) so wiring between resources can be checked.
+ * (`$ref:AlertTopic.arn`) so wiring between resources can be checked; `$interpolate` joins them as text.
  */
-export function recordingSst(): { sst: SstComponents; recorded: Recorded[] } {
+export function recordingSst(): {
+  sst: SstComponents;
+  recorded: Recorded[];
+  interpolate: SstContext['interpolate'];
+  aws: { getRegionOutput(): { name: string }; getCallerIdentityOutput(): { accountId: string } };
+} {
   const recorded: Recorded[] = [];
   const component = (type: string, attributes: string[]) =>
     class {
@@ -26,8 +31,21 @@ export function recordingSst(): { sst: SstComponents; recorded: Recorded[] } {
       Function: component('sst.aws.Function', ['arn', 'name']),
       Cron: component('sst.aws.Cron', ['nodes']),
       SnsTopic: component('sst.aws.SnsTopic', ['arn', 'name']),
+      Bucket: component('sst.aws.Bucket', ['arn', 'name']),
+      Bus: {
+        subscribe(name: string, busArn: unknown, subscriber: unknown, args: Record<string, unknown>) {
+          recorded.push({ type: 'sst.aws.Bus.subscribe', name, args: { busArn, subscriber, ...args } });
+          return {};
+        },
+      },
     },
     Secret: component('sst.Secret', ['value', 'name']),
   } as unknown as SstComponents;
-  return { sst, recorded };
+  const interpolate = (strings: TemplateStringsArray, ...values: unknown[]) =>
+    strings.reduce((out, s, i) => out + s + (i < values.length ? String(values[i]) : ''), '');
+  const aws = {
+    getRegionOutput: () => ({ name: '$region' }),
+    getCallerIdentityOutput: () => ({ accountId: '$account' }),
+  };
+  return { sst, recorded, interpolate, aws };
 }

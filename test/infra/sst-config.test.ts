@@ -18,9 +18,11 @@ async function evaluateConfig(): Promise<{
   recorded: Recorded[];
   outputs: Record<string, unknown>;
 }> {
-  const { sst, recorded } = recordingSst();
+  const { sst, recorded, interpolate, aws } = recordingSst();
   globals.$config = (config: AppConfig) => config;
   globals.sst = sst;
+  globals.$interpolate = interpolate;
+  globals.aws = aws;
   const config = (await import('../../sst.config')).default as unknown as AppConfig;
   const outputs = await config.run();
   return { config, recorded, outputs };
@@ -36,14 +38,11 @@ function find(recorded: Recorded[], type: string, name: string): Record<string, 
 }
 
 describe('sst.config.ts', () => {
-  beforeEach(() => {
-    delete globals.$config;
-    delete globals.sst;
-  });
-  afterEach(() => {
-    delete globals.$config;
-    delete globals.sst;
-  });
+  const clear = () => {
+    for (const name of ['$config', 'sst', '$interpolate', 'aws']) delete globals[name];
+  };
+  beforeEach(clear);
+  afterEach(clear);
 
   it('names the app and retains resources only in production', async () => {
     const { config } = await evaluateConfig();
@@ -60,19 +59,38 @@ describe('sst.config.ts', () => {
       environment: {
         MQOPS_ALERT_TOPIC_ARN: '$ref:AlertTopic.arn',
         MQOPS_SLACK_WEBHOOK_URL: '$ref:SlackWebhookUrl.value',
+        MQOPS_STATE_BUCKET: '$ref:AuditState.name',
+        MQOPS_CONFIG: expect.any(String),
       },
     });
+    expect(JSON.parse((fn.environment as { MQOPS_CONFIG: string }).MQOPS_CONFIG)).toBeTypeOf('object');
     expect(find(recorded, 'sst.aws.Cron', 'AuditSchedule')).toEqual({
       schedule: 'cron(0 6 * * ? *)',
       function: '$ref:Audit.arn',
     });
     find(recorded, 'sst.aws.SnsTopic', 'AlertTopic');
+    find(recorded, 'sst.aws.Bucket', 'AuditState');
+    const onChange = find(recorded, 'sst.aws.Bus.subscribe', 'AuditOnChange') as {
+      busArn: string;
+      subscriber: string;
+      pattern: { source: string[]; detail: { eventName: string[] } };
+    };
+    expect(onChange.busArn).toBe('arn:aws:events:$region:$account:event-bus/default');
+    expect(onChange.subscriber).toBe('$ref:Audit.arn');
+    expect(onChange.pattern.source).toEqual(['aws.amazonmq', 'aws.ec2']);
+    expect(onChange.pattern.detail.eventName).toEqual(
+      expect.arrayContaining(['UpdateBroker', 'CreateUser', 'AuthorizeSecurityGroupIngress']),
+    );
     expect(recorded.find((r) => r.type === 'sst.Secret')).toEqual({
       type: 'sst.Secret',
       name: 'SlackWebhookUrl',
       args: '',
     });
-    expect(outputs).toMatchObject({ AuditFunction: '$ref:Audit.name', AlertTopic: '$ref:AlertTopic.arn' });
+    expect(outputs).toMatchObject({
+      AuditFunction: '$ref:Audit.name',
+      AlertTopic: '$ref:AlertTopic.arn',
+      AuditState: '$ref:AuditState.name',
+    });
   });
 
   it('grants each function exactly the AWS calls its code makes, scoped where the stack says so', async () => {
@@ -90,6 +108,13 @@ describe('sst.config.ts', () => {
       find(recorded, 'sst.aws.Function', 'Audit').permissions as { actions: string[]; resources: unknown[] }[]
     ).find((s) => s.actions.includes('sns:Publish'));
     expect(publish?.resources).toEqual(['$ref:AlertTopic.arn']);
+    const statements = find(recorded, 'sst.aws.Function', 'Audit').permissions as {
+      actions: string[];
+      resources: unknown[];
+    }[];
+    expect(statements.find((s) => s.actions.includes('s3:PutObject'))?.resources).toEqual([
+      '$ref:AuditState.arn/*',
+    ]);
   });
 
   it('points every function at a handler that exists and is exported', async () => {

@@ -1,4 +1,15 @@
+export { Ec2NetworkSource, toIngressRule, toSecurityGroupFacts, toSubnetFacts } from './ec2-network';
+export { MqConfigurationSource, MqUserSource, toActiveMqUserFacts, USER_CONCURRENCY } from './mq-details';
 export { MqBrokerInventory, toBroker } from './mq-inventory';
+export {
+  belongsTo,
+  CREDENTIAL_TAGS,
+  rotationDaysOf,
+  SecretsCredentialSource,
+  toCredentialFacts,
+} from './secrets-credentials';
+export type { FailedFinding, SecurityHubExporterOptions, SecurityHubExportResult } from './securityhub';
+export { SecurityHubExporter } from './securityhub';
 export type { SlackNotifierOptions } from './slack-notifier';
 export { SlackNotifier } from './slack-notifier';
 export { SnsNotifier } from './sns-notifier';

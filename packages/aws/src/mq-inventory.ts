@@ -20,7 +20,8 @@ import {
 /** The configuration revision waiting for a reboot, when it differs from the current one. */
 function pendingConfiguration(r: DescribeBrokerResponse): { id: string; revision: number } | undefined {
   const { Current, Pending } = r.Configurations ?? {};
-  if (!Pending?.Id || (Pending.Id === Current?.Id && Pending.Revision === Current?.Revision)) return undefined;
+  if (!Pending?.Id || (Pending.Id === Current?.Id && Pending.Revision === Current?.Revision))
+    return undefined;
   return { id: Pending.Id, revision: Pending.Revision ?? 1 };
 }
 

@@ -1,34 +1,55 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { MqClientConfig } from '@aws-sdk/client-mq';
-import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
+import { buildTargets, type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import {
   type AuditReport,
+  type AuditTarget,
   atLeast,
-  auditFleet,
+  CHECKS,
   failing,
+  type MqopsConfig,
+  parseConfigText,
+  renderHtml,
+  renderMarkdown,
+  renderSarif,
   renderTable,
+  runAudit,
   SEVERITY_ORDER,
   type Severity,
+  toAsff,
 } from '@mqops/core';
+import { FileStateStore } from './file-state';
+import { progressBar } from './progress';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
+
+const OUTPUTS = ['table', 'json', 'md', 'html', 'sarif', 'asff'] as const;
+type Output = (typeof OUTPUTS)[number];
 
 export const HELP = `mqops ${VERSION} — ops autopilot for Amazon MQ fleets
 
 Usage:
   mqops audit [options]      audit every broker (or --broker ones) and print the findings
+  mqops checks [--output table|json]
+                             list the checks mqops runs
 
 Where:
   --local                    run against the embedded local cloud (no AWS account, no network)
   --scenario NAME|FILE       with --local: the fleet to load (default: demo, the shipped demo fleet)
+  --real-brokers             with --local: back the fleet with the local RabbitMQ and ActiveMQ (must be running;
+                             \`npx tsx packages/local/src/brokers/cli.ts up\` starts them) so data-plane checks run
   --region REGION            AWS region (default: AWS_REGION / your profile's region)
+  --regions R1,R2|all        several regions, or every enabled region (overrides the config file)
   --profile NAME             AWS profile from ~/.aws/config (default: AWS_PROFILE / the credential chain)
   --broker ID                audit only this broker (id or name); repeatable
+  --config FILE              policy, suppressions, regions and accounts (default: ./mqops.config.json if present)
+  --state FILE               remember findings in FILE between runs, so reports say new / still open / fixed
 
 Output:
-  --output table|json        table (default) or the full report as JSON
+  --output FORMAT            table (default), json, md, html, sarif or asff (Security Hub findings)
+  --out FILE                 write the report to FILE instead of standard output
   --severity LEVEL           show findings at or above LEVEL (CRITICAL, HIGH, MEDIUM, LOW, INFO; default INFO)
-  --fail-on LEVEL            exit with code 1 when a finding at or above LEVEL exists (for CI)
+  --fail-on LEVEL            exit with code 1 when an unsuppressed finding at or above LEVEL exists (for CI)
 
   -h, --help                 this help
   -v, --version              the version
@@ -50,11 +71,14 @@ function severityOption(value: string | undefined, flag: string): Severity | und
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Where the progress bar goes (a terminal); default: none. */
+  progress?: NodeJS.WriteStream;
 }
 
 const defaultIo: Io = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  progress: process.stderr,
 };
 
 /** Runs the CLI; returns the exit code. */
@@ -70,6 +94,33 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 3;
   }
 }
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      local: { type: 'boolean' },
+      scenario: { type: 'string' },
+      'real-brokers': { type: 'boolean' },
+      region: { type: 'string' },
+      regions: { type: 'string' },
+      profile: { type: 'string' },
+      broker: { type: 'string', multiple: true },
+      config: { type: 'string' },
+      state: { type: 'string' },
+      output: { type: 'string' },
+      out: { type: 'string' },
+      severity: { type: 'string' },
+      'fail-on': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
+type Values = ReturnType<typeof parse>['values'];
 
 async function run(argv: string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -88,77 +139,157 @@ async function run(argv: string[], io: Io): Promise<number> {
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
   const [command, ...rest] = positionals;
-  if (command !== 'audit') throw new UsageError(`unknown command '${command}'`);
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (command === 'checks') return listChecks(values, io);
+  if (command !== 'audit') throw new UsageError(`unknown command '${command}'`);
+  return audit(values, io);
+}
+
+function listChecks(values: Values, io: Io): number {
   const output = values.output ?? 'table';
   if (output !== 'table' && output !== 'json')
     throw new UsageError(`--output must be table or json (got ${output})`);
+  const rows = CHECKS.map((c) => ({
+    id: c.id,
+    title: c.title,
+    severity: c.severity,
+    engines: c.appliesTo?.engines ?? ['ACTIVEMQ', 'RABBITMQ'],
+    modes: c.appliesTo?.modes ?? ['SINGLE_INSTANCE', 'ACTIVE_STANDBY_MULTI_AZ', 'CLUSTER_MULTI_AZ'],
+    securityHub: c.controls?.securityHub ?? null,
+    awsConfig: c.controls?.awsConfig ?? null,
+    requires: c.requires,
+  }));
+  if (output === 'json') {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+  io.out(`${pad('ID', 40)}  ${pad('SEVERITY', 8)}  ${pad('ENGINES', 17)}  ${pad('CONTROLS', 28)}  TITLE`);
+  for (const r of rows) {
+    const controls = [r.securityHub, r.awsConfig].filter(Boolean).join(', ') || '-';
+    io.out(
+      `${pad(r.id, 40)}  ${pad(r.severity, 8)}  ${pad(r.engines.join(','), 17)}  ${pad(controls, 28)}  ${r.title}`,
+    );
+  }
+  io.out(`\n${rows.length} checks.`);
+  return 0;
+}
+
+function loadConfig(values: Values): MqopsConfig {
+  const file = values.config ?? (existsSync('mqops.config.json') ? 'mqops.config.json' : undefined);
+  if (!file) return parseConfigText('{}');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the config file ${file}`);
+  }
+  return parseConfigText(text, file);
+}
+
+function regionsOption(values: Values, config: MqopsConfig): MqopsConfig['regions'] {
+  if (values.regions === undefined) return config.regions;
+  if (values.regions === 'all') return 'all';
+  const list = values.regions
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+  if (list.length === 0 || list.some((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)))
+    throw new UsageError(
+      `--regions must be region names separated by commas, or all (got ${values.regions})`,
+    );
+  return list;
+}
+
+function render(report: AuditReport, output: Output, width: number): string {
+  switch (output) {
+    case 'json':
+      return JSON.stringify(report, null, 2);
+    case 'md':
+      return renderMarkdown(report);
+    case 'html':
+      return renderHtml(report);
+    case 'sarif':
+      return JSON.stringify(renderSarif(report), null, 2);
+    case 'asff':
+      return JSON.stringify(toAsff(report), null, 2);
+    default:
+      return renderTable(report, { width });
+  }
+}
+
+async function audit(values: Values, io: Io): Promise<number> {
+  const output = (values.output ?? 'table') as Output;
+  if (!OUTPUTS.includes(output))
+    throw new UsageError(`--output must be one of ${OUTPUTS.join(', ')} (got ${output})`);
   const minimum = severityOption(values.severity, '--severity') ?? 'INFO';
   const failOn = severityOption(values['fail-on'], '--fail-on');
   if (values.scenario && !values.local) throw new UsageError('--scenario needs --local');
+  if (values['real-brokers'] && !values.local) throw new UsageError('--real-brokers needs --local');
+  const config = loadConfig(values);
+  const regions = regionsOption(values, config);
 
-  const report = await withInventory(values, (inventory) =>
-    auditFleet(
-      { inventory },
+  const bar = io.progress ? progressBar(io.progress, 'auditing') : undefined;
+  const report = await withTargets(values, { ...config, regions }, (targets, now) =>
+    runAudit(
+      {
+        targets,
+        ...(now ? { now } : {}),
+        policy: config.policy,
+        suppressions: config.suppressions,
+        ...(values.state ? { store: new FileStateStore(values.state) } : {}),
+        onProgress: (done, total) => bar?.update(done, total),
+      },
       { trigger: 'cli', ...(values.broker?.length ? { brokerIds: values.broker } : {}) },
     ),
-  );
+  ).finally(() => bar?.end());
+  for (const warning of report.warnings) io.err(`mqops: warning: ${warning}`);
   const shown: AuditReport = {
     ...report,
-    results: report.results.filter((f) => f.status === 'PASS' || atLeast(f.severity, minimum)),
+    results: report.results.filter((f) => f.status !== 'FAIL' || atLeast(f.severity, minimum)),
   };
-  io.out(
-    output === 'json'
-      ? JSON.stringify(shown, null, 2)
-      : renderTable(shown, { width: process.stdout.columns ?? 200 }),
-  );
+  const text = render(shown, output, process.stdout.columns ?? 200);
+  if (values.out) {
+    writeFileSync(values.out, text.endsWith('\n') ? text : `${text}\n`);
+    io.err(`mqops: wrote ${output} report to ${values.out}`);
+  } else io.out(text);
   if (failOn && failing(report).some((f) => atLeast(f.severity, failOn))) return 1;
   return 0;
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      local: { type: 'boolean' },
-      scenario: { type: 'string' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      broker: { type: 'string', multiple: true },
-      output: { type: 'string' },
-      severity: { type: 'string' },
-      'fail-on': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
-}
-
-type Values = ReturnType<typeof parse>['values'];
-
 /**
- * Builds the inventory: against the real account (the SDK's credential chain, region and endpoint settings), or
- * with --local against an embedded local cloud that lives for this one command.
+ * Builds the audit targets: the real account(s) and region(s) through the SDK's credential chain, or with --local
+ * an embedded local cloud that lives for this one command.
  */
-async function withInventory<T>(
+async function withTargets<T>(
   values: Values,
-  use: (inventory: MqBrokerInventory) => Promise<T>,
+  config: MqopsConfig,
+  use: (targets: AuditTarget[], now?: () => Date) => Promise<T>,
 ): Promise<T> {
   if (!values.local) {
-    const config: MqClientConfig = {};
-    if (values.region) config.region = values.region;
-    if (values.profile) config.profile = values.profile;
-    return use(new MqBrokerInventory(config));
+    const base: ClientSettings = {};
+    if (values.region) base.region = values.region;
+    if (values.profile) base.profile = values.profile;
+    return use(await buildTargets(config, base));
   }
   // Loaded only for --local, so the production path never carries the local cloud.
-  const { startLocalCloud } = await import('@mqops/local');
-  const cloud = await startLocalCloud({ scenario: values.scenario ?? 'demo' });
+  const local = await import('@mqops/local');
+  const backings = values['real-brokers']
+    ? [new local.RabbitMqBacking(), new local.ActiveMqBacking(local.activeMqInfo())]
+    : [];
+  const cloud = await local.startLocalCloud({ scenario: values.scenario ?? 'demo', backings });
   try {
-    return await use(
-      new MqBrokerInventory({ ...cloud.clientConfig(), ...(values.region ? { region: values.region } : {}) }),
-    );
+    const settings = { ...cloud.clientConfig(), ...(values.region ? { region: values.region } : {}) };
+    const { inventory, sources } = sourcesFor(settings);
+    // Without real brokers there is no RabbitMQ management API to read: those checks report UNKNOWN.
+    if (!values['real-brokers'])
+      sources.rabbit = {
+        snapshot: async () => {
+          throw new Error('the local cloud has no RabbitMQ behind it; add --real-brokers');
+        },
+      };
+    // The local cloud's clock is the audit's clock (the demo fleet is set at a fixed instant).
+    return await use([{ name: `local/${settings.region}`, inventory, sources }], () => cloud.clock.now());
   } finally {
     await cloud.stop();
   }

@@ -21,8 +21,10 @@ export {
   Severity,
 } from './check';
 export { CHECKS, checkById } from './checks';
+export type { MqopsConfig } from './config';
+export { parseConfig, parseConfigText } from './config';
 export { BrokerNotFoundError, DeliveryError, InvalidInputError, MqopsError } from './errors';
-export { parseAuditEvent } from './events';
+export { MQ_CHANGE_EVENTS, parseAuditEvent, SECURITY_GROUP_CHANGE_EVENTS } from './events';
 export type {
   ActiveMqUserFacts,
   BrokerFacts,
@@ -43,6 +45,14 @@ export { FactKind } from './facts';
 export type { Broker, BrokerUserRef, EncryptionKind } from './model';
 export { accountOf, DeploymentMode, Engine, hasPendingChanges, toEngine } from './model';
 export type { BrokerInventory, BrokerRef, Notifier } from './ports';
+export type { AsffFinding, AsffOptions, AsffSeverityLabel } from './report/asff';
+export { ASFF_FINDING_TYPE, ASFF_LIMITS, ASFF_SEVERITY_LABEL, ASFF_STATE, toAsff } from './report/asff';
+export type { HtmlOptions } from './report/html';
+export { escapeHtml, renderHtml } from './report/html';
+export type { MarkdownOptions } from './report/markdown';
+export { escapeCell, renderMarkdown } from './report/markdown';
+export type { SarifLevel, SarifLog, SarifOptions, SarifResult, SarifRule } from './report/sarif';
+export { MQOPS_INFORMATION_URI, renderSarif, SARIF_LEVEL, SARIF_LIMITS, SARIF_SCHEMA } from './report/sarif';
 export type { SlackMessage } from './report/slack';
 export { SLACK_LIMITS, slackMessage } from './report/slack';
 export type { SnsMessage } from './report/sns';

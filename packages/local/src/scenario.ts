@@ -88,6 +88,12 @@ export interface ScenarioBroker {
   Metrics?: Record<string, ScenarioMetricSpec>;
   /** `real` (default when a real broker of this engine is attached) maps the broker onto it; `none` never does. */
   Backing?: 'real' | 'none';
+  /**
+   * RabbitMQ only, with a real RabbitMQ attached: the broker's data plane, created in its vhost when the broker is
+   * (users with tags and passwords, permissions, exchanges, queues with arguments and messages to publish,
+   * bindings, policies, emulated node figures). See `brokers/rabbit-view.ts`.
+   */
+  RabbitDefinitions?: import('./brokers/rabbit-view').RabbitDefinitions;
 }
 
 export interface ScenarioConfiguration {

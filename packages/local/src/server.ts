@@ -185,6 +185,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }),
     stop: async () => {
       world.mq.stop();
+      for (const backing of options.backings ?? []) await backing.close?.();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
       await closed;

@@ -84,6 +84,8 @@ export interface BrokerBacking {
   apply(broker: BackingBroker): Promise<void>;
   /** Removes what `apply` made for this broker. */
   remove(brokerId: string, brokerName: string): Promise<void>;
+  /** Releases what the backing holds open for this cloud (servers, connections); optional. */
+  close?(): Promise<void>;
   /** Endpoints and console URL that DescribeBroker reports for a broker mapped onto this process. */
   endpoints(brokerName: string): { consoleURL: string; endpoints: string[]; ipAddress: string };
 }

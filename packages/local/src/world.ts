@@ -2,8 +2,9 @@ import type { Clock } from './clock';
 import type { Scenario } from './scenario';
 import { CloudWatchState } from './services/cloudwatch';
 import { Ec2State } from './services/ec2';
-import { MqState } from './services/mq';
+import { DEFAULT_SECURITY_GROUP, MqState } from './services/mq';
 import { SecretsState } from './services/secretsmanager';
+import { SecurityHubState } from './services/securityhub';
 import { SnsState } from './services/sns';
 import type { BrokerBacking } from './types';
 
@@ -24,6 +25,7 @@ export class World {
   readonly cloudwatch: CloudWatchState;
   readonly secrets: SecretsState;
   readonly sns: SnsState;
+  readonly securityhub: SecurityHubState;
 
   constructor(scenario: Scenario, options: WorldOptions) {
     this.accountId = options.accountId;
@@ -33,12 +35,27 @@ export class World {
     this.cloudwatch = new CloudWatchState(scenario, options);
     this.secrets = new SecretsState(scenario, options);
     this.sns = new SnsState(scenario, options);
+    this.securityhub = new SecurityHubState(scenario, options);
     // Alarm actions publish to local SNS topics from the first state change on.
     this.cloudwatch.attachSns(this.sns);
     // Every broker's subnets resolve through EC2, and brokers made through CreateBroker get metrics too.
     for (const broker of this.mq.brokers.values()) this.ec2.ensureSubnets(broker.SubnetIds);
+    // Brokers created without security groups use the VPC's default group, as on AWS.
+    const ensureDefaultGroup = (groups: readonly string[]) => {
+      if (!groups.includes(DEFAULT_SECURITY_GROUP) || this.ec2.securityGroups.has(DEFAULT_SECURITY_GROUP))
+        return;
+      this.ec2.addSecurityGroup({
+        GroupId: DEFAULT_SECURITY_GROUP,
+        GroupName: 'default',
+        Description: 'default VPC security group',
+        VpcId: this.ec2.defaultVpcId,
+        IpPermissions: [{ IpProtocol: '-1', UserIdGroupPairs: [{ GroupId: DEFAULT_SECURITY_GROUP }] }],
+      });
+    };
+    for (const broker of this.mq.brokers.values()) ensureDefaultGroup(broker.SecurityGroups);
     this.mq.onCreate((broker, declared) => {
       this.ec2.ensureSubnets(broker.SubnetIds);
+      ensureDefaultGroup(broker.SecurityGroups);
       this.cloudwatch.addBrokerMetrics(declared);
     });
   }

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHECKS } from '@mqops/core';
 import { describe, expect, it } from 'vitest';
 import { HELP, main, VERSION } from '../../src/main';
+
+const DEMO_CONFIG = 'packages/local/scenarios/demo.config.json';
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -12,24 +15,55 @@ async function run(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-describe('mqops CLI', () => {
-  it('audits the demo fleet with --local and prints a table of findings', async () => {
-    const { code, out } = await run('audit', '--local');
+const tmp = () => mkdtempSync(join(tmpdir(), 'mqops-cli-'));
+
+describe('mqops audit --local', () => {
+  it('audits the demo fleet and prints a table of findings', async () => {
+    const { code, out } = await run('audit', '--local', '--config', DEMO_CONFIG);
     expect(code).toBe(0);
     expect(out).toMatch(/^SEVERITY\s+BROKER\s+CHECK\s+FINDING/);
     expect(out).toMatch(/HIGH\s+billing-prod\s+mq-public-access/);
-    expect(out).toMatch(/\d+ findings \(\d+ HIGH, \d+ MEDIUM\) on \d+ of 6 brokers/);
+    expect(out).toMatch(
+      /\d+ findings \(\d+ HIGH, \d+ MEDIUM, \d+ LOW\) on \d+ of 8 brokers; \d+ checks passed, 1 suppressed\./,
+    );
+    // Without real brokers the RabbitMQ data plane cannot be read, and the table says so.
+    expect(out).toMatch(/not checked \(\d+\): rabbit unavailable .*--real-brokers/);
+    // The model brokers fail nothing.
+    expect(out).not.toMatch(/^\s*\S+\s+orders-prod\s/m);
+    expect(out).not.toMatch(/^\s*\S+\s+events-prod\s/m);
   });
 
-  it('prints the full report as JSON', async () => {
-    const { code, out } = await run('audit', '--local', '--output', 'json');
+  it('prints the full report as JSON, with the suppression from the config file', async () => {
+    const { code, out } = await run('audit', '--local', '--config', DEMO_CONFIG, '--output', 'json');
     expect(code).toBe(0);
     const report = JSON.parse(out);
-    expect(report.brokersAudited).toBe(6);
-    expect(report.results.some((r: { status: string }) => r.status === 'PASS')).toBe(true);
+    expect(report.brokersAudited).toBe(8);
+    const suppressed = report.results.filter((r: { suppressed?: unknown }) => r.suppressed);
+    expect(suppressed).toEqual([
+      expect.objectContaining({
+        checkId: 'mq-kms-customer-managed-key',
+        broker: expect.objectContaining({ name: 'analytics-dev' }),
+        suppressed: expect.objectContaining({ source: 'config', expires: '2025-06-30' }),
+      }),
+    ]);
   });
 
-  it('exits 1 when a finding reaches --fail-on, 0 when none does', async () => {
+  it.each([
+    ['md', /^# /m],
+    ['html', /^<!doctype html>/i],
+    ['sarif', /"version": "2\.1\.0"/],
+    ['asff', /"SchemaVersion": "2018-10-08"/],
+  ])('writes a %s report', async (format, shape) => {
+    const file = join(tmp(), `report.${format}`);
+    const { code, err } = await run('audit', '--local', '--output', format, '--out', file);
+    expect(code).toBe(0);
+    expect(err).toContain(`wrote ${format} report to ${file}`);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(shape);
+    expect(text).toContain('billing-prod');
+  });
+
+  it('exits 1 when an unsuppressed finding reaches --fail-on, 0 when none does', async () => {
     expect((await run('audit', '--local', '--fail-on', 'high')).code).toBe(1);
     expect((await run('audit', '--local', '--fail-on', 'CRITICAL')).code).toBe(0);
   });
@@ -37,11 +71,22 @@ describe('mqops CLI', () => {
   it('filters the table with --severity', async () => {
     const { out } = await run('audit', '--local', '--severity', 'HIGH');
     expect(out).toContain('mq-public-access');
-    expect(out).not.toContain('mq-audit-logs');
+    expect(out).not.toMatch(/^\s*(MEDIUM|LOW)\s/m);
+  });
+
+  it('remembers findings with --state: the second run has nothing new', async () => {
+    const state = join(tmp(), 'state.json');
+    const first = await run('audit', '--local', '--state', state);
+    expect(first.out).toMatch(/^\+ /m);
+    expect(first.out).toMatch(/(\d+) new, 0 fixed since the last run/);
+    const second = await run('audit', '--local', '--state', state);
+    expect(second.out).not.toMatch(/^\+ /m);
+    expect(second.out).toContain('0 new, 0 fixed since the last run');
+    expect(JSON.parse(readFileSync(state, 'utf8')).version).toBe(1);
   });
 
   it('audits a scenario file and named brokers', async () => {
-    const file = join(tmpdir(), `mqops-cli-${process.pid}.json`);
+    const file = join(tmp(), 'fleet.json');
     writeFileSync(
       file,
       JSON.stringify({
@@ -64,15 +109,33 @@ describe('mqops CLI', () => {
   });
 
   it.each([
-    [['audit', '--output', 'xml'], /--output must be table or json/],
+    [['audit', '--output', 'xml'], /--output must be one of table, json, md, html, sarif, asff/],
     [['audit', '--severity', 'urgent'], /--severity must be one of/],
     [['audit', '--scenario', 'demo'], /--scenario needs --local/],
+    [['audit', '--real-brokers'], /--real-brokers needs --local/],
+    [['audit', '--regions', 'mars-north-1,,x'], /--regions must be region names/],
+    [['audit', '--config', '/nonexistent/mqops.json'], /cannot read the config file/],
+    [['checks', '--output', 'md'], /--output must be table or json/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['audit', '--nope'], /Unknown option '--nope'/],
-  ])('rejects %j with exit code 2', async (argv, message) => {
-    const { code, err } = await run(...argv);
+  ])('rejects %j with exit code 2 and changes nothing', async (argv, message) => {
+    const { code, err, out } = await run(...argv);
     expect(code).toBe(2);
     expect(err).toMatch(message);
+    expect(out).toBe('');
+  });
+
+  it('exits 3 with a clear message for a config file that is wrong', async () => {
+    const file = join(tmp(), 'mqops.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ policy: { maxCredentialAgeDays: 0 }, suppressions: [{ check: 'x' }] }),
+    );
+    const { code, err } = await run('audit', '--local', '--config', file);
+    expect(code).toBe(3);
+    expect(err).toContain('invalid mqops configuration');
+    expect(err).toContain('policy.maxCredentialAgeDays');
+    expect(err).toContain('suppressions.0.broker');
   });
 
   it('exits 3 with a clear message for an unknown broker', async () => {
@@ -94,16 +157,42 @@ describe('mqops CLI', () => {
   });
 });
 
+describe('mqops checks', () => {
+  it('lists every check as a table', async () => {
+    const { code, out } = await run('checks');
+    expect(code).toBe(0);
+    for (const check of CHECKS) expect(out).toContain(check.id);
+    expect(out).toContain(`${CHECKS.length} checks.`);
+    expect(out).toMatch(/mq-audit-logs\s+MEDIUM\s+ACTIVEMQ\s+MQ\.2/);
+  });
+
+  it('lists every check as JSON with engines and controls', async () => {
+    const { out } = await run('checks', '--output', 'json');
+    const rows = JSON.parse(out);
+    expect(rows).toHaveLength(CHECKS.length);
+    expect(rows.find((r: { id: string }) => r.id === 'mq-audit-logs')).toMatchObject({
+      severity: 'MEDIUM',
+      engines: ['ACTIVEMQ'],
+      securityHub: 'MQ.2',
+      awsConfig: 'mq-cloudwatch-audit-log-enabled',
+    });
+  });
+});
+
 describe('mqops binary', () => {
   it('runs the README demo command in a fresh process with no AWS settings', () => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    const result = spawnSync(process.execPath, ['packages/cli/bin/mqops.mjs', 'audit', '--local'], {
-      encoding: 'utf8',
-      env: { ...env, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
-      timeout: 60_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['packages/cli/bin/mqops.mjs', 'audit', '--local', '--config', DEMO_CONFIG],
+      {
+        encoding: 'utf8',
+        env: { ...env, AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+        timeout: 60_000,
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/findings \(.*\) on \d+ of 6 brokers/);
+    expect(result.stdout).toMatch(/findings \(.*\) on \d+ of 8 brokers/);
   });
 });

@@ -1,10 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { auditFleet, failing } from '../../src/audit';
+import { mqAuditLogs, mqPublicAccess, mqSingleInstanceProduction } from '../../src/checks';
 import { BrokerNotFoundError, DeliveryError } from '../../src/errors';
 import type { Broker } from '../../src/model';
 import type { BrokerInventory, Notifier } from '../../src/ports';
 import { runAudit } from '../../src/run';
 import { makeBroker } from '../helpers/broker';
+
+/** The checks these tests reason about (the whole catalog has its own tests). */
+const checks = [mqPublicAccess, mqSingleInstanceProduction, mqAuditLogs];
 
 function inventoryOf(brokers: Broker[], vanished: string[] = []): BrokerInventory {
   return {
@@ -38,7 +42,7 @@ describe('Function: runAudit', () => {
     const slack = recordingNotifier('slack');
     const sns = recordingNotifier('sns');
     const report = await runAudit(
-      { inventory: inventoryOf([risky, compliant]), notifiers: [slack, sns] },
+      { inventory: inventoryOf([risky, compliant]), notifiers: [slack, sns], checks },
       { trigger: 'schedule' },
     );
     expect(report.brokersAudited).toBe(2);
@@ -54,7 +58,7 @@ describe('Function: runAudit', () => {
   it('sends nothing when every broker passes', async () => {
     const slack = recordingNotifier();
     const report = await runAudit(
-      { inventory: inventoryOf([compliant]), notifiers: [slack] },
+      { inventory: inventoryOf([compliant]), notifiers: [slack], checks },
       { trigger: 'schedule' },
     );
     expect(failing(report)).toHaveLength(0);

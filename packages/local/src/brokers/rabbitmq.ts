@@ -1,4 +1,10 @@
-import type { BackingBroker, BrokerBacking } from '../types';
+import type { BrokerBacking } from '../types';
+import {
+  applyRabbitDefinitions,
+  type RabbitBackingBroker,
+  RabbitView,
+  type RabbitViewBroker,
+} from './rabbit-view';
 import { RABBITMQ_DEFAULTS, type RabbitMqInfo } from './setup';
 
 /** A user as the management API lists it. */
@@ -20,12 +26,20 @@ export interface RabbitMqPermission {
  * Maps emulated RabbitMQ brokers onto one real RabbitMQ: each broker is a vhost named after the broker, and its
  * users are RabbitMQ users (tag `administrator`) with full permissions on that vhost. Talks to the management HTTP
  * API. Users it did not create are never deleted; errors name the HTTP status and path, never a password.
+ *
+ * Each broker's console URL is its own view of the server (see `rabbit-view.ts`): a loopback proxy, started with
+ * the first broker, that shows the broker's vhost only. A scenario's `RabbitDefinitions` (users, permissions,
+ * policies, queues with messages) are created in the vhost when the broker is. Call {@link close} when done.
  */
 export class RabbitMqBacking implements BrokerBacking {
   readonly engineType = 'RABBITMQ' as const;
   readonly info: RabbitMqInfo;
   /** brokerId → usernames `apply` created or updated for that broker. */
   private readonly usersByBroker = new Map<string, Set<string>>();
+  /** brokerName → what the broker's view shows. */
+  private readonly viewBrokers = new Map<string, RabbitViewBroker>();
+  private view: RabbitView | undefined;
+  private viewStarting: Promise<void> | undefined;
 
   constructor(info: RabbitMqInfo = { ...RABBITMQ_DEFAULTS }) {
     this.info = info;
@@ -36,7 +50,7 @@ export class RabbitMqBacking implements BrokerBacking {
    * vhost). Users not in `broker.users` are left alone: on RabbitMQ, users other than the provisioning admin are
    * managed through the broker itself.
    */
-  async apply(broker: BackingBroker): Promise<void> {
+  async apply(broker: RabbitBackingBroker): Promise<void> {
     const vhost = broker.brokerName;
     await this.request('PUT', `/api/vhosts/${enc(vhost)}`, {});
     const tracked = this.usersByBroker.get(broker.brokerId) ?? new Set<string>();
@@ -55,6 +69,48 @@ export class RabbitMqBacking implements BrokerBacking {
         read: '.*',
       });
     }
+    if (broker.rabbitDefinitions) {
+      // Its users are this broker's too: `remove` deletes them, the view lists them.
+      const definitions = broker.rabbitDefinitions;
+      const made = await applyRabbitDefinitions(
+        this.request.bind(this),
+        vhost,
+        definitions,
+        this.info.username,
+      );
+      for (const name of made) tracked.add(name);
+    }
+    this.viewBrokers.set(vhost, {
+      vhost,
+      users: tracked,
+      ...(broker.rabbitDefinitions?.nodes ? { nodes: broker.rabbitDefinitions.nodes } : {}),
+    });
+    await this.startView();
+  }
+
+  /** The broker's console URL: its view of the server (undefined until a broker was applied). */
+  viewUrl(brokerName: string): string | undefined {
+    return this.viewBrokers.has(brokerName) ? this.view?.url(brokerName) : undefined;
+  }
+
+  /** Stops the brokers' views (the real RabbitMQ is left running). */
+  async close(): Promise<void> {
+    const view = this.view;
+    this.view = undefined;
+    this.viewStarting = undefined;
+    await view?.stop();
+  }
+
+  private startView(): Promise<void> {
+    this.viewStarting ??= (async () => {
+      const view = new RabbitView({
+        upstream: this.info.managementUrl,
+        broker: (name) => this.viewBrokers.get(name),
+      });
+      await view.start();
+      this.view = view;
+    })();
+    return this.viewStarting;
   }
 
   /**
@@ -75,11 +131,12 @@ export class RabbitMqBacking implements BrokerBacking {
       await this.request('DELETE', `/api/users/${enc(username)}`, undefined, [], [404]);
     }
     this.usersByBroker.delete(brokerId);
+    this.viewBrokers.delete(brokerName);
   }
 
-  endpoints(_brokerName: string): { consoleURL: string; endpoints: string[]; ipAddress: string } {
+  endpoints(brokerName: string): { consoleURL: string; endpoints: string[]; ipAddress: string } {
     return {
-      consoleURL: this.info.managementUrl,
+      consoleURL: this.viewUrl(brokerName) ?? this.info.managementUrl,
       endpoints: [`amqp://127.0.0.1:${this.info.amqpPort}`],
       ipAddress: '127.0.0.1',
     };

@@ -3,6 +3,7 @@ import { cloudwatchEmulator } from './cloudwatch';
 import { ec2Emulator } from './ec2';
 import { mqEmulator } from './mq';
 import { secretsManagerEmulator } from './secretsmanager';
+import { securityHubEmulator } from './securityhub';
 import { snsEmulator } from './sns';
 
 /** DynamoDB and S3, served by dynalite and s3rver: created per local cloud, since their servers hold data. */
@@ -15,4 +16,5 @@ export const emulators: readonly ServiceEmulator[] = [
   secretsManagerEmulator,
   snsEmulator,
   ec2Emulator,
+  securityHubEmulator,
 ];

@@ -13,6 +13,9 @@ import type { WorldOptions } from '../world';
 import { maintenanceWindowStartsBetween } from './maintenance-window';
 import { MQ_CATALOG, supportedEngineVersions } from './mq-catalog';
 
+/** The group a broker gets when none is given: the VPC's `default` group (EC2 knows it). */
+export const DEFAULT_SECURITY_GROUP = 'sg-0d0d0d0d0d0d0d0d0';
+
 /** Seconds of (clock) time a reboot takes, and a creation or deletion. */
 export const MQ_TIMINGS = { rebootSeconds: 10, createSeconds: 30, deleteSeconds: 30 } as const;
 
@@ -75,6 +78,7 @@ export interface MqBroker {
   /** Clock time (ms) when a reboot, creation or deletion in progress completes. */
   transitionEndsMs?: number;
   backing: 'real' | 'none';
+  rabbitDefinitions?: ScenarioBroker['RabbitDefinitions'];
 }
 
 interface ConfigurationRecord {
@@ -180,6 +184,7 @@ export class MqState {
           consoleAccess: u.ConsoleAccess,
           groups: u.Groups,
         })),
+      ...(broker.rabbitDefinitions ? { rabbitDefinitions: broker.rabbitDefinitions } : {}),
     });
   }
 
@@ -252,7 +257,7 @@ export class MqState {
         TimeOfDay: b.MaintenanceWindowStartTime?.TimeOfDay ?? '03:00',
         TimeZone: b.MaintenanceWindowStartTime?.TimeZone ?? 'UTC',
       },
-      SecurityGroups: b.SecurityGroups ?? ['sg-0default0000000001'],
+      SecurityGroups: b.SecurityGroups ?? [DEFAULT_SECURITY_GROUP],
       SubnetIds:
         b.SubnetIds ??
         Array.from(
@@ -269,6 +274,7 @@ export class MqState {
       users,
       pending: { ...b.Pending },
       backing: b.Backing ?? 'real',
+      rabbitDefinitions: b.RabbitDefinitions,
     };
     if (engine === 'ACTIVEMQ' && !broker.Configuration) {
       const c = this.loadConfiguration({

@@ -80,8 +80,9 @@ describe('RabbitMqBacking against the real RabbitMQ', () => {
     expect(await amqpLogin({ ...login, password: newPassword })).toBe(true);
     expect(await amqpLogin({ ...login, password: admin.password })).toBe(false);
 
+    // The console URL is the broker's own view of the shared server (its vhost only).
     expect(backing.endpoints(b.brokerName)).toEqual({
-      consoleURL: 'http://127.0.0.1:15672',
+      consoleURL: backing.viewUrl(b.brokerName),
       endpoints: ['amqp://127.0.0.1:5672'],
       ipAddress: '127.0.0.1',
     });

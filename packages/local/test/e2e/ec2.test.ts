@@ -92,6 +92,8 @@ const scenario: Scenario & { subnets: ScenarioSubnet[] } = {
       EngineVersion: '3.13',
       DeploymentMode: 'CLUSTER_MULTI_AZ',
       HostInstanceType: 'mq.m5.large',
+      // An explicit group: a broker without one gets the VPC default group (tested in mq.test.ts).
+      SecurityGroups: [BROKER_SG],
       SubnetIds: ['subnet-0ccccccccccccccc3', 'subnet-0ddddddddddddddd4', 'subnet-0eeeeeeeeeeeeeee5'],
     },
   ],

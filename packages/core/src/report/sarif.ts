@@ -1,0 +1,274 @@
+import type { AuditReport, Finding } from '../audit';
+import { type Check, SEVERITY_ORDER, type Severity } from '../check';
+import { CHECKS } from '../checks';
+
+/** The SARIF 2.1.0 JSON schema (OASIS standard, errata 01). */
+export const SARIF_SCHEMA =
+  'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+
+/**
+ * Where people learn about mqops (the SARIF `tool.driver.informationUri`).
+ * TODO: replace with the project's public home once it has one; override with `informationUri` meanwhile.
+ */
+export const MQOPS_INFORMATION_URI = 'https://github.com/mqops/mqops';
+
+/**
+ * Limits of GitHub code scanning, the most common SARIF consumer: uploads with more results per run are rejected,
+ * and only this many tags per rule are kept.
+ */
+export const SARIF_LIMITS = { resultsPerRun: 25_000, tagsPerRule: 20 } as const;
+
+export type SarifLevel = 'error' | 'warning' | 'note' | 'none';
+
+/** SARIF `level` of a severity: CRITICAL/HIGH → error, MEDIUM → warning, LOW/INFO → note. */
+export const SARIF_LEVEL: Record<Severity, SarifLevel> = {
+  CRITICAL: 'error',
+  HIGH: 'error',
+  MEDIUM: 'warning',
+  LOW: 'note',
+  INFO: 'note',
+};
+
+/** GitHub's `security-severity` score (0.0–10.0, CVSS bands) of a severity. */
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  CRITICAL: '9.5',
+  HIGH: '8.0',
+  MEDIUM: '5.5',
+  LOW: '3.0',
+  INFO: '0.0',
+};
+
+interface SarifMessage {
+  text: string;
+  markdown?: string;
+}
+
+export interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: SarifMessage;
+  fullDescription: SarifMessage;
+  help: SarifMessage;
+  defaultConfiguration: { level: SarifLevel };
+  properties: { tags: string[]; 'security-severity': string; precision: 'very-high' };
+}
+
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  /** `fail` for a failing check, `open` for one mqops could not evaluate (UNKNOWN). */
+  kind: 'fail' | 'open';
+  level: SarifLevel;
+  message: SarifMessage;
+  locations: { logicalLocations: { fullyQualifiedName: string; name: string; kind: 'resource' }[] }[];
+  partialFingerprints: { 'mqops/v1': string };
+  /** A suppressed finding: accepted until a date, from a broker tag or the mqops configuration. */
+  suppressions?: { kind: 'external'; status: 'accepted'; justification: string }[];
+  /** Against the previous run, when the report carries a diff. */
+  baselineState?: 'new' | 'unchanged';
+  properties: {
+    severity: Severity;
+    brokerId: string;
+    brokerName: string;
+    region: string;
+    accountId: string;
+    engine: string;
+  };
+}
+
+export interface SarifNotification {
+  level: 'error' | 'warning' | 'note';
+  message: SarifMessage;
+  locations?: { logicalLocations: { fullyQualifiedName: string; kind: 'resource' }[] }[];
+}
+
+export interface SarifLog {
+  $schema: string;
+  version: '2.1.0';
+  runs: [
+    {
+      tool: { driver: { name: 'mqops'; informationUri: string; version?: string; rules: SarifRule[] } };
+      automationDetails: { id: string };
+      invocations: {
+        executionSuccessful: boolean;
+        startTimeUtc: string;
+        endTimeUtc: string;
+        toolExecutionNotifications: SarifNotification[];
+      }[];
+      results: SarifResult[];
+    },
+  ];
+}
+
+/** Options of {@link renderSarif}. */
+export interface SarifOptions {
+  /** The rules to describe; default every built-in check (`CHECKS`). Checks a result names are always added. */
+  checks?: readonly Check[];
+  /** Also report UNKNOWN results (SARIF `kind: 'open'`, level `none`); default false. */
+  includeUnknown?: boolean;
+  /** `tool.driver.informationUri`; default {@link MQOPS_INFORMATION_URI}. */
+  informationUri?: string;
+  /** `tool.driver.version`. */
+  toolVersion?: string;
+}
+
+/** `mq-public-access` → `MqPublicAccess` (SARIF rule names are identifier-like). */
+function ruleName(id: string): string {
+  return id
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function controlIds(check: Pick<Check, 'controls'>): string[] {
+  const { securityHub, awsConfig } = check.controls ?? {};
+  return [
+    ...(securityHub ? securityHub.split('/').map((s) => `security-hub/${s.trim()}`) : []),
+    ...(awsConfig ? awsConfig.split('/').map((s) => `aws-config/${s.trim()}`) : []),
+  ].filter((t) => !t.endsWith('/'));
+}
+
+function toRule(
+  check: Pick<Check, 'id' | 'title' | 'severity' | 'rationale' | 'remediation' | 'controls' | 'appliesTo'>,
+): SarifRule {
+  const tags = [
+    'security',
+    'amazon-mq',
+    ...(check.appliesTo?.engines ?? []).map((e) => e.toLowerCase()),
+    ...controlIds(check),
+  ].slice(0, SARIF_LIMITS.tagsPerRule);
+  return {
+    id: check.id,
+    name: ruleName(check.id),
+    shortDescription: { text: check.title },
+    fullDescription: { text: check.rationale || check.title },
+    help: { text: check.remediation, markdown: check.remediation },
+    defaultConfiguration: { level: SARIF_LEVEL[check.severity] },
+    properties: { tags, 'security-severity': SECURITY_SEVERITY[check.severity], precision: 'very-high' },
+  };
+}
+
+/**
+ * The audit as a SARIF 2.1.0 log (for GitHub code scanning, Azure DevOps and other SARIF viewers): one run whose
+ * driver lists every check as a rule (title, rationale, remediation, Security Hub / AWS Config controls as tags,
+ * level from severity), and one result per failing finding. Brokers are not files, so each result's location is a
+ * logical location: the broker ARN, kind `resource`. `partialFingerprints['mqops/v1']` is the finding's stable
+ * fingerprint, so a viewer tracks a finding across runs. A suppressed finding carries an `accepted` external
+ * suppression with its reason; with a diff, results say whether they are new (`baselineState`). Inventory errors
+ * become tool execution notifications.
+ * At most {@link SARIF_LIMITS}.resultsPerRun results, most severe first (a notification says how many were cut).
+ *
+ * @example
+ * await writeFile('mqops.sarif', JSON.stringify(renderSarif(report), null, 2));
+ */
+export function renderSarif(report: AuditReport, options: SarifOptions = {}): SarifLog {
+  const rules: SarifRule[] = [];
+  const index = new Map<string, number>();
+  const addRule = (rule: SarifRule) => {
+    if (index.has(rule.id)) return;
+    index.set(rule.id, rules.length);
+    rules.push(rule);
+  };
+  for (const check of options.checks ?? CHECKS) addRule(toRule(check));
+
+  // Suppressed failures are results too, marked with a suppression, so a viewer shows them as dismissed.
+  const wanted = (f: Finding) =>
+    f.status === 'FAIL' || (options.includeUnknown === true && f.status === 'UNKNOWN');
+  const newOnes = new Set(report.diff?.new.map((f) => f.fingerprint));
+  const rank = (f: Finding) =>
+    SEVERITY_ORDER.indexOf(f.severity) + (f.status === 'FAIL' ? 0 : SEVERITY_ORDER.length);
+  const selected = report.results.filter(wanted).sort((a, b) => rank(a) - rank(b));
+  const kept = selected.slice(0, SARIF_LIMITS.resultsPerRun);
+
+  const results = kept.map((f): SarifResult => {
+    // A finding of a check outside the catalog still gets a rule, from what the finding carries.
+    if (!index.has(f.checkId))
+      addRule(
+        toRule({
+          id: f.checkId,
+          title: f.title,
+          severity: f.severity,
+          rationale: '',
+          remediation: f.remediation,
+        }),
+      );
+    const unknown = f.status === 'UNKNOWN';
+    return {
+      ruleId: f.checkId,
+      ruleIndex: index.get(f.checkId)!,
+      kind: unknown ? 'open' : 'fail',
+      // SARIF: a result whose kind is not `fail` must have level `none`.
+      level: unknown ? 'none' : SARIF_LEVEL[f.severity],
+      message: { text: f.message },
+      locations: [
+        { logicalLocations: [{ fullyQualifiedName: f.broker.arn, name: f.broker.name, kind: 'resource' }] },
+      ],
+      partialFingerprints: { 'mqops/v1': f.fingerprint },
+      ...(f.status === 'FAIL' && f.suppressed
+        ? {
+            suppressions: [
+              {
+                kind: 'external' as const,
+                status: 'accepted' as const,
+                justification: `${f.suppressed.reason} (until ${f.suppressed.expires}, from ${f.suppressed.source})`,
+              },
+            ],
+          }
+        : {}),
+      ...(report.diff && f.status === 'FAIL' && !f.suppressed
+        ? { baselineState: newOnes.has(f.fingerprint) ? ('new' as const) : ('unchanged' as const) }
+        : {}),
+      properties: {
+        severity: f.severity,
+        brokerId: f.broker.id,
+        brokerName: f.broker.name,
+        region: f.broker.region,
+        accountId: f.broker.accountId,
+        engine: f.broker.engine,
+      },
+    };
+  });
+
+  const notifications: SarifNotification[] = report.errors.map((e) => ({
+    level: 'error',
+    message: { text: `Could not audit ${e.brokerId}: ${e.message}` },
+    locations: [{ logicalLocations: [{ fullyQualifiedName: e.brokerId, kind: 'resource' }] }],
+  }));
+  if (kept.length < selected.length) {
+    notifications.push({
+      level: 'warning',
+      message: {
+        text: `${selected.length - kept.length} of ${selected.length} results were left out to stay within ${SARIF_LIMITS.resultsPerRun} results per run (least severe first).`,
+      },
+    });
+  }
+
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'mqops',
+            informationUri: options.informationUri ?? MQOPS_INFORMATION_URI,
+            ...(options.toolVersion ? { version: options.toolVersion } : {}),
+            rules,
+          },
+        },
+        // One category for every trigger, so a manual run supersedes a scheduled one (and fixed findings close).
+        automationDetails: { id: 'mqops/audit/' },
+        invocations: [
+          {
+            executionSuccessful: report.errors.length === 0,
+            startTimeUtc: report.startedAt,
+            endTimeUtc: report.finishedAt,
+            toolExecutionNotifications: notifications,
+          },
+        ],
+        results,
+      },
+    ],
+  };
+}
