@@ -1,10 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { S3StateStore } from '@mqops/aws/s3-state';
+import { SecurityHubExporter } from '@mqops/aws/securityhub';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsNotifier } from '@mqops/aws/sns-notifier';
 import { buildTargets } from '@mqops/aws/targets';
-import { type AuditReport, failing, type Notifier, parseAuditEvent, runAudit } from '@mqops/core';
+import { type AuditReport, failing, type Notifier, parseAuditEvent, runAudit, toAsff } from '@mqops/core';
 import { functionConfig } from './lib/config';
 import { createLogger } from './lib/logger';
 
@@ -21,6 +22,8 @@ export interface AuditResult {
   suppressed: number;
   errors: number;
   notified: string[];
+  /** Findings sent to AWS Security Hub, when the configuration turns it on. */
+  securityHub?: { imported: number; failed: number };
 }
 
 /**
@@ -47,6 +50,12 @@ export async function audit(event: unknown): Promise<AuditResult | { skipped: st
     },
     request,
   );
+  let securityHub: AuditResult['securityHub'];
+  if (config.mqops.securityHub) {
+    const exported = await new SecurityHubExporter().export(toAsff(report));
+    securityHub = { imported: exported.imported, failed: exported.failed.length };
+    for (const failure of exported.failed) logger.warn('Security Hub refused a finding', { ...failure });
+  }
   const result: AuditResult = {
     trigger: report.trigger,
     brokersAudited: report.brokersAudited,
@@ -56,6 +65,7 @@ export async function audit(event: unknown): Promise<AuditResult | { skipped: st
     suppressed: report.results.filter((r) => r.suppressed).length,
     errors: report.errors.length,
     notified: report.notified,
+    ...(securityHub ? { securityHub } : {}),
   };
   for (const warning of report.warnings) logger.warn(warning);
   for (const error of report.errors) logger.warn('broker not audited', { ...error });

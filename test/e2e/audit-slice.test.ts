@@ -268,6 +268,24 @@ describe('Change events, end to end (CloudTrail via EventBridge → one broker a
     expect(slackText(1)).toContain('`mq-public-access` on *compliant-prod* (now passes)');
   });
 
+  it('sends every result to Security Hub when configured, and archives a fixed finding as PASSED', async () => {
+    await startCloud(scenarioWith(compliant), { state: true });
+    process.env.MQOPS_CONFIG = JSON.stringify({ securityHub: true });
+    const broker = cloud.world.mq.broker('compliant-prod');
+    broker.PubliclyAccessible = true;
+    const opened = await invoke(updateBrokerEvent(broker.BrokerId));
+    expect(opened.securityHub?.failed).toBe(0);
+    expect(opened.securityHub?.imported).toBeGreaterThan(30);
+    const finding = () =>
+      [...cloud.world.securityhub.findings.values()].find((f) =>
+        String(f.Id).startsWith('mq-public-access/'),
+      ) as { Compliance: { Status: string }; RecordState: string } | undefined;
+    expect(finding()).toMatchObject({ Compliance: { Status: 'FAILED' }, RecordState: 'ACTIVE' });
+    broker.PubliclyAccessible = false;
+    await invoke(updateBrokerEvent(broker.BrokerId));
+    expect(finding()).toMatchObject({ Compliance: { Status: 'PASSED' }, RecordState: 'ARCHIVED' });
+  });
+
   it('audits only the brokers behind a security group whose rules changed', async () => {
     await startCloud(scenarioWith(risky, compliant), { state: true });
     const result = await invoke({

@@ -22,6 +22,8 @@ export interface MqopsConfig {
   regions?: string[] | 'all';
   /** Other accounts, reached by assuming a role; the caller's own account is always audited. */
   accounts: { accountId: string; roleArn: string; externalId?: string }[];
+  /** Also send every result to AWS Security Hub (ASFF; fixed findings are archived as PASSED). */
+  securityHub: boolean;
 }
 
 const PolicySchema = z
@@ -61,6 +63,7 @@ const ConfigSchema = z
           .strict(),
       )
       .optional(),
+    securityHub: z.boolean().optional(),
   })
   .strict();
 
@@ -76,7 +79,7 @@ export function parseConfig(value: unknown): MqopsConfig {
       'invalid mqops configuration',
       parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`),
     );
-  const { policy = {}, suppressions = [], regions, accounts = [] } = parsed.data;
+  const { policy = {}, suppressions = [], regions, accounts = [], securityHub = false } = parsed.data;
   const productionTags = policy.productionTags
     ? Object.fromEntries(
         Object.entries(policy.productionTags).map(([k, v]) => [
@@ -90,6 +93,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     suppressions: suppressions.map((s) => ({ ...s, source: 'config' as const })),
     ...(regions ? { regions } : {}),
     accounts,
+    securityHub,
   };
 }
 
