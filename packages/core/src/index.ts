@@ -42,6 +42,16 @@ export type {
   SubnetFacts,
 } from './facts';
 export { FactKind } from './facts';
+export type { KeyValueStore, Versioned } from './kv';
+export { MemoryKeyValueStore, update } from './kv';
+export type { WeeklyWindow } from './maintenance-window';
+export {
+  inMaintenanceWindow,
+  lastWindowStart,
+  MAINTENANCE_WINDOW_HOURS,
+  nextWindowStart,
+  zoneOffsetMinutes,
+} from './maintenance-window';
 export type { Broker, BrokerUserRef, EncryptionKind } from './model';
 export { accountOf, DeploymentMode, Engine, hasPendingChanges, toEngine } from './model';
 export type { BrokerInventory, BrokerRef, Notifier } from './ports';
@@ -61,6 +71,8 @@ export { countBySeverity, groupByBroker, headline } from './report/summary';
 export { renderTable } from './report/table';
 export type { RunDeps } from './run';
 export { runAudit, shouldNotify } from './run';
+export type { RunbookMarker } from './runbook-marker';
+export { activeRunbook, clearRunbook, markRunbook } from './runbook-marker';
 export type { BrokerCredential, FactSources } from './sources';
 export { collectFacts } from './sources';
 export type { AuditDiff, AuditState, DiffScope, RememberedFinding, StateStore } from './state';
