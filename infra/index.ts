@@ -8,6 +8,8 @@ export const stack: StackSpec = {
   app: 'mqops',
   runtime: 'nodejs22.x',
   buckets: [stateBucket],
+  tables: [],
+  queues: [],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
   functions: [auditFunction],

@@ -11,6 +11,8 @@ export interface SstComponents {
     Cron: new (name: string, args: Record<string, unknown>) => unknown;
     SnsTopic: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
     Bucket: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
+    Dynamo: new (name: string, args: Record<string, unknown>) => { arn: unknown; name: unknown };
+    Queue: new (name: string, args?: Record<string, unknown>) => { arn: unknown; url: unknown };
     Bus: {
       subscribe(name: string, busArn: unknown, subscriber: unknown, args: Record<string, unknown>): unknown;
     };
@@ -48,6 +50,15 @@ export function deployStack(
 ): Record<string, unknown> {
   const resources = new Map<string, Resource>();
   for (const b of stack.buckets) resources.set(b.name, new sst.aws.Bucket(b.name) as unknown as Resource);
+  for (const t of stack.tables) {
+    const table = new sst.aws.Dynamo(t.name, {
+      fields: { pk: 'string', sk: 'string' },
+      primaryIndex: { hashKey: 'pk', rangeKey: 'sk' },
+      ttl: 'ttl',
+    });
+    resources.set(t.name, table as unknown as Resource);
+  }
+  for (const q of stack.queues) resources.set(q.name, new sst.aws.Queue(q.name) as unknown as Resource);
   for (const t of stack.topics) resources.set(t.name, new sst.aws.SnsTopic(t.name) as unknown as Resource);
   for (const s of stack.secrets)
     resources.set(s.name, new sst.Secret(s.name, s.placeholder) as unknown as Resource);
@@ -69,7 +80,27 @@ export function deployStack(
       timeout: `${fn.timeout} seconds`,
       memory: `${fn.memory} MB`,
       environment: Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, resolveRef(v)])),
-      permissions: permissionsFor(fn, resolveRef, root),
+      permissions: [
+        ...permissionsFor(fn, resolveRef, root),
+        // Lambda itself sends failed asynchronous events there, with the function's role.
+        ...(fn.deadLetterQueue
+          ? [
+              {
+                actions: ['sqs:SendMessage'],
+                resources: [resolveRef({ ref: fn.deadLetterQueue, attribute: 'arn' })],
+              },
+            ]
+          : []),
+      ],
+      ...(fn.deadLetterQueue
+        ? {
+            transform: {
+              function: {
+                deadLetterConfig: { targetArn: resolveRef({ ref: fn.deadLetterQueue, attribute: 'arn' }) },
+              },
+            },
+          }
+        : {}),
     });
     resources.set(fn.name, created as unknown as Resource);
     for (const trigger of fn.triggers) {

@@ -46,6 +46,8 @@ export interface FunctionSpec {
    * derived action gets `*` (Amazon MQ's Describe and List actions have no resource-level scoping).
    */
   scopes?: Record<string, EnvValue[]>;
+  /** Queue (by name) that receives events the function failed on after Lambda's retries. */
+  deadLetterQueue?: string;
 }
 
 export interface TopicSpec {
@@ -61,6 +63,18 @@ export interface SecretSpec {
   placeholder: string;
 }
 
+/** A DynamoDB table of the key-value store (packages/aws/src/dynamodb-kv.ts): pk/sk strings, TTL on `ttl`. */
+export interface TableSpec {
+  name: string;
+  description: string;
+}
+
+/** An SQS queue (dead letters of asynchronous invocations). */
+export interface QueueSpec {
+  name: string;
+  description: string;
+}
+
 export interface BucketSpec {
   name: string;
   description: string;
@@ -71,6 +85,8 @@ export interface StackSpec {
   /** Lambda runtime for every function. */
   runtime: 'nodejs22.x';
   buckets: BucketSpec[];
+  tables: TableSpec[];
+  queues: QueueSpec[];
   topics: TopicSpec[];
   secrets: SecretSpec[];
   functions: FunctionSpec[];

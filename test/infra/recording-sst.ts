@@ -32,6 +32,8 @@ export function recordingSst(): {
       Cron: component('sst.aws.Cron', ['nodes']),
       SnsTopic: component('sst.aws.SnsTopic', ['arn', 'name']),
       Bucket: component('sst.aws.Bucket', ['arn', 'name']),
+      Dynamo: component('sst.aws.Dynamo', ['arn', 'name']),
+      Queue: component('sst.aws.Queue', ['arn', 'url']),
       Bus: {
         subscribe(name: string, busArn: unknown, subscriber: unknown, args: Record<string, unknown>) {
           recorded.push({ type: 'sst.aws.Bus.subscribe', name, args: { busArn, subscriber, ...args } });
