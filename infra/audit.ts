@@ -1,7 +1,7 @@
 import { MQ_CHANGE_EVENTS, SECURITY_GROUP_CHANGE_EVENTS } from '@mqops/core';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { deployedConfig } from './config';
-import { stateBucket } from './storage';
+import { deadLetters, stateBucket } from './storage';
 import type { FunctionSpec } from './types';
 
 const { text: configText, config } = deployedConfig();
@@ -46,4 +46,5 @@ export const auditFunction: FunctionSpec = {
       ? config.accounts.map((a) => ({ literal: a.roleArn }))
       : [{ literal: 'arn:aws:iam::*:role/mqops-audit' }],
   },
+  deadLetterQueue: deadLetters.name,
 };

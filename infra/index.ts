@@ -1,18 +1,20 @@
+import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
-import { stateBucket } from './storage';
+import { deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
+import { watchFunction } from './watch';
 
 /** The whole mqops stack. */
 export const stack: StackSpec = {
   app: 'mqops',
   runtime: 'nodejs22.x',
   buckets: [stateBucket],
-  tables: [],
-  queues: [],
+  tables: [stateTable],
+  queues: [deadLetters],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
-  functions: [auditFunction],
+  functions: [auditFunction, alarmsFunction, watchFunction],
 };
 
 export type { BucketSpec, EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';

@@ -1,7 +1,19 @@
-import type { BucketSpec } from './types';
+import type { BucketSpec, QueueSpec, TableSpec } from './types';
 
 /** Where the audit keeps the last run's open findings, so reports can say what is new and what got fixed. */
 export const stateBucket: BucketSpec = {
   name: 'AuditState',
   description: 'mqops state between runs (audit-state.json)',
+};
+
+/** State that outlives one invocation: alert groups, broker states, runbook markers (DynamoDB, TTL on `ttl`). */
+export const stateTable: TableSpec = {
+  name: 'State',
+  description: 'mqops key-value state (pk/sk strings, TTL attribute ttl)',
+};
+
+/** Events a function failed on after Lambda's own retries, kept for a person to look at. */
+export const deadLetters: QueueSpec = {
+  name: 'DeadLetters',
+  description: 'events mqops functions failed on after retries',
 };

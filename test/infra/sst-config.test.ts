@@ -70,6 +70,27 @@ describe('sst.config.ts', () => {
     });
     find(recorded, 'sst.aws.SnsTopic', 'AlertTopic');
     find(recorded, 'sst.aws.Bucket', 'AuditState');
+    expect(find(recorded, 'sst.aws.Dynamo', 'State')).toEqual({
+      fields: { pk: 'string', sk: 'string' },
+      primaryIndex: { hashKey: 'pk', rangeKey: 'sk' },
+      ttl: 'ttl',
+    });
+    find(recorded, 'sst.aws.Queue', 'DeadLetters');
+    expect(find(recorded, 'sst.aws.Cron', 'AlarmsSchedule')).toEqual({
+      schedule: 'rate(1 hour)',
+      function: '$ref:Alarms.arn',
+    });
+    expect(find(recorded, 'sst.aws.Cron', 'WatchSchedule')).toEqual({
+      schedule: 'rate(2 minutes)',
+      function: '$ref:Watch.arn',
+    });
+    expect(find(recorded, 'sst.aws.Function', 'Watch')).toMatchObject({
+      handler: 'functions/watch.handler',
+      environment: {
+        MQOPS_STATE_TABLE: '$ref:State.name',
+        MQOPS_SLACK_WEBHOOK_URL: '$ref:SlackWebhookUrl.value',
+      },
+    });
     const onChange = find(recorded, 'sst.aws.Bus.subscribe', 'AuditOnChange') as {
       busArn: string;
       subscriber: string;
@@ -98,7 +119,20 @@ describe('sst.config.ts', () => {
     for (const spec of stack.functions) {
       const fn = find(recorded, 'sst.aws.Function', spec.name);
       const statements = fn.permissions as { actions: string[]; resources: unknown[] }[];
-      const granted = statements.flatMap((s) => s.actions).sort();
+      // Lambda sends failed asynchronous events to the dead-letter queue with the function's role.
+      const dlq = statements.filter((s) => s.actions.join() === 'sqs:SendMessage');
+      if (spec.deadLetterQueue) {
+        expect(dlq).toEqual([
+          { actions: ['sqs:SendMessage'], resources: [`$ref:${spec.deadLetterQueue}.arn`] },
+        ]);
+        expect(fn.transform).toEqual({
+          function: { deadLetterConfig: { targetArn: `$ref:${spec.deadLetterQueue}.arn` } },
+        });
+      }
+      const granted = statements
+        .filter((s) => !dlq.includes(s))
+        .flatMap((s) => s.actions)
+        .sort();
       expect(granted).toEqual(deriveActions(spec.handler).actions);
       for (const s of statements) {
         if (spec.scopes?.[s.actions[0] ?? '']) expect(s.resources).not.toContain('*');

@@ -1,6 +1,11 @@
+export * from './cloudwatch-alarms';
+export { DynamoKeyValueStore } from './dynamodb-kv';
 export { Ec2NetworkSource, toIngressRule, toSecurityGroupFacts, toSubnetFacts } from './ec2-network';
+export { MqBrokerStates } from './mq-broker-states';
 export { MqConfigurationSource, MqUserSource, toActiveMqUserFacts, USER_CONCURRENCY } from './mq-details';
 export { MqBrokerInventory, toBroker } from './mq-inventory';
+export * from './pacing';
+export { S3StateStore } from './s3-state';
 export {
   belongsTo,
   CREDENTIAL_TAGS,
@@ -13,3 +18,4 @@ export { SecurityHubExporter } from './securityhub';
 export type { SlackNotifierOptions } from './slack-notifier';
 export { SlackNotifier } from './slack-notifier';
 export { SnsNotifier } from './sns-notifier';
+export * from './targets';

@@ -1,33 +1,63 @@
-import { PublishCommand, SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import {
+  type MessageAttributeValue,
+  PublishCommand,
+  SNSClient,
+  type SNSClientConfig,
+} from '@aws-sdk/client-sns';
 import { type AuditReport, DeliveryError, type Notifier, snsMessage } from '@mqops/core';
 
-/** Publishes audit reports to an SNS topic (JSON body, short ASCII subject). */
-export class SnsNotifier implements Notifier {
-  readonly channel = 'sns';
+/** One SNS message: a short ASCII subject, a body, and string attributes for subscription filters. */
+export interface SnsPublication {
+  subject: string;
+  message: string;
+  attributes?: Record<string, MessageAttributeValue>;
+}
+
+/** Publishes messages to one SNS topic; failures become DeliveryError naming the topic (never the message). */
+export class SnsPublisher {
   private readonly client: SNSClient;
 
   constructor(
-    private readonly topicArn: string,
+    readonly topicArn: string,
     client: SNSClient | SNSClientConfig = {},
   ) {
     this.client = client instanceof SNSClient ? client : new SNSClient(client);
   }
 
-  async send(report: AuditReport): Promise<void> {
-    const { subject, message } = snsMessage(report);
+  async publish({ subject, message, attributes }: SnsPublication): Promise<string | undefined> {
     try {
-      await this.client.send(
+      const { MessageId } = await this.client.send(
         new PublishCommand({
           TopicArn: this.topicArn,
           Subject: subject,
           Message: message,
-          MessageAttributes: { kind: { DataType: 'String', StringValue: 'audit' } },
+          ...(attributes ? { MessageAttributes: attributes } : {}),
         }),
       );
+      return MessageId;
     } catch (error) {
       throw new DeliveryError('sns', `publish to ${this.topicArn} failed: ${(error as Error).name}`, {
         cause: error,
       });
     }
+  }
+}
+
+/** Publishes audit reports to an SNS topic (JSON body, short ASCII subject). */
+export class SnsNotifier implements Notifier {
+  readonly channel = 'sns';
+  private readonly publisher: SnsPublisher;
+
+  constructor(topicArn: string, client: SNSClient | SNSClientConfig = {}) {
+    this.publisher = new SnsPublisher(topicArn, client);
+  }
+
+  async send(report: AuditReport): Promise<void> {
+    const { subject, message } = snsMessage(report);
+    await this.publisher.publish({
+      subject,
+      message,
+      attributes: { kind: { DataType: 'String', StringValue: 'audit' } },
+    });
   }
 }

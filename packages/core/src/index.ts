@@ -1,3 +1,8 @@
+export * from './actions-required';
+export * from './alarms/desired';
+export * from './alarms/policy';
+export * from './alarms/reconcile';
+export * from './alarms/trigger';
 export type {
   AuditDeps,
   AuditReport,
@@ -42,6 +47,7 @@ export type {
   SubnetFacts,
 } from './facts';
 export { FactKind } from './facts';
+export * from './instance-types';
 export type { KeyValueStore, Versioned } from './kv';
 export { MemoryKeyValueStore, update } from './kv';
 export type { WeeklyWindow } from './maintenance-window';
@@ -85,3 +91,4 @@ export {
   SUPPRESS_TAG_PREFIX,
   tagSuppressions,
 } from './suppressions';
+export * from './watch/index';

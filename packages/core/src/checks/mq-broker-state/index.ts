@@ -1,18 +1,5 @@
+import { explainActionRequired } from '../../actions-required';
 import { defineCheck, fail, pass } from '../../check';
-
-/** What each ActionsRequired code means, from Amazon MQ's troubleshooting guide. */
-const ACTION_MEANINGS: Readonly<Record<string, string>> = {
-  BROKER_ENI_DELETED: "the broker's elastic network interface was deleted, so clients cannot reach it",
-  BROKER_OOM: 'ActiveMQ is in a restart loop because it runs out of memory',
-  RABBITMQ_MEMORY_ALARM: 'memory use is above the RabbitMQ memory limit, so publishers are blocked',
-  RABBITMQ_INVALID_KMS_KEY:
-    'the KMS key that encrypts the broker is disabled, deleted or no longer usable by Amazon MQ',
-  RABBITMQ_DISK_ALARM: 'free disk space is below the RabbitMQ disk limit, so publishers are blocked',
-  RABBITMQ_QUORUM_QUEUES_NOT_SUPPORTED_ON_CURRENT_VERSION:
-    'quorum queues were declared on a RabbitMQ version before 3.13, where Amazon MQ does not support them',
-  RABBITMQ_BROKER_NOT_UPGRADEABLE_TO_V4:
-    'the upgrade to RabbitMQ 4 was not applied because the broker has classic queues or Khepri enabled',
-};
 
 /** States in which the broker is not doing its job and someone has to act. */
 const FAILING_STATES = ['CRITICAL_ACTION_REQUIRED', 'CREATION_FAILED'];
@@ -41,9 +28,7 @@ export const mqBrokerState = defineCheck({
       return fail(
         `Broker ${broker.name} is in state CREATION_FAILED: it was never created and cannot serve clients.`,
       );
-    const actions = broker.actionsRequired.map(
-      (code) => `${code} (${ACTION_MEANINGS[code] ?? 'see the Amazon MQ troubleshooting guide'})`,
-    );
+    const actions = broker.actionsRequired.map((code) => `${code} (${explainActionRequired(code).meaning})`);
     return fail(
       `Broker ${broker.name} is in state CRITICAL_ACTION_REQUIRED: ${actions.length ? actions.join('; ') : 'no action code reported'}.`,
     );

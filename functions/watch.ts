@@ -1,0 +1,134 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MqClient } from '@aws-sdk/client-mq';
+import middy from '@middy/core';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { MqBrokerStates } from '@mqops/aws/mq-broker-states';
+import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
+import { SlackNotifier } from '@mqops/aws/slack-notifier';
+import { SnsPublisher } from '@mqops/aws/sns-notifier';
+import { DeliveryError, MqopsError } from '@mqops/core';
+import {
+  type AlertChannel,
+  parseWatchEvent,
+  type WatchResult,
+  watchBrokers,
+  watchSlackMessage,
+  watchSnsMessage,
+} from '@mqops/core/watch/index';
+import { optionalEnv } from './lib/config';
+import { createLogger } from './lib/logger';
+
+const logger = createLogger('mqops-watch');
+
+/** What the function returns: counts and the changes, not the alerts' text. */
+export interface WatchSummary {
+  pages: number;
+  brokers: number;
+  described: number;
+  /** Brokers recorded for the first time (the baseline: never alerted). */
+  firstSeen: number;
+  /** Every other change, alerted or only recorded. */
+  transitions: WatchResult['transitions'];
+  alerts: number;
+  delivered: number;
+  undelivered: number;
+  errors: number;
+}
+
+/** Function configuration, from the environment (set by infra/). */
+export interface WatchConfig {
+  /** DynamoDB table (pk, sk strings; TTL attribute `ttl`) for the broker states (`MQOPS_STATE_TABLE`). */
+  table: string;
+  /** Slack incoming-webhook URL (`MQOPS_SLACK_WEBHOOK_URL`); a secret, never logged. */
+  slackWebhookUrl?: string;
+  /** SNS topic ARN for alerts (`MQOPS_ALERT_TOPIC_ARN`). */
+  topicArn?: string;
+}
+
+/** @throws MqopsError when MQOPS_STATE_TABLE is not set: without state every change would alert every poll. */
+export function watchConfig(env: NodeJS.ProcessEnv = process.env): WatchConfig {
+  const table = optionalEnv('MQOPS_STATE_TABLE', env);
+  if (!table) throw new MqopsError('MQOPS_STATE_TABLE is not set: the watcher needs its state table');
+  return {
+    table,
+    slackWebhookUrl: optionalEnv('MQOPS_SLACK_WEBHOOK_URL', env),
+    topicArn: optionalEnv('MQOPS_ALERT_TOPIC_ARN', env),
+  };
+}
+
+/** Slack and SNS as alert channels. */
+function channelsFor(config: WatchConfig): AlertChannel[] {
+  const channels: AlertChannel[] = [];
+  if (config.slackWebhookUrl) {
+    const slack = new SlackNotifier({ webhookUrl: config.slackWebhookUrl });
+    channels.push({ name: 'slack', send: (alert) => slack.post(watchSlackMessage(alert)) });
+  }
+  if (config.topicArn) {
+    const sns = new SnsPublisher(config.topicArn);
+    channels.push({ name: 'sns', send: async (alert) => void (await sns.publish(watchSnsMessage(alert))) });
+  }
+  return channels;
+}
+
+/** Options for tests: the clock (the local cloud's). */
+export interface WatchOptions {
+  now?: () => Date;
+}
+
+/**
+ * Builds the scheduled broker state watcher: one poll per EventBridge scheduled event. The SDK clients read the
+ * standard AWS configuration (credential chain, region, endpoints).
+ */
+export function createWatch(options: WatchOptions = {}) {
+  const now = options.now ?? (() => new Date());
+  return async function watch(event: unknown): Promise<WatchSummary> {
+    const request = parseWatchEvent(event);
+    const config = watchConfig();
+    const channels = channelsFor(config);
+    if (channels.length === 0) logger.warn('no alert channel configured: changes are recorded only');
+    // Amazon MQ's throttle is per account across all its APIs (shared with the audit): pace, retry adaptively.
+    const mq = paced(
+      new MqClient({ retryMode: 'adaptive', maxAttempts: 8 }),
+      new Pacer(DEFAULT_RATE_LIMITS),
+      'mq',
+    );
+    const inventory = new MqBrokerStates(mq);
+    const result = await watchBrokers({
+      inventory,
+      store: new DynamoKeyValueStore(config.table),
+      now: now(),
+      channels,
+      region: await inventory.region(),
+    });
+    const summary: WatchSummary = {
+      pages: result.pages,
+      brokers: result.brokers,
+      described: result.described,
+      firstSeen: result.transitions.filter((t) => t.kind === 'first-seen').length,
+      transitions: result.transitions.filter((t) => t.kind !== 'first-seen'),
+      alerts: result.alerts.length,
+      delivered: result.delivered.length,
+      undelivered: result.undelivered.length,
+      errors: result.errors.length,
+    };
+    for (const error of result.errors) logger.warn('watch problem', { ...error });
+    for (const left of result.undelivered)
+      logger.warn('alert not delivered; the next poll retries', {
+        alertId: left.alert.id,
+        pending: left.pending,
+        error: left.error,
+      });
+    logger.info('watch finished', { scheduledAt: request.time, ...summary });
+    // A listing that failed leaves the fleet unwatched: fail the invocation so the Errors metric shows it.
+    if (!result.complete)
+      throw new MqopsError(`broker listing incomplete: ${result.errors[0]?.message ?? ''}`);
+    return summary;
+  };
+}
+
+/** The Lambda handler around {@link createWatch} (Powertools logger with the Lambda context). */
+export function createWatchHandler(options: WatchOptions = {}) {
+  return middy(createWatch(options)).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+export const handler = createWatchHandler();

@@ -1,0 +1,325 @@
+import { mapBounded } from '../audit';
+import type { Versioned } from '../kv';
+import type { WeeklyWindow } from '../maintenance-window';
+import { activeRunbook, type RunbookMarker } from '../runbook-marker';
+import {
+  type Decision,
+  decide,
+  decideGone,
+  isTombstone,
+  needsDescribe,
+  needsRebootContext,
+} from './transitions';
+import type { AlertChannel, BrokerSummary, PendingAlert, WatchDeps, WatchRecord, WatchResult } from './types';
+
+/** Store keys of the watcher: `watch#<brokerId>`. */
+export const WATCH_KEY_PREFIX = 'watch#';
+export const watchKey = (brokerId: string): string => `${WATCH_KEY_PREFIX}${brokerId}`;
+
+/** Defaults of {@link WatchDeps}. */
+export const WATCH_DEFAULTS = {
+  windowGraceMs: 15 * 60_000,
+  deliveryLeaseMs: 5 * 60_000,
+  tombstoneTtlMs: 7 * 86_400_000,
+  /** Brokers worked on at once (DescribeBroker and store calls). */
+  concurrency: 4,
+  /** Conditional writes tried per broker before giving up for this poll. */
+  attempts: 5,
+  /** Undelivered alerts kept per broker (the oldest are dropped beyond it). */
+  outboxLimit: 20,
+} as const;
+
+const message = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/** A record's outbox entries that no poll owns: never claimed, or their claim lapsed. */
+const claimable = (entry: PendingAlert, now: Date) =>
+  entry.claimedUntil === undefined || Date.parse(entry.claimedUntil) <= now.getTime();
+
+/** A write this poll made that left alerts for it to deliver. */
+interface Claim {
+  key: string;
+  record: WatchRecord;
+  version: number;
+  expiresAt?: number;
+  ids: Set<string>;
+}
+
+/**
+ * One poll of the broker state watcher: reads ListBrokers (one call per page), compares each broker with what the
+ * store remembers (`watch#<brokerId>`), describes only the brokers that need it (CRITICAL_ACTION_REQUIRED, or a
+ * reboot just started), records each change with a conditional write and raises an alert only when that write
+ * won — so overlapping polls alert once. Alerts go through an outbox in the record: delivered right after the
+ * write, retried by later polls for the channels that failed.
+ *
+ * Disappearances are judged only after a complete listing. Nothing is written for a broker whose state did not
+ * change: a quiet fleet costs the ListBrokers pages and one store query.
+ *
+ * @example
+ * const result = await watchBrokers({ inventory, store, now: new Date(), channels: [slack, sns] });
+ * result.alerts.map((a) => a.summary);
+ */
+export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
+  const { inventory, store, now } = deps;
+  const graceMs = deps.windowGraceMs ?? WATCH_DEFAULTS.windowGraceMs;
+  const leaseMs = deps.deliveryLeaseMs ?? WATCH_DEFAULTS.deliveryLeaseMs;
+  const ttlMs = deps.tombstoneTtlMs ?? WATCH_DEFAULTS.tombstoneTtlMs;
+  const channels = deps.channels ?? [];
+  const runbooks = deps.runbooks ?? ((id: string, at: Date) => activeRunbook(store, id, at));
+  const claimedUntil = new Date(now.getTime() + leaseMs).toISOString();
+  const result: WatchResult = {
+    complete: true,
+    pages: 0,
+    brokers: 0,
+    described: 0,
+    transitions: [],
+    alerts: [],
+    delivered: [],
+    undelivered: [],
+    errors: [],
+  };
+
+  const remembered = new Map<string, Versioned<WatchRecord>>();
+  for (const { key, item } of await store.list<WatchRecord>(WATCH_KEY_PREFIX))
+    remembered.set(key.slice(WATCH_KEY_PREFIX.length), item);
+
+  const listed = new Map<string, BrokerSummary>();
+  try {
+    for await (const page of inventory.pages()) {
+      result.pages++;
+      for (const summary of page) listed.set(summary.id, summary);
+    }
+  } catch (error) {
+    result.complete = false;
+    result.errors.push({ message: `ListBrokers failed after ${result.pages} page(s): ${message(error)}` });
+  }
+  result.brokers = listed.size;
+
+  /** The record to write: the decision's (with its alert queued) or the old one, claiming lapsed alerts. */
+  const toWrite = (
+    previous: WatchRecord | undefined,
+    decision: Decision,
+  ): { record: WatchRecord; ids: Set<string> } | undefined => {
+    const base = decision.record ?? previous;
+    if (!base) return undefined;
+    const ids = new Set<string>();
+    const outbox = base.outbox.map((entry) => {
+      if (!claimable(entry, now)) return entry;
+      ids.add(entry.alert.id);
+      return { ...entry, claimedUntil };
+    });
+    if (decision.alert && channels.length > 0) {
+      outbox.push({
+        alert: decision.alert,
+        pending: channels.map((c) => c.name),
+        attempts: 0,
+        claimedUntil,
+      });
+      ids.add(decision.alert.id);
+    }
+    const dropped = outbox.splice(0, Math.max(0, outbox.length - WATCH_DEFAULTS.outboxLimit));
+    for (const entry of dropped) {
+      ids.delete(entry.alert.id);
+      result.errors.push({
+        brokerId: base.broker.id,
+        message: `alert ${entry.alert.id} dropped undelivered: more than ${WATCH_DEFAULTS.outboxLimit} waiting`,
+      });
+    }
+    if (!decision.record && ids.size === 0) return undefined;
+    return { record: { ...base, outbox }, ids };
+  };
+
+  const claims: Claim[] = [];
+
+  /** Decides and writes one broker's record, re-reading and deciding again when another poll wrote first. */
+  const settle = async (
+    brokerId: string,
+    current: Versioned<WatchRecord> | undefined,
+    decideFor: (previous: WatchRecord | undefined) => Promise<Decision | undefined>,
+  ): Promise<void> => {
+    const key = watchKey(brokerId);
+    for (let attempt = 0; attempt < WATCH_DEFAULTS.attempts; attempt++) {
+      const previous = current?.value;
+      const decision = await decideFor(previous);
+      if (!decision) return;
+      const write = toWrite(previous, decision);
+      if (!write) return;
+      const expiresAt = isTombstone(write.record)
+        ? decision.record
+          ? Math.ceil((now.getTime() + ttlMs) / 1000)
+          : current?.expiresAt
+        : undefined;
+      const version = current?.version ?? 0;
+      let written: boolean;
+      try {
+        written = await store.put(key, write.record, {
+          expectedVersion: version,
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+        });
+      } catch (error) {
+        result.errors.push({ brokerId, message: `could not record the state: ${message(error)}` });
+        return;
+      }
+      if (written) {
+        if (decision.transition) result.transitions.push(decision.transition);
+        if (decision.alert) result.alerts.push(decision.alert);
+        if (write.ids.size > 0)
+          claims.push({
+            key,
+            record: write.record,
+            version: version + 1,
+            ...(expiresAt !== undefined ? { expiresAt } : {}),
+            ids: write.ids,
+          });
+        return;
+      }
+      // Another poll wrote first: decide again on what it wrote (usually: nothing left to say).
+      current = await store.get<WatchRecord>(key);
+    }
+    result.errors.push({
+      brokerId,
+      message: 'gave up after repeated concurrent writes; the next poll retries',
+    });
+  };
+
+  const watchListed = async (listedSummary: BrokerSummary): Promise<void> => {
+    let summary = listedSummary;
+    let detail: { codes: string[]; maintenanceWindow?: WeeklyWindow } | undefined;
+    let runbook: { marker?: RunbookMarker } | undefined;
+    await settle(summary.id, remembered.get(summary.id), async (previous) => {
+      if (!detail && needsDescribe(previous, summary)) {
+        try {
+          const broker = await inventory.describe(summary.id);
+          result.described++;
+          detail = {
+            codes: broker.actionsRequired,
+            ...(broker.maintenanceWindow ? { maintenanceWindow: broker.maintenanceWindow } : {}),
+          };
+          // DescribeBroker is the fresher answer when the state moved on since the listing.
+          if (broker.state !== summary.state) summary = { ...summary, state: broker.state };
+        } catch (error) {
+          result.errors.push({ brokerId: summary.id, message: `DescribeBroker failed: ${message(error)}` });
+          return undefined; // Decided by the next poll, with the codes or the window it needs.
+        }
+      }
+      if (!runbook && needsRebootContext(previous, summary)) {
+        try {
+          const marker = await runbooks(summary.id, now);
+          runbook = marker ? { marker } : {};
+        } catch (error) {
+          result.errors.push({ brokerId: summary.id, message: `runbook lookup failed: ${message(error)}` });
+          return undefined;
+        }
+      }
+      return decide(
+        previous,
+        {
+          summary,
+          ...(detail ? { detail } : {}),
+          ...(runbook?.marker ? { runbook: runbook.marker } : {}),
+          ...(deps.region ? { region: deps.region } : {}),
+        },
+        now,
+        { windowGraceMs: graceMs },
+      );
+    });
+  };
+
+  const watchMissing = async (brokerId: string, item: Versioned<WatchRecord>): Promise<void> => {
+    const region = item.value.broker.region;
+    const judged = result.complete && (!deps.region || !region || region === deps.region);
+    await settle(brokerId, item, async (previous) =>
+      previous && judged && !listed.has(brokerId) ? decideGone(previous, now) : {},
+    );
+  };
+
+  const work: (() => Promise<void>)[] = [
+    ...[...listed.values()].map((summary) => () => watchListed(summary)),
+    ...[...remembered.entries()]
+      .filter(([id]) => !listed.has(id))
+      .map(
+        ([id, item]) =>
+          () =>
+            watchMissing(id, item),
+      ),
+  ];
+  await mapBounded(work, WATCH_DEFAULTS.concurrency, (job) => job());
+
+  // Delivery: one alert after another (Slack allows about one message per second per channel).
+  claims.sort((a, b) => a.record.broker.name.localeCompare(b.record.broker.name));
+  for (const claim of claims) await deliver(claim, channels, store, result);
+  return result;
+}
+
+/** Delivers a claim's alerts to their pending channels, then records what is left (releasing the claim). */
+async function deliver(
+  claim: Claim,
+  channels: readonly AlertChannel[],
+  store: WatchDeps['store'],
+  result: WatchResult,
+): Promise<void> {
+  const outcome = new Map<string, { done: string[]; error?: string }>();
+  for (const entry of claim.record.outbox) {
+    if (!claim.ids.has(entry.alert.id)) continue;
+    const done: string[] = [];
+    const errors: string[] = [];
+    for (const name of entry.pending) {
+      const channel = channels.find((c) => c.name === name);
+      if (!channel) {
+        done.push(name); // A channel no longer configured: nobody left to tell there.
+        result.errors.push({
+          brokerId: claim.record.broker.id,
+          message: `alert ${entry.alert.id}: channel ${name} is not configured any more`,
+        });
+        continue;
+      }
+      try {
+        await channel.send(entry.alert);
+        done.push(name);
+      } catch (error) {
+        errors.push(`${name}: ${message(error)}`);
+      }
+    }
+    const pending = entry.pending.filter((name) => !done.includes(name));
+    if (pending.length === 0) result.delivered.push(entry.alert);
+    else result.undelivered.push({ alert: entry.alert, pending, error: errors.join('; ') });
+    outcome.set(entry.alert.id, { done, ...(errors.length ? { error: errors.join('; ') } : {}) });
+  }
+
+  let record: WatchRecord | undefined = claim.record;
+  let version = claim.version;
+  let expiresAt = claim.expiresAt;
+  for (let attempt = 0; attempt < WATCH_DEFAULTS.attempts && record; attempt++) {
+    const outbox = record.outbox.flatMap((entry): PendingAlert[] => {
+      const o = outcome.get(entry.alert.id);
+      if (!o) return [entry];
+      const pending = entry.pending.filter((name) => !o.done.includes(name));
+      if (pending.length === 0) return [];
+      const { claimedUntil: _released, ...rest } = entry;
+      return [{ ...rest, pending, attempts: entry.attempts + 1, ...(o.error ? { lastError: o.error } : {}) }];
+    });
+    try {
+      const written = await store.put(
+        claim.key,
+        { ...record, outbox },
+        { expectedVersion: version, ...(expiresAt !== undefined ? { expiresAt } : {}) },
+      );
+      if (written) return;
+      const fresh = await store.get<WatchRecord>(claim.key);
+      record = fresh?.value;
+      version = fresh?.version ?? 0;
+      expiresAt = fresh?.expiresAt;
+    } catch (error) {
+      result.errors.push({
+        brokerId: claim.record.broker.id,
+        message: `could not record the delivery: ${message(error)}`,
+      });
+      return;
+    }
+  }
+  if (record)
+    result.errors.push({
+      brokerId: claim.record.broker.id,
+      message: 'could not record the delivery after repeated concurrent writes',
+    });
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseAlarmsEvent } from '../../../src/alarms/trigger';
+import { InvalidInputError } from '../../../src/errors';
+
+const scheduled = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-25T12:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/mqops-alarms'],
+  detail: {},
+};
+
+const cloudTrail = (eventName: string, detail: Record<string, unknown> = {}) => ({
+  version: '0',
+  id: 'b1a7c1d2-0000-4000-8000-000000000001',
+  'detail-type': 'AWS API Call via CloudTrail',
+  source: 'aws.amazonmq',
+  account: '123456789012',
+  time: '2026-11-25T12:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {
+    eventVersion: '1.08',
+    eventSource: 'amazonmq.amazonaws.com',
+    eventName,
+    awsRegion: 'us-east-1',
+    requestParameters: { brokerId: 'b-1234' },
+    responseElements: null,
+    ...detail,
+  },
+});
+
+describe('Function: parseAlarmsEvent', () => {
+  it('reads a scheduled event', () => {
+    expect(parseAlarmsEvent(scheduled)).toEqual({ trigger: 'schedule', dryRun: false });
+  });
+
+  it.each(['CreateBroker', 'DeleteBroker', 'UpdateBroker', 'RebootBroker'])('reconciles after %s', (name) => {
+    expect(parseAlarmsEvent(cloudTrail(name))).toEqual({ trigger: 'change', dryRun: false, eventName: name });
+  });
+
+  it.each([
+    ['a failed call', cloudTrail('DeleteBroker', { errorCode: 'NotFoundException' })],
+    ['a call alarms do not depend on', cloudTrail('CreateUser')],
+    [
+      'tags on a configuration',
+      cloudTrail('CreateTags', {
+        requestParameters: { resourceArn: 'arn:aws:mq:us-east-1:123456789012:configuration:c-1' },
+      }),
+    ],
+  ])('skips %s', (_, event) => {
+    expect(parseAlarmsEvent(event)).toBeNull();
+  });
+
+  it('reconciles after tags change on a broker (override tags)', () => {
+    // Act
+    const request = parseAlarmsEvent(
+      cloudTrail('CreateTags', {
+        requestParameters: { resourceArn: 'arn:aws:mq:us-east-1:123456789012:broker:orders:b-1234' },
+      }),
+    );
+
+    // Assess
+    expect(request).toEqual({ trigger: 'change', dryRun: false, eventName: 'CreateTags' });
+  });
+
+  it.each([
+    [{}, { trigger: 'manual', dryRun: false }],
+    [{ dryRun: true }, { trigger: 'manual', dryRun: true }],
+  ])('reads the manual invoke %j', (event, request) => {
+    expect(parseAlarmsEvent(event)).toEqual(request);
+  });
+
+  it.each([
+    ['null', null, 'expected an EventBridge scheduled event'],
+    ['a string', 'run', 'expected an EventBridge scheduled event'],
+    ['a number', 42, 'expected an EventBridge scheduled event'],
+    ['an array', [], 'expected an EventBridge scheduled event'],
+    ['an unknown manual field', { brokerIds: ['b-1'] }, 'Unrecognized key: "brokerIds"'],
+    ['a non-boolean dryRun', { dryRun: 'yes' }, 'dryRun'],
+    [
+      'a scheduled event without its fields',
+      { source: 'aws.events' },
+      'not a valid EventBridge scheduled event',
+    ],
+    ['another source', { ...scheduled, source: 'aws.ec2' }, 'source'],
+    [
+      'a CloudTrail event of another service',
+      { ...cloudTrail('CreateBroker'), source: 'aws.ec2' },
+      'not a valid Amazon MQ CloudTrail event',
+    ],
+    [
+      'a CloudTrail event without eventName',
+      { ...cloudTrail('x'), detail: { eventSource: 'amazonmq.amazonaws.com' } },
+      'detail.eventName',
+    ],
+  ])('refuses %s with a clear InvalidInputError', (_, event, text) => {
+    expect(() => parseAlarmsEvent(event)).toThrow(InvalidInputError);
+    expect(() => parseAlarmsEvent(event)).toThrow(text);
+  });
+});
