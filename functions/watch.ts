@@ -88,7 +88,7 @@ export function createWatch(options: WatchOptions = {}) {
     if (channels.length === 0) logger.warn('no alert channel configured: changes are recorded only');
     // Amazon MQ's throttle is per account across all its APIs (shared with the audit): pace, retry adaptively.
     const mq = paced(
-      new MqClient({ retryMode: 'adaptive', maxAttempts: 8 }),
+      new MqClient({ retryMode: 'standard', maxAttempts: 8 }),
       new Pacer(DEFAULT_RATE_LIMITS),
       'mq',
     );

@@ -193,6 +193,12 @@ function targetsOf(deps: AuditDeps): readonly AuditTarget[] {
   return [{ name: 'default', inventory: deps.inventory, ...(deps.sources ? { sources: deps.sources } : {}) }];
 }
 
+/** One broker audited: the broker and its checks' results. */
+interface AuditedBroker {
+  broker: Broker;
+  results: Finding[];
+}
+
 /**
  * Audits brokers: lists them (or takes the ids asked for), describes each and collects the facts the checks need,
  * with bounded concurrency per target, then evaluates every check. Sends nothing and stores nothing: see runAudit.
@@ -229,9 +235,12 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   const total = listed.reduce((n, l) => n + l.ids.length, 0);
   const gone: string[] = [];
   let done = 0;
+  // One instant for every broker's checks; each broker is evaluated as soon as its facts are in, so the checks'
+  // CPU time overlaps the (throttled) API calls of the brokers still being collected.
+  const evaluatedAt = now();
   const perTarget = await Promise.all(
     listed.map(({ target, ids }) =>
-      mapBounded(ids, deps.concurrency ?? 16, async (id): Promise<BrokerFacts | undefined> => {
+      mapBounded(ids, deps.concurrency ?? 16, async (id): Promise<AuditedBroker | undefined> => {
         let broker: Broker;
         try {
           broker = await target.inventory.describe(id);
@@ -249,15 +258,16 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
           deps.onProgress?.(++done, total);
         }
         if (!selected(request, broker)) return undefined;
-        return collectFacts(broker, kinds, target.sources ?? {});
+        const facts = await collectFacts(broker, kinds, target.sources ?? {});
+        return {
+          broker,
+          results: evaluateBroker(facts, checks, policy, evaluatedAt, deps.pendingSince?.get(broker.arn)),
+        };
       }),
     ),
   );
-  const audited = perTarget.flat().filter((f): f is BrokerFacts => f !== undefined);
-  const evaluatedAt = now();
-  const results = audited
-    .flatMap((f) => evaluateBroker(f, checks, policy, evaluatedAt, deps.pendingSince?.get(f.broker.arn)))
-    .sort(bySeverity);
+  const audited = perTarget.flat().filter((a): a is AuditedBroker => a !== undefined);
+  const results = audited.flatMap((a) => a.results).sort(bySeverity);
   return {
     trigger: request.trigger,
     startedAt,
@@ -265,7 +275,7 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
     brokersAudited: audited.length,
     results,
     errors,
-    brokers: audited.map((f) => f.broker),
+    brokers: audited.map((a) => a.broker),
     ...(listingComplete ? { listedIds: listed.flatMap((l) => l.ids) } : {}),
     ...(gone.length ? { goneIds: gone } : {}),
     notified: [],
