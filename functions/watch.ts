@@ -6,7 +6,7 @@ import { MqBrokerStates } from '@mqops/aws/mq-broker-states';
 import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
-import { DeliveryError, MqopsError } from '@mqops/core';
+import { MqopsError } from '@mqops/core';
 import {
   type AlertChannel,
   parseWatchEvent,

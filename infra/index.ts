@@ -1,6 +1,7 @@
 import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
+import { alertFlushFunction, alertsFunction } from './notify';
 import { deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
@@ -14,7 +15,7 @@ export const stack: StackSpec = {
   queues: [deadLetters],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
-  functions: [auditFunction, alarmsFunction, watchFunction],
+  functions: [auditFunction, alarmsFunction, watchFunction, alertsFunction, alertFlushFunction],
 };
 
 export type { BucketSpec, EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';

@@ -84,6 +84,14 @@ describe('sst.config.ts', () => {
       schedule: 'rate(2 minutes)',
       function: '$ref:Watch.arn',
     });
+    expect(find(recorded, 'sst.aws.Cron', 'AlertFlushSchedule')).toEqual({
+      schedule: 'rate(1 minute)',
+      function: '$ref:AlertFlush.arn',
+    });
+    expect(find(recorded, 'sst.aws.Bus.subscribe', 'AlertsOnAlarm')).toMatchObject({
+      subscriber: '$ref:Alerts.arn',
+      pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+    });
     expect(find(recorded, 'sst.aws.Function', 'Watch')).toMatchObject({
       handler: 'functions/watch.handler',
       environment: {

@@ -1,3 +1,5 @@
+export * from './alert-delivery';
+export * from './alert-metrics';
 export * from './cloudwatch-alarms';
 export { DynamoKeyValueStore } from './dynamodb-kv';
 export { Ec2NetworkSource, toIngressRule, toSecurityGroupFacts, toSubnetFacts } from './ec2-network';
@@ -15,6 +17,7 @@ export {
 } from './secrets-credentials';
 export type { FailedFinding, SecurityHubExporterOptions, SecurityHubExportResult } from './securityhub';
 export { SecurityHubExporter } from './securityhub';
+export * from './slack-channel';
 export type { SlackNotifierOptions } from './slack-notifier';
 export { SlackNotifier } from './slack-notifier';
 export { SnsNotifier } from './sns-notifier';

@@ -3,6 +3,7 @@ export * from './alarms/desired';
 export * from './alarms/policy';
 export * from './alarms/reconcile';
 export * from './alarms/trigger';
+export * from './alerts/index';
 export type {
   AuditDeps,
   AuditReport,

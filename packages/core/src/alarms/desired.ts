@@ -23,7 +23,6 @@ import {
   brokerAlarmPolicy,
   DEFAULT_ALARM_POLICY,
   type OverrideIssue,
-  type TreatMissingData,
 } from './policy';
 
 export const AMAZON_MQ_NAMESPACE = 'AWS/AmazonMQ';

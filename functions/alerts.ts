@@ -1,0 +1,86 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { InvalidInputError } from '@mqops/core';
+import { parseAlarmEvent } from '@mqops/core/alerts/events';
+import { type AlertRuntime, alertRuntime } from './lib/alert-runtime';
+import { createLogger } from './lib/logger';
+
+const logger = createLogger('mqops-alerts');
+
+/** What the function returns. */
+export interface AlertsResult {
+  received: number;
+  recorded: number;
+  duplicates: number;
+  /** OK transitions of alarms that were not firing, and stale (out-of-order) events. */
+  ignored: number;
+  /** Notifications that were due at once and went out. */
+  sent: number;
+  /** Notifications that failed (the flusher retries them). */
+  failed: number;
+}
+
+/**
+ * Records CloudWatch alarm state changes (EventBridge "CloudWatch Alarm State Change", or SNS alarm notifications)
+ * into alert groups, and sends what is due at once; the scheduled flusher (alert-flush.ts) sends the rest. A
+ * malformed event is rejected before anything is written or sent.
+ */
+export async function receiveAlarmEvent(
+  event: unknown,
+  runtime: () => AlertRuntime,
+  now: () => Date,
+): Promise<AlertsResult> {
+  let alerts: ReturnType<typeof parseAlarmEvent>;
+  try {
+    alerts = parseAlarmEvent(event);
+  } catch (error) {
+    if (error instanceof InvalidInputError)
+      logger.error('rejected a malformed alarm event', { issues: error.issues, error: error.message });
+    throw error;
+  }
+  const result: AlertsResult = {
+    received: alerts.length,
+    recorded: 0,
+    duplicates: 0,
+    ignored: 0,
+    sent: 0,
+    failed: 0,
+  };
+  if (alerts.length === 0) {
+    logger.info('event carries no alarm state change');
+    return result;
+  }
+  const { engine } = runtime();
+  for (const alert of alerts) {
+    const r = await engine.receive(alert, now());
+    if (r.outcome === 'recorded') result.recorded++;
+    else if (r.outcome === 'duplicate') result.duplicates++;
+    else result.ignored++;
+    result.sent += r.sent.length;
+    result.failed += r.failed.length;
+    for (const f of r.failed)
+      logger.warn('alert notification not delivered yet (the flusher retries)', { ...f });
+    logger.info('alarm state change', {
+      alarm: alert.alarmName,
+      state: alert.state,
+      broker: alert.broker,
+      severity: alert.severity,
+      group: r.groupKey,
+      outcome: r.outcome,
+      sent: r.sent.map((n) => n.id),
+    });
+  }
+  return result;
+}
+
+/** A handler with an injectable clock (tests and benchmarks drive time). */
+export function makeAlertsHandler(options: { now?: () => Date; env?: NodeJS.ProcessEnv } = {}) {
+  const now = options.now ?? (() => new Date());
+  const runtime = () =>
+    alertRuntime(options.env ?? process.env, (message, extra) => logger.warn(message, { ...extra }));
+  return middy((event: unknown) => receiveAlarmEvent(event, runtime, now)).use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
+}
+
+export const handler = makeAlertsHandler();

@@ -1,0 +1,236 @@
+/**
+ * The notifier's configuration: Alertmanager's timing (group_by, group_wait, group_interval, repeat_interval),
+ * inhibition rules and routing (severity or tag → Slack channel / SNS topic). Every field has a default; the
+ * functions read overrides from `MQOPS_ALERTS_CONFIG` (JSON).
+ *
+ * @example
+ * {
+ *   "groupBy": ["broker"],
+ *   "groupWaitSeconds": 30,
+ *   "routes": [
+ *     { "match": { "severity": ["CRITICAL"] }, "slack": "oncall", "sns": "default" },
+ *     { "match": { "tags": { "team": "payments" } }, "slack": "payments" }
+ *   ]
+ * }
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import type { AlertSeverity } from './events';
+
+/** Labels an alert carries, usable in `groupBy`, inhibition `equal` and silence matchers. */
+export const ALERT_LABELS = [
+  'broker',
+  'alarm',
+  'severity',
+  'metric',
+  'namespace',
+  'region',
+  'account',
+  'engine',
+  'node',
+  'destination',
+] as const;
+
+/** Where a notification goes: a Slack channel name and/or an SNS topic (`default` = the function's topic). */
+export interface AlertTargets {
+  /** Slack channel name: `default` is `MQOPS_SLACK_WEBHOOK_URL`, others come from `MQOPS_SLACK_WEBHOOKS`. */
+  slack?: string;
+  /** SNS topic: `default` is `MQOPS_ALERT_TOPIC_ARN`, or a topic ARN. */
+  sns?: string;
+}
+
+/** One routing rule: when every condition in `match` holds, the notification goes to its targets. */
+export interface AlertRoute extends AlertTargets {
+  match?: {
+    /** The group's highest severity is one of these. */
+    severity?: AlertSeverity[];
+    /** Alarm tags (or, failing those, the broker's tags) have these values. */
+    tags?: Record<string, string>;
+    /** Broker name patterns (`*` wildcard). */
+    brokers?: string[];
+  };
+  /** Keep looking at later routes after this one matched (default false: first match wins). */
+  continue?: boolean;
+}
+
+export interface AlertInhibitConfig {
+  /** No notifications for a broker inside its maintenance window (default true). */
+  maintenanceWindow: boolean;
+  /** No notifications for a broker while an mqops runbook (reboot, resize…) runs for it (default true). */
+  runbook: boolean;
+  /**
+   * A firing "broker down" alarm mutes the other alarms that share the `equal` labels (never itself). Sources are
+   * the reconciler's `down` alarms (key `down`: `mqops-<broker>-down`), alarms whose name matches one of `alarms`
+   * (`*` wildcard, case-insensitive), and alarms tagged `mqops:role = broker-down`.
+   */
+  brokerDown: { alarms: string[]; equal: string[] };
+}
+
+export interface AlertConfig {
+  /** Labels whose values make a group (default `["broker"]`: one message per broker). */
+  groupBy: string[];
+  /** Wait before the first notification of a new group, to batch what fires together (default 30). */
+  groupWaitSeconds: number;
+  /** Wait after a notification before telling about changes in the group (default 300). */
+  groupIntervalSeconds: number;
+  /** Re-send a group that still fires after this long (default 14,400 = 4 h; 0 = never). */
+  repeatIntervalSeconds: number;
+  /** Tell when alerts that were notified resolve (default true). */
+  sendResolved: boolean;
+  /** INSUFFICIENT_DATA: `keep` the alert's status (a firing alert keeps firing), or treat it as `firing`. */
+  insufficientData: 'keep' | 'firing';
+  inhibit: AlertInhibitConfig;
+  /** Routing rules, in order; when none matches, `defaultRoute`. */
+  routes: AlertRoute[];
+  defaultRoute: AlertTargets;
+  /** Runbook hints by metric name, replacing or adding to the built-in ones. */
+  runbookHints: Record<string, string>;
+  /** How long a claimed notification is someone's to deliver before another flusher may retry it (default 300). */
+  leaseSeconds: number;
+  /** Delivery attempts of one notification before it is given up (loudly) so the group can move on (default 30). */
+  maxDeliveryAttempts: number;
+  /** How long duplicate deliveries of an event are recognised (default 48 h; EventBridge retries for 24 h). */
+  dedupRetentionHours: number;
+}
+
+export const DEFAULT_ALERT_CONFIG: AlertConfig = {
+  groupBy: ['broker'],
+  groupWaitSeconds: 30,
+  groupIntervalSeconds: 300,
+  repeatIntervalSeconds: 4 * 3600,
+  sendResolved: true,
+  insufficientData: 'keep',
+  inhibit: {
+    maintenanceWindow: true,
+    runbook: true,
+    brokerDown: { alarms: ['mqops-*-down', '*broker-down*', '*brokerdown*'], equal: ['broker'] },
+  },
+  routes: [],
+  defaultRoute: { slack: 'default', sns: 'default' },
+  runbookHints: {},
+  leaseSeconds: 300,
+  maxDeliveryAttempts: 30,
+  dedupRetentionHours: 48,
+};
+
+const Severity = z.enum(['CRITICAL', 'WARNING', 'INFO']);
+const Label = z.union([z.enum(ALERT_LABELS), z.string().regex(/^tag:.+$/, 'a label or tag:<key>')]);
+const Targets = {
+  slack: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'a channel name (letters, digits, . _ -), not a webhook URL')
+    .optional(),
+  sns: z
+    .union([
+      z.literal('default'),
+      z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'not a topic ARN'),
+    ])
+    .optional(),
+};
+
+const ConfigSchema = z
+  .object({
+    groupBy: z.array(Label).max(8),
+    groupWaitSeconds: z.number().int().min(0).max(3600),
+    groupIntervalSeconds: z.number().int().min(0).max(86_400),
+    repeatIntervalSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400),
+    sendResolved: z.boolean(),
+    insufficientData: z.enum(['keep', 'firing']),
+    inhibit: z
+      .object({
+        maintenanceWindow: z.boolean(),
+        runbook: z.boolean(),
+        brokerDown: z
+          .object({ alarms: z.array(z.string().min(1)), equal: z.array(Label) })
+          .strict()
+          .partial(),
+      })
+      .strict()
+      .partial(),
+    routes: z.array(
+      z
+        .object({
+          match: z
+            .object({
+              severity: z.array(Severity).min(1),
+              tags: z.record(z.string(), z.string()),
+              brokers: z.array(z.string().min(1)).min(1),
+            })
+            .strict()
+            .partial()
+            .optional(),
+          continue: z.boolean().optional(),
+          ...Targets,
+        })
+        .strict(),
+    ),
+    defaultRoute: z.object(Targets).strict(),
+    runbookHints: z.record(z.string(), z.string().min(1).max(500)),
+    leaseSeconds: z.number().int().min(30).max(3600),
+    maxDeliveryAttempts: z.number().int().min(1).max(10_000),
+    dedupRetentionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
+  })
+  .strict()
+  .partial();
+
+/**
+ * Reads the notifier's configuration; what is left out keeps its default.
+ * @throws InvalidInputError naming every field that is wrong (a webhook URL where a channel name belongs, too).
+ */
+export function parseAlertConfig(value: unknown): AlertConfig {
+  const parsed = ConfigSchema.safeParse(value ?? {});
+  if (!parsed.success)
+    throw new InvalidInputError(
+      'invalid alerts configuration',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`),
+    );
+  const c = parsed.data;
+  const d = DEFAULT_ALERT_CONFIG;
+  return {
+    ...d,
+    ...c,
+    inhibit: {
+      maintenanceWindow: c.inhibit?.maintenanceWindow ?? d.inhibit.maintenanceWindow,
+      runbook: c.inhibit?.runbook ?? d.inhibit.runbook,
+      brokerDown: {
+        alarms: c.inhibit?.brokerDown?.alarms ?? d.inhibit.brokerDown.alarms,
+        equal: c.inhibit?.brokerDown?.equal ?? d.inhibit.brokerDown.equal,
+      },
+    },
+    routes: (c.routes ?? []).map((r) => ({ ...r, ...(r.match ? { match: { ...r.match } } : {}) })),
+    defaultRoute: c.defaultRoute ?? d.defaultRoute,
+    runbookHints: { ...d.runbookHints, ...c.runbookHints },
+  };
+}
+
+/** Reads the configuration from JSON text (an environment variable). */
+export function parseAlertConfigText(text: string | undefined, origin = 'alerts configuration'): AlertConfig {
+  if (!text?.trim()) return parseAlertConfig({});
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
+  }
+  return parseAlertConfig(value);
+}
+
+/** `*`-wildcard match, case-insensitive. */
+export function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+  return re.test(value);
+}

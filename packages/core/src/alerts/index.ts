@@ -1,0 +1,67 @@
+export type { AlertConfig, AlertInhibitConfig, AlertRoute, AlertTargets } from './config';
+export {
+  ALERT_LABELS,
+  DEFAULT_ALERT_CONFIG,
+  globMatch,
+  parseAlertConfig,
+  parseAlertConfigText,
+} from './config';
+export type {
+  AlertEngineOptions,
+  AlertEntry,
+  AlertGroup,
+  AlertNotification,
+  BrokerContext,
+  BrokerLookup,
+  Deliver,
+  DeliveryOutcome,
+  FailedNotification,
+  FlushResult,
+  GroupIndexEntry,
+  InhibitionSources,
+  NotifiedAlert,
+  Outbox,
+  ReceiveResult,
+  Silence,
+  StoredAlert,
+  Tombstone,
+} from './engine';
+export { AlertEngine, alertLabels, storedAlert } from './engine';
+export type { Alert, AlertMetric } from './events';
+export {
+  ALARM_KEY_TAG,
+  ALERT_SEVERITY_ORDER,
+  AlarmState,
+  AlertSeverity,
+  alertFingerprint,
+  alertSeverity,
+  BROKER_NAME_TAG,
+  BROKER_TAG,
+  DEFAULT_METRIC_SEVERITY,
+  MANAGED_ALARM_PREFIX,
+  NODE_TAG,
+  normaliseTimestamp,
+  parseAlarmEvent,
+  ROLE_TAG,
+  SEVERITY_TAG,
+  stableHash,
+} from './events';
+export type { AlertMessageContext, AlertTarget, SlackAlertMessage, SnsAlertMessage } from './messages';
+export {
+  ALERT_COLOURS,
+  alarmConsoleUrl,
+  alarmsSearchUrl,
+  alertJson,
+  alertText,
+  DEFAULT_RUNBOOK_HINTS,
+  formatValue,
+  mqConsoleUrl,
+  notificationBroker,
+  routeNotification,
+  runbookHint,
+  SLACK_ALERT_LIMITS,
+  SNS_ALERT_LIMITS,
+  slackAlertMessage,
+  snsAlertMessage,
+  sparkline,
+} from './messages';
