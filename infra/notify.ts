@@ -1,8 +1,10 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
+import { deployedConfig } from './config';
 import { deadLetters, stateTable } from './storage';
 import type { EnvValue, FunctionSpec } from './types';
 
 const table = { ref: stateTable.name, attribute: 'arn' } as const;
+const { config } = deployedConfig();
 
 const environment: Record<string, EnvValue> = {
   MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
@@ -36,6 +38,13 @@ export const alertsFunction: FunctionSpec = {
       name: 'AlertsOnAlarm',
       pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
     },
+    // Alarms that already notify a topic of yours (mqops.config.json `alarmTopics`) come in that way too; the
+    // notifier deduplicates an alarm seen both ways.
+    ...config.alarmTopics.map((topicArn, i) => ({
+      kind: 'topic' as const,
+      name: `AlertsFromTopic${i + 1}`,
+      topicArn,
+    })),
   ],
   scopes,
   deadLetterQueue: deadLetters.name,

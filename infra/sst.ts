@@ -9,7 +9,12 @@ export interface SstComponents {
   aws: {
     Function: new (name: string, args: Record<string, unknown>) => { arn: unknown; name: unknown };
     Cron: new (name: string, args: Record<string, unknown>) => unknown;
-    SnsTopic: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
+    SnsTopic: (new (
+      name: string,
+      args?: Record<string, unknown>,
+    ) => { arn: unknown; name: unknown }) & {
+      subscribe(name: string, topicArn: unknown, subscriber: unknown): unknown;
+    };
     Bucket: new (name: string, args?: Record<string, unknown>) => { arn: unknown; name: unknown };
     Dynamo: new (name: string, args: Record<string, unknown>) => { arn: unknown; name: unknown };
     Queue: new (name: string, args?: Record<string, unknown>) => { arn: unknown; url: unknown };
@@ -106,6 +111,8 @@ export function deployStack(
     for (const trigger of fn.triggers) {
       if (trigger.kind === 'schedule')
         new sst.aws.Cron(trigger.name, { schedule: trigger.expression, function: created.arn });
+      else if (trigger.kind === 'topic')
+        sst.aws.SnsTopic.subscribe(trigger.name, trigger.topicArn, created.arn);
       else
         sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, { pattern: trigger.pattern });
     }

@@ -26,7 +26,14 @@ export interface EventTrigger {
   pattern: Record<string, unknown>;
 }
 
-export type Trigger = ScheduleTrigger | EventTrigger;
+/** A subscription to an SNS topic that exists outside the stack (by ARN). */
+export interface TopicTrigger {
+  kind: 'topic';
+  name: string;
+  topicArn: string;
+}
+
+export type Trigger = ScheduleTrigger | EventTrigger | TopicTrigger;
 
 /** One Lambda function. */
 export interface FunctionSpec {

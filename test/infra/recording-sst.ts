@@ -30,7 +30,12 @@ export function recordingSst(): {
     aws: {
       Function: component('sst.aws.Function', ['arn', 'name']),
       Cron: component('sst.aws.Cron', ['nodes']),
-      SnsTopic: component('sst.aws.SnsTopic', ['arn', 'name']),
+      SnsTopic: Object.assign(component('sst.aws.SnsTopic', ['arn', 'name']), {
+        subscribe(name: string, topicArn: unknown, subscriber: unknown) {
+          recorded.push({ type: 'sst.aws.SnsTopic.subscribe', name, args: { topicArn, subscriber } });
+          return {};
+        },
+      }),
       Bucket: component('sst.aws.Bucket', ['arn', 'name']),
       Dynamo: component('sst.aws.Dynamo', ['arn', 'name']),
       Queue: component('sst.aws.Queue', ['arn', 'url']),

@@ -174,3 +174,26 @@ describe('sst.config.ts', () => {
     }
   });
 });
+
+describe('infra/sst.ts', () => {
+  it('subscribes a function to an SNS topic outside the stack (alarmTopics in mqops.config.json)', async () => {
+    const { deployStack } = await import('../../infra/sst');
+    const { sst, recorded, interpolate } = recordingSst();
+    const alerts = stack.functions.find((f) => f.name === 'Alerts');
+    if (!alerts) throw new Error('no Alerts function');
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:team-alarms';
+    deployStack(
+      {
+        ...stack,
+        functions: [{ ...alerts, triggers: [{ kind: 'topic', name: 'AlertsFromTopic1', topicArn }] }],
+      },
+      sst,
+      { interpolate, defaultBusArn: 'bus' },
+    );
+    expect(recorded.find((r) => r.type === 'sst.aws.SnsTopic.subscribe')).toEqual({
+      type: 'sst.aws.SnsTopic.subscribe',
+      name: 'AlertsFromTopic1',
+      args: { topicArn, subscriber: '$ref:Alerts.arn' },
+    });
+  });
+});

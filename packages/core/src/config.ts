@@ -24,6 +24,8 @@ export interface MqopsConfig {
   accounts: { accountId: string; roleArn: string; externalId?: string }[];
   /** Also send every result to AWS Security Hub (ASFF; fixed findings are archived as PASSED). */
   securityHub: boolean;
+  /** SNS topics your CloudWatch alarms already notify: the alert notifier subscribes to them too. */
+  alarmTopics: string[];
 }
 
 const PolicySchema = z
@@ -64,6 +66,9 @@ const ConfigSchema = z
       )
       .optional(),
     securityHub: z.boolean().optional(),
+    alarmTopics: z
+      .array(z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN'))
+      .optional(),
   })
   .strict();
 
@@ -79,7 +84,14 @@ export function parseConfig(value: unknown): MqopsConfig {
       'invalid mqops configuration',
       parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`),
     );
-  const { policy = {}, suppressions = [], regions, accounts = [], securityHub = false } = parsed.data;
+  const {
+    policy = {},
+    suppressions = [],
+    regions,
+    accounts = [],
+    securityHub = false,
+    alarmTopics = [],
+  } = parsed.data;
   const productionTags = policy.productionTags
     ? Object.fromEntries(
         Object.entries(policy.productionTags).map(([k, v]) => [
@@ -94,6 +106,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     ...(regions ? { regions } : {}),
     accounts,
     securityHub,
+    alarmTopics,
   };
 }
 

@@ -113,3 +113,16 @@ describe('Function: matchSuppression', () => {
     expect(matchSuppression(finding, [expired, active], now)?.suppression).toBe(active);
   });
 });
+
+describe('Function: parseConfig', () => {
+  it('reads alarm topics and refuses what is not a topic ARN', async () => {
+    const { parseConfig } = await import('../../src/config');
+    expect(
+      parseConfig({ alarmTopics: ['arn:aws:sns:eu-west-1:123456789012:team-alarms'] }).alarmTopics,
+    ).toEqual(['arn:aws:sns:eu-west-1:123456789012:team-alarms']);
+    expect(parseConfig({}).alarmTopics).toEqual([]);
+    expect(() => parseConfig({ alarmTopics: ['team-alarms'] })).toThrow(
+      /alarmTopics\.0: not an SNS topic ARN/,
+    );
+  });
+});
