@@ -23,7 +23,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
 
 const env = (name: string, fallback: number) => {
   const value = process.env[name];
@@ -343,20 +344,7 @@ async function parent(): Promise<void> {
   });
   delete process.env.AWS_PROFILE;
   const dynamodb = new DynamoDBClient({});
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(dynamodb, TABLE);
   dynamodb.destroy();
 
   // Imported after the environment is set (the logger reads its level when created).

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
 import { InvalidInputError } from '@mqops/core';
 import {
   ControllableClock,
@@ -176,20 +177,7 @@ beforeEach(async () => {
   delete process.env.AWS_PROFILE;
   cloudwatch = new CloudWatchClient(cloud.clientConfig());
   dynamodb = new DynamoDBClient(cloud.clientConfig());
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(dynamodb, TABLE);
   eventBridgeEvents = [];
   cloud.world.cloudwatch.onStateChange((t, alarm: MetricAlarmRecord) => {
     const state = (value: string, reason: string, when: Date) => ({

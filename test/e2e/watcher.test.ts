@@ -1,6 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteBrokerCommand, MqClient, RebootBrokerCommand } from '@aws-sdk/client-mq';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
 import { InvalidInputError, markRunbook } from '@mqops/core';
 import {
   ControllableClock,
@@ -71,20 +72,7 @@ afterEach(async () => {
 async function startCloud(scenario: Scenario, at = WEDNESDAY_NOON): Promise<void> {
   cloud = await startLocalCloud({ scenario, clock: new ControllableClock(at, { frozen: true }) });
   const dynamo = new DynamoDBClient(cloud.clientConfig());
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(dynamo, TABLE);
   store = new DynamoKeyValueStore(TABLE, dynamo);
   mq = new MqClient(cloud.clientConfig());
   Object.assign(process.env, cloud.env(), {

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import type { AuditRequest } from './audit';
 import { InvalidInputError } from './errors';
 
-/** An EventBridge scheduled event (what an `sst.aws.Cron` delivers). */
-const ScheduledEvent = z.object({
+/**
+ * An EventBridge scheduled event (what an `sst.aws.Cron` delivers). The one schema of it: the audit and the alarm
+ * reconciler take it as is, the watcher tightens a few fields (packages/core/src/watch/event.ts).
+ */
+export const ScheduledEventSchema = z.object({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
   id: z.string(),
@@ -123,7 +126,7 @@ export function parseAuditEvent(event: unknown): AuditRequest | null {
         throw new InvalidInputError('not a valid CloudTrail change event', issues(change.error));
       return changeRequest(change.data);
     }
-    const scheduled = ScheduledEvent.safeParse(event);
+    const scheduled = ScheduledEventSchema.safeParse(event);
     if (!scheduled.success)
       throw new InvalidInputError('not a valid scheduled event', issues(scheduled.error));
     return { trigger: 'schedule' };

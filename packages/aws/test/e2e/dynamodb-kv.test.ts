@@ -1,8 +1,9 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { update } from '@mqops/core';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyValueStore } from '../../src/dynamodb-kv';
+import { createKeyValueTable } from '../../src/dynamodb-kv-table';
 
 let cloud: LocalCloud;
 let store: DynamoKeyValueStore;
@@ -10,20 +11,7 @@ let store: DynamoKeyValueStore;
 beforeAll(async () => {
   cloud = await startLocalCloud({ scenario: { brokers: [] } });
   const client = new DynamoDBClient(cloud.clientConfig());
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'mqops-state',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createKeyValueTable(client, 'mqops-state');
   store = new DynamoKeyValueStore('mqops-state', client);
 });
 

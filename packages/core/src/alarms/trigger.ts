@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
+import { ScheduledEventSchema } from '../events';
 
 /** Amazon MQ API calls after which the alarms may have to change. */
 export const ALARM_CHANGE_EVENTS = [
@@ -26,17 +27,6 @@ export interface AlarmsRequest {
   /** The CloudTrail event name of a change trigger. */
   eventName?: string;
 }
-
-const ScheduledEvent = z.object({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
-  id: z.string(),
-  time: z.string(),
-  account: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: z.record(z.string(), z.unknown()),
-});
 
 const CloudTrailEvent = z.object({
   source: z.literal('aws.amazonmq'),
@@ -78,7 +68,7 @@ export function parseAlarmsEvent(event: unknown): AlarmsRequest | null {
       }
       return { trigger: 'change', dryRun: false, eventName };
     }
-    const scheduled = ScheduledEvent.safeParse(event);
+    const scheduled = ScheduledEventSchema.safeParse(event);
     if (!scheduled.success)
       throw new InvalidInputError('not a valid EventBridge scheduled event', issues(scheduled.error));
     return { trigger: 'schedule', dryRun: false };

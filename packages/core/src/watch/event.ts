@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
+import { ScheduledEventSchema } from '../events';
 
-/** An EventBridge scheduled event (what an `sst.aws.Cron` delivers). */
-const ScheduledEvent = z.object({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
+/**
+ * An EventBridge scheduled event (what an `sst.aws.Cron` delivers), stricter where the watcher uses the fields: a
+ * non-empty id and region, and an ISO 8601 time.
+ */
+const ScheduledEvent = ScheduledEventSchema.extend({
   id: z.string().min(1),
   time: z.iso.datetime({ offset: true }),
-  account: z.string(),
   region: z.string().min(1),
-  resources: z.array(z.string()),
-  detail: z.record(z.string(), z.unknown()),
 });
 
 /** A scheduled poll: which rule fired, and when. */

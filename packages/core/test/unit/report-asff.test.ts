@@ -1,44 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
 import type { Check } from '../../src/check';
 import { ASFF_FINDING_TYPE, ASFF_LIMITS, clipChars, toAsff } from '../../src/report/asff';
+import { findingBuilder, makeReport } from '../helpers/report';
 
-function finding(broker: string, checkId: string, overrides: Partial<Finding> = {}): Finding {
-  const arn = `arn:aws:mq:eu-west-1:123456789012:broker:${broker}:b-${broker}`;
-  return {
-    fingerprint: `${checkId}/${arn}`,
-    checkId,
-    title: `title of ${checkId}`,
-    severity: 'HIGH',
-    status: 'FAIL',
-    message: `Broker ${broker} fails ${checkId}.`,
-    remediation: `Remediate ${checkId}.`,
-    broker: {
-      id: `b-${broker}`,
-      name: broker,
-      arn,
-      region: 'eu-west-1',
-      accountId: '123456789012',
-      engine: 'RABBITMQ',
-    },
-    ...overrides,
-  };
-}
-
-function reportOf(results: Finding[], overrides: Partial<AuditReport> = {}): AuditReport {
-  return {
-    trigger: 'schedule',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    finishedAt: '2026-11-25T00:00:01.000Z',
-    brokersAudited: new Set(results.map((r) => r.broker.id)).size,
-    results,
-    errors: [],
-    brokers: [],
-    notified: [],
-    warnings: [],
-    ...overrides,
-  };
-}
+const finding = findingBuilder({ region: 'eu-west-1', engine: 'RABBITMQ' });
 
 const CHECK: Check = {
   id: 'chk-ha',
@@ -71,7 +36,7 @@ const REQUIRED = [
 describe('Function: toAsff', () => {
   it('maps a failing finding onto every required ASFF attribute', () => {
     // Act
-    const [asff] = toAsff(reportOf([finding('orders', 'chk-ha', { severity: 'MEDIUM' })]), { lookup });
+    const [asff] = toAsff(makeReport([finding('orders', 'chk-ha', { severity: 'MEDIUM' })]), { lookup });
 
     // Assess
     for (const key of REQUIRED) expect(asff, key).toHaveProperty(key);
@@ -91,7 +56,7 @@ describe('Function: toAsff', () => {
       },
       Title: 'Production broker is highly available',
       Description: 'Broker orders fails chk-ha. A single instance is down during every reboot.',
-      Remediation: { Recommendation: { Text: 'Remediate chk-ha.' } },
+      Remediation: { Recommendation: { Text: 'finding remediation of chk-ha' } },
       ProductFields: {
         'mqops/CheckId': 'chk-ha',
         'mqops/Status': 'FAIL',
@@ -126,7 +91,7 @@ describe('Function: toAsff', () => {
     ['UNKNOWN', 'NOT_AVAILABLE', 'NEW', 'ACTIVE'],
   ] as const)('exports a %s result as %s, workflow %s, record %s', (status, compliance, workflow, record) => {
     // Act
-    const [asff] = toAsff(reportOf([finding('a', 'chk-ha', { status })]), { lookup });
+    const [asff] = toAsff(makeReport([finding('a', 'chk-ha', { status })]), { lookup });
 
     // Assess
     expect(asff!.Compliance.Status).toBe(compliance);
@@ -143,7 +108,7 @@ describe('Function: toAsff', () => {
     ['INFO', 'INFORMATIONAL'],
   ] as const)('labels severity %s as %s, also in FindingProviderFields', (severity, label) => {
     // Act
-    const [asff] = toAsff(reportOf([finding('a', 'x', { severity })]));
+    const [asff] = toAsff(makeReport([finding('a', 'x', { severity })]));
 
     // Assess
     expect(asff!.Severity).toEqual({ Label: label, Original: severity });
@@ -159,8 +124,8 @@ describe('Function: toAsff', () => {
     ];
 
     // Act
-    const first = toAsff(reportOf(results));
-    const again = toAsff(reportOf(results));
+    const first = toAsff(makeReport(results));
+    const again = toAsff(makeReport(results));
 
     // Assess
     expect(first.map((f) => f.Id)).toEqual(results.map((r) => r.fingerprint));
@@ -174,7 +139,7 @@ describe('Function: toAsff', () => {
     });
 
     // Act
-    const [asff] = toAsff(reportOf([suppressed]), { lookup });
+    const [asff] = toAsff(makeReport([suppressed]), { lookup });
 
     // Assess
     expect(asff!.Compliance.Status).toBe('FAILED');
@@ -205,7 +170,7 @@ describe('Function: toAsff', () => {
     };
 
     // Act
-    const findings = toAsff(reportOf([], { diff }), { lookup });
+    const findings = toAsff(makeReport([], { diff }), { lookup });
 
     // Assess
     expect(findings).toHaveLength(1);
@@ -239,7 +204,7 @@ describe('Function: toAsff', () => {
 
   it('takes the importing account, product ARN and generator prefix from the options', () => {
     // Prepare
-    const report = reportOf([finding('a', 'chk-ha')]);
+    const report = makeReport([finding('a', 'chk-ha')]);
 
     // Act
     const [byAccount] = toAsff(report, { accountId: '999999999999', generatorPrefix: 'acme-mqops' });
@@ -259,7 +224,7 @@ describe('Function: toAsff', () => {
     const f = finding('a', 'chk-ha');
 
     // Act
-    const [asff] = toAsff(reportOf([f]), {
+    const [asff] = toAsff(makeReport([f]), {
       firstSeen: new Map([[f.fingerprint, '2026-10-01T00:00:00.000Z']]),
     });
 
@@ -282,7 +247,7 @@ describe('Function: toAsff', () => {
     });
 
     // Act
-    const [asff] = toAsff(reportOf([cn]));
+    const [asff] = toAsff(makeReport([cn]));
 
     // Assess
     expect(asff!.ProductArn).toBe(
@@ -293,8 +258,8 @@ describe('Function: toAsff', () => {
 
   it('leaves RelatedRequirements out for a check without controls, and reads the built-in catalog by default', () => {
     // Act
-    const [unknownCheck] = toAsff(reportOf([finding('a', 'chk-none')]));
-    const [builtIn] = toAsff(reportOf([finding('a', 'mq-audit-logs')]));
+    const [unknownCheck] = toAsff(makeReport([finding('a', 'chk-none')]));
+    const [builtIn] = toAsff(makeReport([finding('a', 'mq-audit-logs')]));
 
     // Assess
     expect(unknownCheck!.Compliance).toEqual({ Status: 'FAILED' });
@@ -311,7 +276,7 @@ describe('Function: toAsff', () => {
     });
 
     // Act
-    const [asff] = toAsff(reportOf([long]));
+    const [asff] = toAsff(makeReport([long]));
 
     // Assess
     expect(Array.from(asff!.Title)).toHaveLength(ASFF_LIMITS.title);
@@ -331,14 +296,14 @@ describe('Function: toAsff', () => {
 
   it('gives a non-empty Remediation text even when the finding has none', () => {
     // Act
-    const [asff] = toAsff(reportOf([finding('a', 'chk-x', { remediation: '' })]));
+    const [asff] = toAsff(makeReport([finding('a', 'chk-x', { remediation: '' })]));
 
     // Assess
     expect(asff!.Remediation.Recommendation.Text.length).toBeGreaterThan(0);
   });
 
   it('exports nothing for a report without results', () => {
-    expect(toAsff(reportOf([]))).toEqual([]);
+    expect(toAsff(makeReport([]))).toEqual([]);
   });
 
   it('keeps every finding of a huge report within the size and length limits', () => {
@@ -352,7 +317,7 @@ describe('Function: toAsff', () => {
     );
 
     // Act
-    const findings = toAsff(reportOf(many));
+    const findings = toAsff(makeReport(many));
 
     // Assess
     expect(findings).toHaveLength(2000);

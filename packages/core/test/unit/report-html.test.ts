@@ -1,44 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
 import type { Check } from '../../src/check';
 import { escapeHtml, renderHtml } from '../../src/report/html';
+import { findingBuilder, makeReport } from '../helpers/report';
 
-function finding(broker: string, checkId: string, overrides: Partial<Finding> = {}): Finding {
-  const arn = `arn:aws:mq:us-east-1:123456789012:broker:${broker}:b-${broker}`;
-  return {
-    fingerprint: `${checkId}/${arn}`,
-    checkId,
-    title: `title of ${checkId}`,
-    severity: 'HIGH',
-    status: 'FAIL',
-    message: `Broker ${broker} fails ${checkId}.`,
-    remediation: `finding remediation of ${checkId}`,
-    broker: {
-      id: `b-${broker}`,
-      name: broker,
-      arn,
-      region: 'us-east-1',
-      accountId: '123456789012',
-      engine: 'RABBITMQ',
-    },
-    ...overrides,
-  };
-}
-
-function reportOf(results: Finding[], overrides: Partial<AuditReport> = {}): AuditReport {
-  return {
-    trigger: 'schedule',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    finishedAt: '2026-11-25T00:00:01.000Z',
-    brokersAudited: new Set(results.map((r) => r.broker.id)).size,
-    results,
-    errors: [],
-    brokers: [],
-    notified: [],
-    warnings: [],
-    ...overrides,
-  };
-}
+const finding = findingBuilder({ engine: 'RABBITMQ' });
 
 const CHECK: Check = {
   id: 'chk-public',
@@ -62,7 +27,7 @@ function sectionById(html: string, id: string): string {
 const count = (html: string, needle: string) => html.split(needle).length - 1;
 
 describe('Function: renderHtml', () => {
-  const report = reportOf(
+  const report = makeReport(
     [
       finding('zeta', 'chk-public'),
       finding('alpha', 'chk-public'),
@@ -144,7 +109,7 @@ describe('Function: renderHtml', () => {
     const xml: Check = { ...CHECK, remediation: 'Remove `<statisticsBrokerPlugin/>` from <plugins>.' };
 
     // Act
-    const html = renderHtml(reportOf([finding('a', 'chk-public')]), { lookup: () => xml });
+    const html = renderHtml(makeReport([finding('a', 'chk-public')]), { lookup: () => xml });
 
     // Assess
     expect(html).toContain(
@@ -196,7 +161,7 @@ describe('Function: renderHtml', () => {
 
     // Act
     const html = renderHtml(
-      reportOf([nasty, unknown], {
+      makeReport([nasty, unknown], {
         trigger: 'cli',
         errors: [{ brokerId: `id${evil}`, message: `msg${evil}` }],
       }),
@@ -223,7 +188,7 @@ describe('Function: renderHtml', () => {
     });
 
     // Act
-    const html = renderHtml(reportOf([suppressed]), { lookup });
+    const html = renderHtml(makeReport([suppressed]), { lookup });
 
     // Assess
     const section = sectionById(html, 'suppressed');
@@ -253,7 +218,7 @@ describe('Function: renderHtml', () => {
 
     // Act
     const html = renderHtml(
-      reportOf([fresh, old], { diff: { new: [fresh], stillOpen: [old], fixed: [fixed] } }),
+      makeReport([fresh, old], { diff: { new: [fresh], stillOpen: [old], fixed: [fixed] } }),
       {
         lookup,
       },
@@ -276,7 +241,7 @@ describe('Function: renderHtml', () => {
 
   it('lists configuration warnings, escaped', () => {
     // Act
-    const html = renderHtml(reportOf([], { warnings: ['tag <b>x</b> does not parse'] }), { lookup });
+    const html = renderHtml(makeReport([], { warnings: ['tag <b>x</b> does not parse'] }), { lookup });
 
     // Assess
     expect(sectionById(html, 'warnings')).toContain('<li>tag &lt;b&gt;x&lt;/b&gt; does not parse</li>');
@@ -298,7 +263,7 @@ describe('Function: renderHtml', () => {
     ];
 
     // Act
-    const html = renderHtml(reportOf(passing), { lookup });
+    const html = renderHtml(makeReport(passing), { lookup });
 
     // Assess
     expect(html).toContain('<h1>No findings on 2 brokers</h1>');
@@ -309,7 +274,7 @@ describe('Function: renderHtml', () => {
 
   it('renders an empty report', () => {
     // Act
-    const html = renderHtml(reportOf([]));
+    const html = renderHtml(makeReport([]));
 
     // Assess
     expect(html).toContain('No failing checks.');
@@ -325,7 +290,7 @@ describe('Function: renderHtml', () => {
     );
 
     // Act
-    const html = renderHtml(reportOf(many), { lookup });
+    const html = renderHtml(makeReport(many), { lookup });
 
     // Assess
     expect(count(html, '<article ')).toBe(3000);

@@ -1,44 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
 import type { Check } from '../../src/check';
 import { escapeCell, renderMarkdown } from '../../src/report/markdown';
+import { findingBuilder, makeReport } from '../helpers/report';
 
-function finding(broker: string, checkId: string, overrides: Partial<Finding> = {}): Finding {
-  const arn = `arn:aws:mq:us-east-1:123456789012:broker:${broker}:b-${broker}`;
-  return {
-    fingerprint: `${checkId}/${arn}`,
-    checkId,
-    title: `title of ${checkId}`,
-    severity: 'HIGH',
-    status: 'FAIL',
-    message: `Broker ${broker} fails ${checkId}.`,
-    remediation: `finding remediation of ${checkId}`,
-    broker: {
-      id: `b-${broker}`,
-      name: broker,
-      arn,
-      region: 'us-east-1',
-      accountId: '123456789012',
-      engine: 'ACTIVEMQ',
-    },
-    ...overrides,
-  };
-}
-
-function reportOf(results: Finding[], overrides: Partial<AuditReport> = {}): AuditReport {
-  return {
-    trigger: 'schedule',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    finishedAt: '2026-11-25T00:00:01.000Z',
-    brokersAudited: new Set(results.map((r) => r.broker.id)).size,
-    results,
-    errors: [],
-    brokers: [],
-    notified: [],
-    warnings: [],
-    ...overrides,
-  };
-}
+const finding = findingBuilder();
 
 const CATALOG: Record<string, Check> = {
   'chk-public': {
@@ -81,7 +46,7 @@ function section(md: string, heading: string): string[] {
 }
 
 describe('Function: renderMarkdown', () => {
-  const report = reportOf(
+  const report = makeReport(
     [
       finding('zeta', 'chk-public'),
       finding('alpha', 'chk-public'),
@@ -165,7 +130,7 @@ describe('Function: renderMarkdown', () => {
 
   it('falls back to what the finding carries for a check outside the catalog', () => {
     // Act
-    const md = renderMarkdown(reportOf([finding('alpha', 'chk-gone')]), { lookup });
+    const md = renderMarkdown(makeReport([finding('alpha', 'chk-gone')]), { lookup });
 
     // Assess
     const gone = section(md, '### title of chk-gone').join('\n');
@@ -183,7 +148,7 @@ describe('Function: renderMarkdown', () => {
     };
 
     // Act
-    const md = renderMarkdown(reportOf([finding('alpha', 'chk-xml')]), { lookup: () => xml });
+    const md = renderMarkdown(makeReport([finding('alpha', 'chk-xml')]), { lookup: () => xml });
 
     // Assess
     expect(md).toContain('**Why it matters:** A &lt;b&gt;bold&lt;/b&gt; claim.');
@@ -192,7 +157,7 @@ describe('Function: renderMarkdown', () => {
 
   it('uses the built-in catalog by default', () => {
     // Act
-    const md = renderMarkdown(reportOf([finding('alpha', 'mq-public-access')]));
+    const md = renderMarkdown(makeReport([finding('alpha', 'mq-public-access')]));
 
     // Assess
     expect(md).toContain('### Broker is not publicly accessible');
@@ -206,7 +171,7 @@ describe('Function: renderMarkdown', () => {
     });
 
     // Act
-    const md = renderMarkdown(reportOf([nasty]), { lookup });
+    const md = renderMarkdown(makeReport([nasty]), { lookup });
 
     // Assess
     const row = section(md, '### HIGH (1)').find((l) => l.startsWith('| a'))!;
@@ -233,9 +198,12 @@ describe('Function: renderMarkdown', () => {
     });
 
     // Act
-    const md = renderMarkdown(reportOf([finding('alpha', 'chk-logs', { severity: 'MEDIUM' }), suppressed]), {
-      lookup,
-    });
+    const md = renderMarkdown(
+      makeReport([finding('alpha', 'chk-logs', { severity: 'MEDIUM' }), suppressed]),
+      {
+        lookup,
+      },
+    );
 
     // Assess
     expect(section(md, '## Suppressed')).toContain(
@@ -262,7 +230,7 @@ describe('Function: renderMarkdown', () => {
 
     // Act
     const md = renderMarkdown(
-      reportOf([fresh, old], {
+      makeReport([fresh, old], {
         diff: {
           new: [fresh],
           stillOpen: [old],
@@ -296,7 +264,7 @@ describe('Function: renderMarkdown', () => {
 
   it('lists configuration warnings', () => {
     // Act
-    const md = renderMarkdown(reportOf([], { warnings: ['tag mqops:suppress:x does not parse'] }), {
+    const md = renderMarkdown(makeReport([], { warnings: ['tag mqops:suppress:x does not parse'] }), {
       lookup,
     });
 
@@ -306,7 +274,7 @@ describe('Function: renderMarkdown', () => {
 
   it('says so when nothing failed, without failing tables or a remediation section', () => {
     // Act
-    const md = renderMarkdown(reportOf([], { brokersAudited: 3 }), { lookup });
+    const md = renderMarkdown(makeReport([], { brokersAudited: 3 }), { lookup });
 
     // Assess
     expect(md).toContain('No findings on 3 brokers.');
@@ -329,7 +297,7 @@ describe('Function: renderMarkdown', () => {
     );
 
     // Act
-    const md = renderMarkdown(reportOf(many), { lookup });
+    const md = renderMarkdown(makeReport(many), { lookup });
 
     // Assess
     const rows = md.split('\n').filter((l) => /^\| b\d{4} \|/.test(l));

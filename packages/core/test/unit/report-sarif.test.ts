@@ -1,45 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
 import type { Check, Severity } from '../../src/check';
 import { CHECKS } from '../../src/checks';
 import { renderSarif, SARIF_LIMITS, SARIF_SCHEMA, type SarifLog } from '../../src/report/sarif';
+import { findingBuilder, makeReport } from '../helpers/report';
 
-function finding(broker: string, checkId: string, overrides: Partial<Finding> = {}): Finding {
-  const arn = `arn:aws:mq:us-east-1:123456789012:broker:${broker}:b-${broker}`;
-  return {
-    fingerprint: `${checkId}/${arn}`,
-    checkId,
-    title: `title of ${checkId}`,
-    severity: 'HIGH',
-    status: 'FAIL',
-    message: `Broker ${broker} fails ${checkId}.`,
-    remediation: `finding remediation of ${checkId}`,
-    broker: {
-      id: `b-${broker}`,
-      name: broker,
-      arn,
-      region: 'us-east-1',
-      accountId: '123456789012',
-      engine: 'ACTIVEMQ',
-    },
-    ...overrides,
-  };
-}
-
-function reportOf(results: Finding[], overrides: Partial<AuditReport> = {}): AuditReport {
-  return {
-    trigger: 'schedule',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    finishedAt: '2026-11-25T00:00:01.000Z',
-    brokersAudited: new Set(results.map((r) => r.broker.id)).size,
-    results,
-    errors: [],
-    brokers: [],
-    notified: [],
-    warnings: [],
-    ...overrides,
-  };
-}
+const finding = findingBuilder();
 
 function check(id: string, severity: Severity, extra: Partial<Check> = {}): Check {
   return {
@@ -125,7 +90,7 @@ function expectValidSarif(log: SarifLog): void {
 }
 
 describe('Function: renderSarif', () => {
-  const report = reportOf([
+  const report = makeReport([
     finding('alpha', 'chk-high'),
     finding('alpha', 'chk-med', { severity: 'MEDIUM' }),
     finding('beta', 'chk-high', { status: 'PASS' }),
@@ -188,7 +153,7 @@ describe('Function: renderSarif', () => {
     const id = `chk-${severity.toLowerCase()}`;
 
     // Act
-    const run = renderSarif(reportOf([finding('a', id, { severity })]), { checks: [check(id, severity)] })
+    const run = renderSarif(makeReport([finding('a', id, { severity })]), { checks: [check(id, severity)] })
       .runs[0];
 
     // Assess
@@ -255,7 +220,7 @@ describe('Function: renderSarif', () => {
     });
 
     // Act
-    const log = renderSarif(reportOf([suppressed]), { checks: CHECKS_UNDER_TEST });
+    const log = renderSarif(makeReport([suppressed]), { checks: CHECKS_UNDER_TEST });
 
     // Assess
     expectValidSarif(log);
@@ -276,12 +241,12 @@ describe('Function: renderSarif', () => {
 
     // Act
     const withDiff = renderSarif(
-      reportOf([fresh, old], { diff: { new: [fresh], stillOpen: [old], fixed: [] } }),
+      makeReport([fresh, old], { diff: { new: [fresh], stillOpen: [old], fixed: [] } }),
       {
         checks: CHECKS_UNDER_TEST,
       },
     );
-    const without = renderSarif(reportOf([fresh, old]), { checks: CHECKS_UNDER_TEST });
+    const without = renderSarif(makeReport([fresh, old]), { checks: CHECKS_UNDER_TEST });
 
     // Assess
     expect(withDiff.runs[0].results.map((r) => [r.properties.brokerName, r.baselineState])).toEqual([
@@ -293,7 +258,7 @@ describe('Function: renderSarif', () => {
 
   it('adds a rule for a finding whose check is not in the catalog', () => {
     // Act
-    const log = renderSarif(reportOf([finding('a', 'chk-gone', { severity: 'MEDIUM' })]), {
+    const log = renderSarif(makeReport([finding('a', 'chk-gone', { severity: 'MEDIUM' })]), {
       checks: CHECKS_UNDER_TEST,
     });
 
@@ -312,7 +277,7 @@ describe('Function: renderSarif', () => {
 
   it('uses the built-in catalog by default, with unique rule ids', () => {
     // Act
-    const log = renderSarif(reportOf([finding('a', 'mq-public-access')]));
+    const log = renderSarif(makeReport([finding('a', 'mq-public-access')]));
 
     // Assess
     expectValidSarif(log);
@@ -323,7 +288,7 @@ describe('Function: renderSarif', () => {
   it('turns inventory errors into error notifications and an unsuccessful execution', () => {
     // Act
     const log = renderSarif(
-      reportOf([], { errors: [{ brokerId: '210987654321/eu-west-1', message: 'AccessDenied' }] }),
+      makeReport([], { errors: [{ brokerId: '210987654321/eu-west-1', message: 'AccessDenied' }] }),
       { checks: CHECKS_UNDER_TEST },
     );
 
@@ -345,7 +310,7 @@ describe('Function: renderSarif', () => {
 
   it('renders a report with no findings: rules, no results', () => {
     // Act
-    const log = renderSarif(reportOf([]), { checks: CHECKS_UNDER_TEST });
+    const log = renderSarif(makeReport([]), { checks: CHECKS_UNDER_TEST });
 
     // Assess
     expectValidSarif(log);
@@ -362,7 +327,7 @@ describe('Function: renderSarif', () => {
     ).reverse();
 
     // Act
-    const log = renderSarif(reportOf(many), { checks: CHECKS_UNDER_TEST });
+    const log = renderSarif(makeReport(many), { checks: CHECKS_UNDER_TEST });
 
     // Assess
     expectValidSarif(log);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
+import type { Finding } from '../../src/audit';
 import { SLACK_LIMITS, slackMessage } from '../../src/report/slack';
 import { SNS_LIMITS, snsMessage } from '../../src/report/sns';
 import { headline } from '../../src/report/summary';
 import { renderTable } from '../../src/report/table';
+import { makeReport } from '../helpers/report';
 
 function finding(i: number, overrides: Partial<Finding> = {}): Finding {
   return {
@@ -26,25 +27,11 @@ function finding(i: number, overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-function reportOf(results: Finding[], brokersAudited = results.length): AuditReport {
-  return {
-    trigger: 'schedule',
-    startedAt: '2026-11-25T00:00:00.000Z',
-    finishedAt: '2026-11-25T00:00:01.000Z',
-    brokersAudited,
-    results,
-    errors: [],
-    notified: [],
-    brokers: [],
-    warnings: [],
-  };
-}
-
 describe('Function: headline', () => {
   it('counts findings by severity and brokers', () => {
-    const r = reportOf(
+    const r = makeReport(
       [finding(1), finding(1, { severity: 'MEDIUM', checkId: 'x' }), finding(2, { status: 'PASS' })],
-      3,
+      { brokersAudited: 3 },
     );
     expect(headline(r)).toBe('2 findings (1 HIGH, 1 MEDIUM) on 1 of 3 brokers');
   });
@@ -53,7 +40,7 @@ describe('Function: headline', () => {
 describe('Function: slackMessage', () => {
   it('groups findings by broker in one section each', () => {
     const msg = slackMessage(
-      reportOf([finding(1), finding(1, { checkId: 'mq-audit-logs', severity: 'MEDIUM' }), finding(2)]),
+      makeReport([finding(1), finding(1, { checkId: 'mq-audit-logs', severity: 'MEDIUM' }), finding(2)]),
     );
     const sections = msg.blocks.filter((b) => b.type === 'section');
     expect(sections).toHaveLength(2);
@@ -63,7 +50,7 @@ describe('Function: slackMessage', () => {
 
   it('stays within Slack limits for a huge fleet and says how many were left out', () => {
     const many = Array.from({ length: 500 }, (_, i) => finding(i));
-    const msg = slackMessage(reportOf(many));
+    const msg = slackMessage(makeReport(many));
     expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const block of msg.blocks) {
       const text = (block.text as { text?: string } | undefined)?.text ?? '';
@@ -74,21 +61,21 @@ describe('Function: slackMessage', () => {
   });
 
   it('escapes mrkdwn control characters from broker data', () => {
-    const msg = slackMessage(reportOf([finding(1, { message: 'Broker <a> & <b>' })]));
+    const msg = slackMessage(makeReport([finding(1, { message: 'Broker <a> & <b>' })]));
     expect(JSON.stringify(msg.blocks)).toContain('Broker &lt;a&gt; &amp; &lt;b&gt;');
   });
 });
 
 describe('Function: snsMessage', () => {
   it('has an ASCII subject within 100 characters and a JSON body', () => {
-    const { subject, message } = snsMessage(reportOf([finding(1)]));
+    const { subject, message } = snsMessage(makeReport([finding(1)]));
     expect(subject).toBe('mqops audit: 1 HIGH');
     expect(JSON.parse(message).findings[0]).toMatchObject({ brokerId: 'b-1', checkId: 'mq-public-access' });
   });
 
   it('cuts the body to 256 KiB and counts what it cut', () => {
     const big = Array.from({ length: 3000 }, (_, i) => finding(i, { message: 'x'.repeat(200) }));
-    const { message } = snsMessage(reportOf(big));
+    const { message } = snsMessage(makeReport(big));
     expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_LIMITS.messageBytes);
     const body = JSON.parse(message);
     expect(body.truncated).toBeGreaterThan(0);
@@ -98,7 +85,7 @@ describe('Function: snsMessage', () => {
 
 describe('Function: renderTable', () => {
   it('lists failing findings, not passing ones, with a summary', () => {
-    const text = renderTable(reportOf([finding(1), finding(2, { status: 'PASS' })], 2));
+    const text = renderTable(makeReport([finding(1), finding(2, { status: 'PASS' })]));
     expect(text).toContain('broker-1');
     expect(text).not.toMatch(/broker-2\s/);
     expect(text).toContain('1 finding (1 HIGH) on 1 of 2 brokers; 1 checks passed.');
