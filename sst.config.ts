@@ -12,6 +12,7 @@ declare const $interpolate: SstContext['interpolate'];
 declare const aws: {
   getRegionOutput(): { name: unknown };
   getCallerIdentityOutput(): { accountId: unknown };
+  lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
 };
 
 export default $config({
@@ -26,7 +27,13 @@ export default $config({
   async run() {
     const { stack } = await import('./infra/index');
     const { deployStack } = await import('./infra/sst');
-    const defaultBusArn = $interpolate`arn:aws:events:${aws.getRegionOutput().name}:${aws.getCallerIdentityOutput().accountId}:event-bus/default`;
-    return deployStack(stack, sst, { interpolate: $interpolate, defaultBusArn });
+    const accountId = aws.getCallerIdentityOutput().accountId;
+    const defaultBusArn = $interpolate`arn:aws:events:${aws.getRegionOutput().name}:${accountId}:event-bus/default`;
+    return deployStack(stack, sst, {
+      interpolate: $interpolate,
+      defaultBusArn,
+      accountId,
+      lambdaPermission: (name, args) => new aws.lambda.Permission(name, args),
+    });
   },
 });

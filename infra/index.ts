@@ -2,6 +2,7 @@ import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { alertFlushFunction, alertsFunction } from './notify';
+import { rotateFunction } from './rotation';
 import { deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
@@ -15,7 +16,14 @@ export const stack: StackSpec = {
   queues: [deadLetters],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
-  functions: [auditFunction, alarmsFunction, watchFunction, alertsFunction, alertFlushFunction],
+  functions: [
+    auditFunction,
+    alarmsFunction,
+    watchFunction,
+    alertsFunction,
+    alertFlushFunction,
+    rotateFunction,
+  ],
 };
 
 export type { BucketSpec, EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';

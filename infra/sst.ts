@@ -31,6 +31,10 @@ export interface SstContext {
   interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => unknown;
   /** ARN of the account's default event bus in the deployed region. */
   defaultBusArn: unknown;
+  /** The deploying account's id (resource-based permissions name it as the source account). */
+  accountId: unknown;
+  /** Creates a resource-based Lambda permission (`aws.lambda.Permission`; SST has no component for it). */
+  lambdaPermission: (name: string, args: Record<string, unknown>) => unknown;
 }
 
 type Resource = Record<string, unknown>;
@@ -115,6 +119,14 @@ export function deployStack(
         sst.aws.SnsTopic.subscribe(trigger.name, trigger.topicArn, created.arn);
       else
         sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, { pattern: trigger.pattern });
+    }
+    for (const invoker of fn.invokedBy ?? []) {
+      context.lambdaPermission(invoker.name, {
+        action: 'lambda:InvokeFunction',
+        function: created.name,
+        principal: invoker.principal,
+        sourceAccount: context.accountId,
+      });
     }
     outputs[`${fn.name}Function`] = created.name;
   }

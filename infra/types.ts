@@ -55,6 +55,8 @@ export interface FunctionSpec {
   scopes?: Record<string, EnvValue[]>;
   /** Queue (by name) that receives events the function failed on after Lambda's retries. */
   deadLetterQueue?: string;
+  /** AWS services allowed to invoke the function directly (a resource-based Lambda permission each). */
+  invokedBy?: { name: string; principal: string }[];
 }
 
 export interface TopicSpec {

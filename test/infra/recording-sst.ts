@@ -15,7 +15,11 @@ export function recordingSst(): {
   sst: SstComponents;
   recorded: Recorded[];
   interpolate: SstContext['interpolate'];
-  aws: { getRegionOutput(): { name: string }; getCallerIdentityOutput(): { accountId: string } };
+  aws: {
+    getRegionOutput(): { name: string };
+    getCallerIdentityOutput(): { accountId: string };
+    lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
+  };
 } {
   const recorded: Recorded[] = [];
   const component = (type: string, attributes: string[]) =>
@@ -53,6 +57,7 @@ export function recordingSst(): {
   const aws = {
     getRegionOutput: () => ({ name: '$region' }),
     getCallerIdentityOutput: () => ({ accountId: '$account' }),
+    lambda: { Permission: component('aws.lambda.Permission', []) },
   };
   return { sst, recorded, interpolate, aws };
 }

@@ -92,6 +92,19 @@ describe('sst.config.ts', () => {
       subscriber: '$ref:Alerts.arn',
       pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
     });
+    expect(find(recorded, 'aws.lambda.Permission', 'RotateBySecretsManager')).toEqual({
+      action: 'lambda:InvokeFunction',
+      function: '$ref:Rotate.name',
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: '$account',
+    });
+    const rotate = find(recorded, 'sst.aws.Function', 'Rotate').permissions as {
+      actions: string[];
+      resources: unknown[];
+    }[];
+    expect(rotate.find((s) => s.actions.includes('secretsmanager:PutSecretValue'))?.resources).toEqual([
+      'arn:aws:secretsmanager:*:*:secret:mqops/*',
+    ]);
     expect(find(recorded, 'sst.aws.Function', 'Watch')).toMatchObject({
       handler: 'functions/watch.handler',
       environment: {
@@ -188,7 +201,7 @@ describe('infra/sst.ts', () => {
         functions: [{ ...alerts, triggers: [{ kind: 'topic', name: 'AlertsFromTopic1', topicArn }] }],
       },
       sst,
-      { interpolate, defaultBusArn: 'bus' },
+      { interpolate, defaultBusArn: 'bus', accountId: '$account', lambdaPermission: () => ({}) },
     );
     expect(recorded.find((r) => r.type === 'sst.aws.SnsTopic.subscribe')).toEqual({
       type: 'sst.aws.SnsTopic.subscribe',

@@ -76,6 +76,7 @@ export type { SnsMessage } from './report/sns';
 export { SNS_LIMITS, snsMessage } from './report/sns';
 export { countBySeverity, groupByBroker, headline } from './report/summary';
 export { renderTable } from './report/table';
+export * from './rotation/index';
 export type { RunDeps } from './run';
 export { runAudit, shouldNotify } from './run';
 export type { RunbookMarker } from './runbook-marker';

@@ -1,0 +1,120 @@
+import {
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { MqopsError } from '@mqops/core';
+import {
+  type PasswordOptions,
+  type SecretDescription,
+  type SecretStore,
+  STAGES,
+  type VersionRef,
+} from '@mqops/core/rotation/index';
+
+/**
+ * The rotation protocol's {@link SecretStore} on Secrets Manager. SDK errors are wrapped with the operation and the
+ * secret id; they never carry a secret value (the SDK does not put values in errors).
+ *
+ * @example
+ * const store = new SecretsRotationStore({ region: 'eu-west-1' });
+ * await runRotationStep(event, { store, targets: { rabbitmq: new RabbitCredentialTarget() } });
+ */
+export class SecretsRotationStore implements SecretStore {
+  private readonly client: SecretsManagerClient;
+
+  constructor(client: SecretsManagerClient | SecretsManagerClientConfig = {}) {
+    this.client = client instanceof SecretsManagerClient ? client : new SecretsManagerClient(client);
+  }
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out = await this.call('DescribeSecret', secretId, () =>
+      this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
+    );
+    return {
+      arn: out.ARN ?? secretId,
+      rotationEnabled: out.RotationEnabled ?? false,
+      versions: out.VersionIdsToStages ?? {},
+    };
+  }
+
+  async getValue(secretId: string, ref: VersionRef): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          ...(ref.versionId ? { VersionId: ref.versionId } : {}),
+          ...(ref.stage ? { VersionStage: ref.stage } : {}),
+        }),
+      );
+      return out.SecretString;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException && (ref.versionId || ref.stage !== STAGES.current)) {
+        return undefined;
+      }
+      throw wrap('GetSecretValue', secretId, error);
+    }
+  }
+
+  async putPending(secretId: string, token: string, value: string, rotationToken?: string): Promise<void> {
+    await this.call('PutSecretValue', secretId, () =>
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: token,
+          SecretString: value,
+          VersionStages: [STAGES.pending],
+          ...(rotationToken ? { RotationToken: rotationToken } : {}),
+        }),
+      ),
+    );
+  }
+
+  async moveCurrent(secretId: string, token: string, fromVersionId: string | undefined): Promise<void> {
+    await this.call('UpdateSecretVersionStage', secretId, () =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: STAGES.current,
+          MoveToVersionId: token,
+          ...(fromVersionId ? { RemoveFromVersionId: fromVersionId } : {}),
+        }),
+      ),
+    );
+  }
+
+  async randomPassword(options: PasswordOptions): Promise<string> {
+    const out = await this.call('GetRandomPassword', '-', () =>
+      this.client.send(
+        new GetRandomPasswordCommand({
+          PasswordLength: options.length,
+          ExcludeCharacters: options.excludeCharacters,
+          RequireEachIncludedType: true,
+        }),
+      ),
+    );
+    if (!out.RandomPassword) throw new MqopsError('GetRandomPassword returned no password');
+    return out.RandomPassword;
+  }
+
+  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw wrap(operation, secretId, error);
+    }
+  }
+}
+
+function wrap(operation: string, secretId: string, error: unknown): MqopsError {
+  const name = (error as { name?: string }).name ?? 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  return new MqopsError(`Secrets Manager ${operation} of ${secretId} failed: ${name}: ${message}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,38 @@
+export {
+  type CredentialTarget,
+  type CredentialTargets,
+  type PasswordOptions,
+  type SecretDescription,
+  type SecretStore,
+  STAGES,
+  type UserChange,
+  type VersionRef,
+} from './ports';
+export {
+  parseRotationEvent,
+  ROTATION_STEPS,
+  type RotationDeps,
+  type RotationEvent,
+  type RotationOutcome,
+  type RotationStepName,
+  type RotationStepResult,
+  rotationEventSchema,
+  runRotationStep,
+} from './protocol';
+export {
+  type Credential,
+  credentialOf,
+  DEFAULT_CLONE_SUFFIX,
+  PASSWORD_EXCLUDE,
+  PASSWORD_LENGTH,
+  parseAdminSecret,
+  parseRotationSecret,
+  partnerOf,
+  ROTATION_ENGINES,
+  ROTATION_STRATEGIES,
+  type RotationEngine,
+  RotationError,
+  type RotationSecret,
+  type RotationStrategy,
+  rotationSecretSchema,
+} from './secret';

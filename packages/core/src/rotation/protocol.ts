@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import { type CredentialTargets, type SecretStore, STAGES } from './ports';
+import {
+  type Credential,
+  credentialOf,
+  PASSWORD_EXCLUDE,
+  PASSWORD_LENGTH,
+  parseAdminSecret,
+  parseRotationSecret,
+  partnerOf,
+  RotationError,
+  type RotationSecret,
+} from './secret';
+
+/** The four steps, as Secrets Manager spells them on the wire. */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStepName = (typeof ROTATION_STEPS)[number];
+
+/** The event Secrets Manager invokes a rotation function with. */
+export const rotationEventSchema = z.object({
+  Step: z.enum(ROTATION_STEPS),
+  SecretId: z.string().min(1),
+  ClientRequestToken: z.string().min(32).max(64),
+  RotationToken: z.string().min(1).optional(),
+});
+export type RotationEvent = z.infer<typeof rotationEventSchema>;
+
+/**
+ * Validates a rotation event. @throws InvalidInputError (nothing was touched); the RotationToken is never echoed.
+ */
+export function parseRotationEvent(event: unknown): RotationEvent {
+  const result = rotationEventSchema.safeParse(event);
+  if (!result.success) {
+    throw new InvalidInputError(
+      'not a Secrets Manager rotation event {Step, SecretId, ClientRequestToken}',
+      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** What a step did (for logs and tests; never a secret value). */
+export type RotationOutcome =
+  /** The token is already AWSCURRENT: the rotation is complete. */
+  | 'already-current'
+  /** createSecret found the AWSPENDING value already stored. */
+  | 'pending-exists'
+  | 'pending-created'
+  /** setSecret found the pending credential already working on the broker. */
+  | 'already-set'
+  | 'set'
+  | 'tested'
+  | 'finished';
+
+export interface RotationStepResult {
+  step: RotationStepName;
+  secretId: string;
+  token: string;
+  outcome: RotationOutcome;
+  /** The user the pending version holds (after createSecret). */
+  username?: string;
+}
+
+/** Ports of {@link runRotationStep}. */
+export interface RotationDeps {
+  store: SecretStore;
+  targets: CredentialTargets;
+}
+
+/**
+ * One step of Secrets Manager's four-step rotation for an Amazon MQ user. Every step is idempotent and safe to
+ * re-run; a failure leaves AWSCURRENT untouched and working.
+ *
+ * Guard (every step): rotation enabled; the token is a version of the secret; already AWSCURRENT → done; not
+ * AWSPENDING → fail. Then:
+ * - createSecret: AWSPENDING value present → nothing; else a new password (and, for alternating-users, the other
+ *   user of the pair) stored as AWSPENDING under the token.
+ * - setSecret: pending credential already works → nothing; else AWSCURRENT (or AWSPREVIOUS, after a half-done
+ *   single-user change) must log in, then the user is changed on the broker as the admin (`masterarn`, else the
+ *   current credential).
+ * - testSecret: the pending credential must log in.
+ * - finishSecret: AWSCURRENT moves to the token.
+ *
+ * @throws RotationError / InvalidInputError naming the secret and the reason, never a password.
+ */
+export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<RotationStepResult> {
+  const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
+  const { store } = deps;
+  const result = (outcome: RotationOutcome, username?: string): RotationStepResult => ({
+    step,
+    secretId,
+    token,
+    outcome,
+    ...(username ? { username } : {}),
+  });
+  const fail = (reason: string, cause?: unknown) =>
+    new RotationError(`${step} of secret ${secretId} (version ${token}): ${reason}`, step, { cause });
+
+  const description = await store.describe(secretId);
+  if (!description.rotationEnabled) throw fail('rotation is not enabled on the secret');
+  const stages = description.versions[token];
+  if (!stages) throw fail('the token is not a version of the secret');
+  if (stages.includes(STAGES.current)) return result('already-current');
+  if (!stages.includes(STAGES.pending)) throw fail('the version is not labelled AWSPENDING');
+
+  const read = async (stage: string, versionId?: string) =>
+    store.getValue(secretId, versionId ? { versionId, stage } : { stage });
+  const current = async () =>
+    parseRotationSecret(await read(STAGES.current), `AWSCURRENT of secret ${secretId}`);
+  const pending = async () => {
+    const text = await read(STAGES.pending, token);
+    if (text === undefined) throw fail('no AWSPENDING value for this version (createSecret has not run)');
+    return parseRotationSecret(text, `AWSPENDING of secret ${secretId}`);
+  };
+  const targetOf = (secret: RotationSecret) => {
+    const target = deps.targets[secret.engine];
+    if (!target) throw fail(`no credential target for engine ${secret.engine} in this deployment`);
+    return target;
+  };
+
+  switch (step) {
+    case 'createSecret': {
+      const existing = await read(STAGES.pending, token);
+      if (existing !== undefined) {
+        return result(
+          'pending-exists',
+          parseRotationSecret(existing, `AWSPENDING of secret ${secretId}`).username,
+        );
+      }
+      const now = await current();
+      const username =
+        now.strategy === 'alternating-users' ? partnerOf(now.username, now.cloneSuffix) : now.username;
+      const password = await store.randomPassword({
+        length: PASSWORD_LENGTH,
+        excludeCharacters: PASSWORD_EXCLUDE[now.engine],
+      });
+      await store.putPending(
+        secretId,
+        token,
+        JSON.stringify({ ...now, username, password }),
+        event.RotationToken,
+      );
+      return result('pending-created', username);
+    }
+
+    case 'setSecret': {
+      const [now, next] = [await current(), await pending()];
+      checkPair(now, next, fail);
+      const target = targetOf(next);
+      if (await target.verify(next, credentialOf(next))) return result('already-set', next.username);
+      // Log in with AWSCURRENT first: never change a user of a broker the secret's owner cannot reach.
+      let proven = await target.verify(now, credentialOf(now));
+      if (!proven) {
+        const previousText = await read(STAGES.previous);
+        const previous = previousText
+          ? parseRotationSecret(previousText, `AWSPREVIOUS of secret ${secretId}`)
+          : undefined;
+        proven =
+          previous !== undefined &&
+          previous.username === now.username &&
+          (await target.verify(previous, credentialOf(previous)));
+      }
+      if (!proven)
+        throw fail(
+          `the AWSCURRENT credential of user ${now.username} does not log in to broker ${now.brokerId}; refusing to change it`,
+        );
+      let admin: Credential = credentialOf(now);
+      if (now.masterarn) {
+        admin = parseAdminSecret(
+          await store.getValue(now.masterarn, { stage: STAGES.current }),
+          `admin secret ${now.masterarn}`,
+        );
+      }
+      await target.apply(
+        next,
+        {
+          username: next.username,
+          password: next.password,
+          ...(next.username !== now.username ? { copyFrom: now.username } : {}),
+        },
+        admin,
+      );
+      return result('set', next.username);
+    }
+
+    case 'testSecret': {
+      const next = await pending();
+      if (!(await targetOf(next).verify(next, credentialOf(next)))) {
+        throw fail(
+          `the AWSPENDING credential of user ${next.username} does not log in to broker ${next.brokerId}`,
+        );
+      }
+      return result('tested', next.username);
+    }
+
+    case 'finishSecret': {
+      const from = Object.entries(description.versions).find(([, s]) => s.includes(STAGES.current))?.[0];
+      await store.moveCurrent(secretId, token, from);
+      return result('finished');
+    }
+  }
+}
+
+/** The pending version must be the same broker and the user the strategy allows. */
+function checkPair(now: RotationSecret, next: RotationSecret, fail: (reason: string) => Error): void {
+  if (now.engine !== next.engine || now.brokerId !== next.brokerId) {
+    throw fail('AWSPENDING names another broker or engine than AWSCURRENT');
+  }
+  const allowed =
+    next.strategy === 'alternating-users' ? [partnerOf(now.username, now.cloneSuffix)] : [now.username];
+  if (!allowed.includes(next.username)) {
+    throw fail(`AWSPENDING user ${next.username} is not the user the ${next.strategy} strategy rotates`);
+  }
+}

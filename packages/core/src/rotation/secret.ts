@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { InvalidInputError, MqopsError } from '../errors';
+
+/** Engines whose users mqops rotates. */
+export const ROTATION_ENGINES = ['rabbitmq', 'activemq'] as const;
+export type RotationEngine = (typeof ROTATION_ENGINES)[number];
+
+/** How a rotation changes the broker: the same user in place, or the inactive one of two users. */
+export const ROTATION_STRATEGIES = ['single-user', 'alternating-users'] as const;
+export type RotationStrategy = (typeof ROTATION_STRATEGIES)[number];
+
+/** The suffix of the second user of the alternating-users strategy (`name` ↔ `name_clone`). */
+export const DEFAULT_CLONE_SUFFIX = '_clone';
+
+/**
+ * Characters left out of generated passwords, per engine (GetRandomPassword `ExcludeCharacters`). RabbitMQ: the
+ * characters that need escaping in an `amqp://user:pass@host` URI or trouble shells and JSON (`:/?#[]@%&+=,;` quotes,
+ * backslash, braces, spaces are never included). ActiveMQ: also `,` `:` `=`, which Amazon MQ refuses.
+ */
+export const PASSWORD_EXCLUDE: Record<RotationEngine, string> = {
+  rabbitmq: ':/?#[]@%&+=,;"\'`\\{}|^<>$!*()~',
+  activemq: ':/?#[]@%&+=,;"\'`\\{}|^<>$!*()~',
+};
+
+/** Length of generated passwords (ActiveMQ needs ≥ 12; 32 is Secrets Manager's default). */
+export const PASSWORD_LENGTH = 32;
+
+/**
+ * The JSON of a rotated broker secret. Unknown keys are kept (clients may store more, e.g. a connection string),
+ * so they survive every rotation.
+ *
+ * @example
+ * {"engine":"rabbitmq","brokerId":"b-1234…","username":"orders","password":"…","strategy":"alternating-users",
+ *  "masterarn":"arn:aws:secretsmanager:…:secret:mq/orders/admin-AbCdEf","vhost":"/"}
+ */
+export const rotationSecretSchema = z.looseObject({
+  /** `rabbitmq` or `activemq`. */
+  engine: z.enum(ROTATION_ENGINES),
+  /** The Amazon MQ broker id (`b-…`), used to find its console URL and endpoints. */
+  brokerId: z.string().min(1),
+  /** The user this secret currently holds (for alternating-users: the active one of the pair). */
+  username: z.string().min(1),
+  password: z.string().min(1),
+  /** Default `single-user`. */
+  strategy: z.enum(ROTATION_STRATEGIES).default('single-user'),
+  /** Admin secret (ARN) whose credential creates and updates users; required for alternating-users. */
+  masterarn: z.string().min(1).optional(),
+  /** Suffix of the clone user (alternating-users); default `_clone`. */
+  cloneSuffix: z.string().min(1).default(DEFAULT_CLONE_SUFFIX),
+  /** Management API base URL (RabbitMQ; the broker's console URL otherwise). */
+  host: z.url().optional(),
+  /** Wire endpoints (e.g. `amqps://b-….mq.eu-west-1.amazonaws.com:5671`); the broker's otherwise. */
+  endpoints: z.array(z.string().min(1)).optional(),
+  /** The RabbitMQ virtual host to open when testing a login; default `/`. */
+  vhost: z.string().min(1).optional(),
+});
+
+export type RotationSecret = z.infer<typeof rotationSecretSchema>;
+
+/** A broker login. */
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+/** An admin secret (`masterarn`): any JSON with a string username and password. */
+const adminSchema = z.looseObject({ username: z.string().min(1), password: z.string().min(1) });
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the input, which holds a password: never pass it on.
+    throw new InvalidInputError(`${what} is not JSON`);
+  }
+}
+
+/** Issues as `path: message`, never with the received value (it may be the password). */
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+}
+
+/**
+ * Parses a rotated secret's JSON; alternating-users needs `masterarn`.
+ * @throws InvalidInputError naming the bad fields, never echoing a value.
+ */
+export function parseRotationSecret(text: string | undefined, what = 'secret'): RotationSecret {
+  if (text === undefined) throw new InvalidInputError(`${what} has no SecretString`);
+  const result = rotationSecretSchema.safeParse(parseJson(text, what));
+  if (!result.success)
+    throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, issuesOf(result.error));
+  if (result.data.strategy === 'alternating-users' && !result.data.masterarn) {
+    throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, [
+      'masterarn: required by the alternating-users strategy (the admin secret that creates the clone user)',
+    ]);
+  }
+  return result.data;
+}
+
+/** Parses an admin secret (`masterarn`). @throws InvalidInputError, never echoing a value. */
+export function parseAdminSecret(text: string | undefined, what = 'admin secret'): Credential {
+  if (text === undefined) throw new InvalidInputError(`${what} has no SecretString`);
+  const result = adminSchema.safeParse(parseJson(text, what));
+  if (!result.success)
+    throw new InvalidInputError(`${what} lacks a username and password`, issuesOf(result.error));
+  return { username: result.data.username, password: result.data.password };
+}
+
+/** The other user of an alternating pair: `name` ↔ `name_clone`. */
+export function partnerOf(username: string, suffix = DEFAULT_CLONE_SUFFIX): string {
+  return username.endsWith(suffix) && username.length > suffix.length
+    ? username.slice(0, -suffix.length)
+    : `${username}${suffix}`;
+}
+
+/** The login a secret holds. */
+export const credentialOf = (secret: RotationSecret): Credential => ({
+  username: secret.username,
+  password: secret.password,
+});
+
+/** A rotation that cannot go on. Messages name the secret, the step and the reason; never a password. */
+export class RotationError extends MqopsError {
+  constructor(
+    message: string,
+    readonly step?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RotationError';
+  }
+}

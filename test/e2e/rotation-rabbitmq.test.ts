@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { describeBrokerLocator, RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
+import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
+import { InvalidInputError } from '@mqops/core';
+import {
+  type CredentialTarget,
+  ROTATION_STEPS,
+  type RotationDeps,
+  type RotationStepName,
+} from '@mqops/core/rotation/index';
+import { amqpLogin, type LocalCloud, RabbitMqBacking, type Scenario, startLocalCloud } from '@mqops/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotate } from '../../functions/rotate';
+
+// The real RabbitMQ outlives test runs: every name is unique to this run; the broker's users go with its vhost.
+const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const BROKER = `rot-${RUN}`;
+const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:mqops-rotate';
+const pw = () => `Pw-${randomBytes(12).toString('base64url')}`;
+const ADMIN = { username: `admin-${RUN}`, password: pw() };
+/** Every password this file ever sees or makes: none may appear in a log line. */
+const seen = new Set<string>([ADMIN.password]);
+
+const scenario: Scenario = {
+  accountId: '123456789012',
+  region: 'us-east-1',
+  brokers: [
+    {
+      BrokerName: BROKER,
+      EngineType: 'RABBITMQ',
+      EngineVersion: '3.13',
+      DeploymentMode: 'SINGLE_INSTANCE',
+      HostInstanceType: 'mq.m5.large',
+      Users: [{ Username: ADMIN.username, Password: ADMIN.password }],
+    },
+  ],
+};
+
+describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real RabbitMQ)', () => {
+  let backing: RabbitMqBacking;
+  let cloud: LocalCloud;
+  let sm: SecretsManagerClient;
+  let brokerId: string;
+  let adminArn: string;
+  let deps: RotationDeps;
+  let closedPort: number;
+  const logs: string[] = [];
+
+  /** Runs the handler with stdout/stderr captured (Powertools writes its JSON lines there). */
+  async function invoke(step: RotationStepName, secretId: string, token: string, d: RotationDeps = deps) {
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    const capture = (chunk: unknown) => {
+      logs.push(String(chunk));
+      return true;
+    };
+    process.stdout.write = capture as typeof process.stdout.write;
+    process.stderr.write = capture as typeof process.stderr.write;
+    try {
+      return await rotate({ Step: step, SecretId: secretId, ClientRequestToken: token }, d);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+  }
+
+  const login = (username: string, password: string) =>
+    amqpLogin({ port: 5672, username, password, vhost: BROKER });
+
+  /** Adds a user to the broker's vhost through the real management API (as the broker admin would). */
+  async function addUser(username: string, password: string, tags = 'management') {
+    seen.add(password);
+    const base = `http://127.0.0.1:15672/api`;
+    const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` };
+    const put = async (path: string, body: object) => {
+      const r = await fetch(`${base}${path}`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`PUT ${path}: ${r.status}`);
+    };
+    await put(`/users/${encodeURIComponent(username)}`, { password, tags });
+    await put(`/permissions/${encodeURIComponent(BROKER)}/${encodeURIComponent(username)}`, {
+      configure: '^app\\.',
+      write: '^app\\.',
+      read: '^app\\.',
+    });
+  }
+
+  /** A secret for a new user, with rotation turned on (RotateSecret, which also starts the first rotation). */
+  async function rotatedSecret(
+    name: string,
+    strategy: 'single-user' | 'alternating-users',
+    extra: object = {},
+    tags = 'management',
+  ) {
+    const username = `${name}-${RUN}`;
+    const password = pw();
+    await addUser(username, password, tags);
+    const { ARN } = await sm.send(
+      new CreateSecretCommand({
+        Name: `mq/${BROKER}/${name}`,
+        SecretString: JSON.stringify({
+          engine: 'rabbitmq',
+          brokerId,
+          username,
+          password,
+          strategy,
+          vhost: BROKER,
+          // Only RabbitMQ administrators may change users: an application user is changed by the broker admin.
+          masterarn: adminArn,
+          ...extra,
+        }),
+      }),
+    );
+    return { arn: ARN as string, username, password };
+  }
+
+  /** What Secrets Manager does: RotateSecret, then the token it invokes the function with. */
+  async function startRotation(arn: string): Promise<string> {
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        RotationLambdaARN: LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
+    );
+    const pending = cloud.world.secrets.pendingRotations.get(arn);
+    if (!pending) throw new Error('RotateSecret started no rotation');
+    return pending.token;
+  }
+
+  async function rotateFully(arn: string, token?: string) {
+    const t = token ?? (await startRotation(arn));
+    for (const step of ROTATION_STEPS) await invoke(step, arn, t);
+    return t;
+  }
+
+  async function value(arn: string, stage = 'AWSCURRENT') {
+    const text = (await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage })))
+      .SecretString;
+    const parsed = JSON.parse(text ?? '{}') as { username: string; password: string };
+    seen.add(parsed.password);
+    return parsed;
+  }
+
+  const currentLogsIn = async (arn: string) => {
+    const c = await value(arn);
+    return login(c.username, c.password);
+  };
+
+  beforeAll(async () => {
+    backing = new RabbitMqBacking();
+    cloud = await startLocalCloud({ scenario, backings: [backing] });
+    const broker = [...cloud.world.mq.brokers.values()].find((b) => b.BrokerName === BROKER);
+    if (!broker) throw new Error('broker not created');
+    brokerId = broker.BrokerId;
+    sm = new SecretsManagerClient({ ...cloud.clientConfig(), maxAttempts: 1 });
+    adminArn = (
+      await sm.send(
+        new CreateSecretCommand({ Name: `mq/${BROKER}/admin`, SecretString: JSON.stringify(ADMIN) }),
+      )
+    ).ARN as string;
+    deps = {
+      store: new SecretsRotationStore(sm),
+      targets: {
+        rabbitmq: new RabbitCredentialTarget({ locate: describeBrokerLocator(cloud.clientConfig()) }),
+      },
+    };
+    closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const port = (server.address() as { port: number }).port;
+        server.close(() => resolve(port));
+      });
+    });
+  });
+
+  afterAll(async () => {
+    // Every version of every secret this file made: their passwords must not be in any log line.
+    for (const arn of cloud?.world.secrets.secrets.keys() ?? []) {
+      const ids = await sm.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+      for (const v of ids.Versions ?? []) {
+        const out = await sm
+          .send(new GetSecretValueCommand({ SecretId: arn, VersionId: v.VersionId }))
+          .catch(() => undefined);
+        const password = (JSON.parse(out?.SecretString ?? '{}') as { password?: string }).password;
+        if (password) seen.add(password);
+      }
+    }
+    await cloud?.stop();
+    for (const b of cloud?.world.mq.brokers.values() ?? []) {
+      await backing.remove(b.BrokerId, b.BrokerName).catch(() => undefined);
+    }
+    await backing?.close();
+    sm?.destroy();
+  });
+
+  describe('single-user', () => {
+    it('after a full rotation the new password logs in over AMQP and the old one does not', async () => {
+      const { arn, username, password } = await rotatedSecret('single', 'single-user');
+      expect(await login(username, password)).toBe(true);
+      const token = await rotateFully(arn);
+      const now = await value(arn);
+      expect(now.username).toBe(username);
+      expect(now.password).not.toBe(password);
+      expect(await login(username, now.password)).toBe(true);
+      expect(await login(username, password)).toBe(false);
+      const stages = (await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {};
+      expect(stages[token]).toEqual(['AWSCURRENT']);
+      expect(Object.values(stages).flat().sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+    });
+
+    it('an administrator rotates its own password without masterarn', async () => {
+      const { arn, username, password } = await rotatedSecret(
+        'selfadmin',
+        'single-user',
+        { masterarn: undefined },
+        'administrator',
+      );
+      await rotateFully(arn);
+      const now = await value(arn);
+      expect(await login(username, now.password)).toBe(true);
+      expect(await login(username, password)).toBe(false);
+    });
+
+    it('an application user without masterarn fails clearly at setSecret; AWSCURRENT still logs in', async () => {
+      const { arn, username, password } = await rotatedSecret('nomaster', 'single-user', {
+        masterarn: undefined,
+      });
+      const token = await startRotation(arn);
+      await invoke('createSecret', arn, token);
+      await expect(invoke('setSecret', arn, token)).rejects.toThrow(/HTTP 401.*set the secret's masterarn/);
+      expect(await login(username, password)).toBe(true);
+      expect(await currentLogsIn(arn)).toBe(true);
+    });
+  });
+
+  describe('alternating-users', () => {
+    it('creates the clone with the same permissions; the previous user works until the next rotation', async () => {
+      const { arn, username, password } = await rotatedSecret('alt', 'alternating-users');
+      await rotateFully(arn);
+      const first = await value(arn);
+      expect(first.username).toBe(`${username}_clone`);
+      expect(await login(first.username, first.password)).toBe(true);
+      expect(await login(username, password)).toBe(true);
+      const perms = (await (
+        await fetch(`http://127.0.0.1:15672/api/users/${encodeURIComponent(first.username)}/permissions`, {
+          headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+        })
+      ).json()) as { vhost: string; configure: string }[];
+      expect(perms).toEqual([expect.objectContaining({ vhost: BROKER, configure: '^app\\.' })]);
+
+      await rotateFully(arn);
+      const second = await value(arn);
+      expect(second.username).toBe(username);
+      expect(await login(username, second.password)).toBe(true);
+      expect(await login(username, password)).toBe(false);
+      // The clone (now AWSPREVIOUS) still works until the next rotation...
+      expect(await login(first.username, first.password)).toBe(true);
+      await rotateFully(arn);
+      // ...and not after it.
+      expect(await login(first.username, first.password)).toBe(false);
+      expect(await currentLogsIn(arn)).toBe(true);
+    });
+  });
+
+  describe.each(['single-user', 'alternating-users'] as const)('fault matrix (%s)', (strategy) => {
+    it.each([0, 1, 2, 3])('a crash after step %i, then a re-run of the rotation, completes it', async (k) => {
+      const { arn } = await rotatedSecret(`crash${k}-${strategy}`, strategy);
+      const token = await startRotation(arn);
+      for (const step of ROTATION_STEPS.slice(0, k + 1)) await invoke(step, arn, token);
+      // Single-user between setSecret and finishSecret: only AWSPENDING logs in (the strategy's window).
+      const inWindow = strategy === 'single-user' && (k === 1 || k === 2);
+      expect(await currentLogsIn(arn)).toBe(!inWindow);
+      if (inWindow) {
+        const pending = await value(arn, 'AWSPENDING');
+        expect(await login(pending.username, pending.password)).toBe(true);
+      }
+      await rotateFully(arn, token);
+      expect(await currentLogsIn(arn)).toBe(true);
+      expect(cloud.world.secrets.pendingRotations.has(arn)).toBe(false);
+    });
+
+    it.each(ROTATION_STEPS)('a duplicate invocation of %s is harmless', async (dup) => {
+      const { arn } = await rotatedSecret(`dup-${dup}-${strategy}`, strategy);
+      const token = await startRotation(arn);
+      const outcomes: string[] = [];
+      for (const step of ROTATION_STEPS) {
+        outcomes.push((await invoke(step, arn, token)).outcome);
+        if (step === dup) outcomes.push((await invoke(step, arn, token)).outcome);
+      }
+      const second = { createSecret: 'pending-exists', setSecret: 'already-set', testSecret: 'tested' }[
+        dup as string
+      ];
+      expect(outcomes).toContain(second ?? 'already-current');
+      expect(await currentLogsIn(arn)).toBe(true);
+      expect(
+        Object.keys((await sm.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages ?? {}),
+      ).toHaveLength(2);
+    });
+
+    it.each(['setSecret', 'testSecret'] as const)(
+      'the broker down during %s fails clearly; AWSCURRENT still logs in; the re-run completes',
+      async (downAt) => {
+        const { arn } = await rotatedSecret(`down-${downAt}-${strategy}`, strategy);
+        const real = deps.targets.rabbitmq as CredentialTarget;
+        // The broker unreachable: its management API and AMQP endpoint point at a closed port.
+        const closed = `127.0.0.1:${closedPort}`;
+        const down: CredentialTarget = {
+          verify: (s, c) => real.verify({ ...s, endpoints: [`amqp://${closed}`] }, c),
+          apply: (s, ch, a) => real.apply({ ...s, host: `http://${closed}` }, ch, a),
+        };
+        const downDeps = { ...deps, targets: { rabbitmq: down } };
+        const token = await startRotation(arn);
+        await invoke('createSecret', arn, token);
+        if (downAt === 'testSecret') await invoke('setSecret', arn, token);
+        await expect(invoke(downAt, arn, token, downDeps)).rejects.toThrow(
+          new RegExp(`AMQP amqp://${closed} unreachable: ECONNREFUSED`),
+        );
+        if (strategy === 'alternating-users' || downAt === 'setSecret')
+          expect(await currentLogsIn(arn)).toBe(true);
+        await rotateFully(arn, token);
+        expect(await currentLogsIn(arn)).toBe(true);
+      },
+    );
+  });
+
+  it('refuses a malformed event before touching anything', async () => {
+    await expect(rotate({ Step: 'rotate', SecretId: 'x', ClientRequestToken: 'y' }, deps)).rejects.toThrow(
+      InvalidInputError,
+    );
+  });
+
+  it('no password appears in any log line', async () => {
+    // Runs last (vitest keeps file order): every rotation above has logged by now.
+    expect(logs.length).toBeGreaterThan(50);
+    expect(logs.some((l) => l.includes('rotation step done'))).toBe(true);
+    expect(logs.some((l) => l.includes('rotation step failed'))).toBe(true);
+    for (const arn of cloud.world.secrets.secrets.keys()) {
+      const ids = await sm.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+      for (const v of ids.Versions ?? []) {
+        const out = await sm
+          .send(new GetSecretValueCommand({ SecretId: arn, VersionId: v.VersionId }))
+          .catch(() => undefined);
+        const password = (JSON.parse(out?.SecretString ?? '{}') as { password?: string }).password;
+        if (password) seen.add(password);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(20);
+    const text = logs.join('');
+    for (const password of seen) expect(text.includes(password), 'a password is in the logs').toBe(false);
+  });
+});
