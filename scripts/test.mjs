@@ -35,7 +35,8 @@ let skipped = 0;
 try {
   const report = JSON.parse(readFileSync('.mqops/vitest.json', 'utf8'));
   passed = report.numPassedTests;
-  failures = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  // A file that fails to load has no failed test but a failed suite: count it once.
+  failures = report.numFailedTests || (report.numFailedTestSuites ? 1 : 0);
   skipped = report.numPendingTests + (report.numTodoTests ?? 0);
 } catch {
   failures += failed ? 1 : 0;

@@ -12,8 +12,9 @@ export class ControllableClock implements Clock {
   private frozenAt: number | undefined;
 
   constructor(start?: Date | string, options: { frozen?: boolean } = {}) {
+    // A frozen clock stands exactly at `start` (reading the wall clock in between would let a millisecond slip in).
+    if (options.frozen) this.frozenAt = start === undefined ? Date.now() : new Date(start).getTime();
     if (start !== undefined) this.set(start);
-    if (options.frozen) this.frozenAt = this.now().getTime();
   }
 
   now(): Date {
