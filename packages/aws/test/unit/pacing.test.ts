@@ -14,10 +14,12 @@ describe('Class: Pacer', () => {
       }),
     );
     times.sort((a, b) => a - b);
-    expect(times[1]).toBeLessThan(15);
+    // The burst goes at once; the third call waits for a token (about 20 ms at 50/s).
+    expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(10);
+    expect((times[1] ?? 0) - (times[0] ?? 0)).toBeLessThan((times[2] ?? 0) - (times[1] ?? 0));
     // 5 calls beyond the burst at 50/s: about 100 ms.
     expect(times[6]).toBeGreaterThanOrEqual(90);
-    expect(times[6]).toBeLessThan(250);
+    expect(times[6]).toBeLessThan(600);
   });
 
   it('prefers an operation limit over the service limit, and leaves other services alone', async () => {
@@ -28,7 +30,8 @@ describe('Class: Pacer', () => {
     const started = performance.now();
     for (let i = 0; i < 20; i++) await pacer.acquire('mq', 'ListBrokers');
     for (let i = 0; i < 20; i++) await pacer.acquire('ec2', 'DescribeSubnets');
-    expect(performance.now() - started).toBeLessThan(100);
+    // Unpaced calls never wait for a token (a paced one would take 19 s here); the margin covers a busy CI machine.
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('refuses a limit that cannot work', () => {
