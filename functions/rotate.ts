@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { ActiveMqCredentialTarget } from '@mqops/aws/activemq-credentials';
 import { RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
 import {
@@ -16,7 +17,10 @@ let defaults: RotationDeps | undefined;
 
 /** The real adapters, made once per container (the SDK clients read the standard AWS configuration). */
 function defaultDeps(): RotationDeps {
-  defaults ??= { store: new SecretsRotationStore(), targets: { rabbitmq: new RabbitCredentialTarget() } };
+  defaults ??= {
+    store: new SecretsRotationStore(),
+    targets: { rabbitmq: new RabbitCredentialTarget(), activemq: new ActiveMqCredentialTarget() },
+  };
   return defaults;
 }
 

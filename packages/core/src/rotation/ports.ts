@@ -62,6 +62,11 @@ export interface CredentialTarget {
   verify(secret: RotationSecret, credential: Credential): Promise<boolean>;
   /** Makes the change real on the broker, acting as `admin`. Idempotent. */
   apply(secret: RotationSecret, change: UserChange, admin: Credential): Promise<void>;
+  /**
+   * Why a change made by `apply` to `username` is not live yet (ActiveMQ: pending until the broker reboots), as a
+   * sentence for testSecret's error; undefined when nothing waits. Engines whose changes are immediate omit it.
+   */
+  pendingChange?(secret: RotationSecret, username: string): Promise<string | undefined>;
 }
 
 /** The credential target of each engine a deployment supports. */

@@ -79,7 +79,8 @@ export interface RotationDeps {
  * - setSecret: pending credential already works → nothing; else AWSCURRENT (or AWSPREVIOUS, after a half-done
  *   single-user change) must log in, then the user is changed on the broker as the admin (`masterarn`, else the
  *   current credential).
- * - testSecret: the pending credential must log in.
+ * - testSecret: the pending credential must log in (when the target reports the change still pending, the error
+ *   says so: Secrets Manager retries the rotation later).
  * - finishSecret: AWSCURRENT moves to the token.
  *
  * @throws RotationError / InvalidInputError naming the secret and the reason, never a password.
@@ -186,7 +187,11 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
 
     case 'testSecret': {
       const next = await pending();
-      if (!(await targetOf(next).verify(next, credentialOf(next)))) {
+      const target = targetOf(next);
+      if (!(await target.verify(next, credentialOf(next)))) {
+        // A change the broker has not made live yet (ActiveMQ before a reboot): a retryable failure saying so.
+        const waiting = await target.pendingChange?.(next, next.username);
+        if (waiting) throw fail(waiting);
         throw fail(
           `the AWSPENDING credential of user ${next.username} does not log in to broker ${next.brokerId}`,
         );

@@ -53,6 +53,12 @@ export const rotationSecretSchema = z.looseObject({
   endpoints: z.array(z.string().min(1)).optional(),
   /** The RabbitMQ virtual host to open when testing a login; default `/`. */
   vhost: z.string().min(1).optional(),
+  /**
+   * ActiveMQ: `reboot` makes setSecret reboot an ACTIVE_STANDBY_MULTI_AZ broker right away so the user change goes
+   * live (the standby takes over); refused for single-instance brokers. Unset: the change waits for a reboot or the
+   * maintenance window.
+   */
+  applyNow: z.enum(['reboot']).optional(),
 });
 
 export type RotationSecret = z.infer<typeof rotationSecretSchema>;
@@ -81,7 +87,8 @@ function issuesOf(error: z.ZodError): string[] {
 }
 
 /**
- * Parses a rotated secret's JSON; alternating-users needs `masterarn`.
+ * Parses a rotated secret's JSON; alternating-users needs `masterarn` for RabbitMQ (ActiveMQ users are changed
+ * through the MQ API, with the function's IAM permissions).
  * @throws InvalidInputError naming the bad fields, never echoing a value.
  */
 export function parseRotationSecret(text: string | undefined, what = 'secret'): RotationSecret {
@@ -89,7 +96,11 @@ export function parseRotationSecret(text: string | undefined, what = 'secret'): 
   const result = rotationSecretSchema.safeParse(parseJson(text, what));
   if (!result.success)
     throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, issuesOf(result.error));
-  if (result.data.strategy === 'alternating-users' && !result.data.masterarn) {
+  if (
+    result.data.strategy === 'alternating-users' &&
+    result.data.engine === 'rabbitmq' &&
+    !result.data.masterarn
+  ) {
     throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, [
       'masterarn: required by the alternating-users strategy (the admin secret that creates the clone user)',
     ]);

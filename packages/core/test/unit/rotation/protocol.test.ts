@@ -346,6 +346,38 @@ describe('Function: runRotationStep', () => {
   });
 });
 
+describe('Function: runRotationStep (a change the broker applies later)', () => {
+  it('fails testSecret with the target\'s "pending" reason until the change is live, then completes', async () => {
+    const { store, broker } = setup();
+    // Like ActiveMQ: the change is accepted but not live until the broker reboots.
+    const live = new Map(broker.users);
+    let pending: string | undefined;
+    const delayed: CredentialTarget = {
+      verify: async (_s, c) => live.get(c.username)?.password === c.password,
+      apply: async (secret, change, admin) => {
+        await broker.apply(secret, change, admin);
+        pending = change.username;
+      },
+      pendingChange: async (_s, username) =>
+        pending === username ? `user ${username}: change pending until reboot` : undefined,
+    };
+    const deps = { store, targets: { rabbitmq: delayed } };
+    const t = store.startRotation();
+    const run = (Step: RotationStepName) =>
+      runRotationStep({ Step, SecretId: ARN, ClientRequestToken: t }, deps);
+    await run('createSecret');
+    await run('setSecret');
+    await expect(run('testSecret')).rejects.toThrow(/user app: change pending until reboot/);
+    // The reboot applies it.
+    for (const [name, user] of broker.users) live.set(name, user);
+    pending = undefined;
+    await run('testSecret');
+    await run('finishSecret');
+    expect(store.versions.get(t)?.stages).toEqual(['AWSCURRENT']);
+    expect(store.current().password).not.toBe('old-pass');
+  });
+});
+
 describe('Function: parseRotationSecret', () => {
   it('defaults the strategy and the clone suffix, keeps unknown keys', () => {
     expect(parseRotationSecret(JSON.stringify({ ...single, extra: 1 }))).toMatchObject({
