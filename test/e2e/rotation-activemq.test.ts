@@ -11,7 +11,6 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ActiveMqCredentialTarget, PENDING_UNTIL_REBOOT } from '@mqops/aws/activemq-credentials';
@@ -28,12 +27,12 @@ import {
 } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotate } from '../../functions/rotate';
+import { startRotation as startRotationFor } from '../helpers/rotation';
 
 // The real ActiveMQ outlives test runs and is shared by every emulated broker: every user name is unique to this run.
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const SINGLE = `rot-amq-${RUN}`;
 const MULTI = `rot-amq-ha-${RUN}`;
-const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:mqops-rotate';
 const pw = () => `Pw-${randomBytes(12).toString('base64url')}`;
 /** Every password this file ever sees or makes: none may appear in a log line. */
 const seen = new Set<string>();
@@ -157,19 +156,7 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     return { arn: ARN as string, username, password };
   }
 
-  /** What Secrets Manager does: RotateSecret, then the token it invokes the function with. */
-  async function startRotation(arn: string): Promise<string> {
-    await sm.send(
-      new RotateSecretCommand({
-        SecretId: arn,
-        RotationLambdaARN: LAMBDA,
-        RotationRules: { AutomaticallyAfterDays: 30 },
-      }),
-    );
-    const pending = cloud.world.secrets.pendingRotations.get(arn);
-    if (!pending) throw new Error('RotateSecret started no rotation');
-    return pending.token;
-  }
+  const startRotation = (arn: string) => startRotationFor(sm, cloud, arn);
 
   /** testSecret, retried while the real broker reloads its users (it must pass once the change is live). */
   async function testPasses(arn: string, token: string) {

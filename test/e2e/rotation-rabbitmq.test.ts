@@ -5,7 +5,6 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { describeBrokerLocator, RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
@@ -20,11 +19,11 @@ import {
 import { amqpLogin, type LocalCloud, RabbitMqBacking, type Scenario, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotate } from '../../functions/rotate';
+import { startRotation as startRotationFor } from '../helpers/rotation';
 
 // The real RabbitMQ outlives test runs: every name is unique to this run; the broker's users go with its vhost.
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const BROKER = `rot-${RUN}`;
-const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:mqops-rotate';
 const pw = () => `Pw-${randomBytes(12).toString('base64url')}`;
 const ADMIN = { username: `admin-${RUN}`, password: pw() };
 /** Every password this file ever sees or makes: none may appear in a log line. */
@@ -126,19 +125,7 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
     return { arn: ARN as string, username, password };
   }
 
-  /** What Secrets Manager does: RotateSecret, then the token it invokes the function with. */
-  async function startRotation(arn: string): Promise<string> {
-    await sm.send(
-      new RotateSecretCommand({
-        SecretId: arn,
-        RotationLambdaARN: LAMBDA,
-        RotationRules: { AutomaticallyAfterDays: 30 },
-      }),
-    );
-    const pending = cloud.world.secrets.pendingRotations.get(arn);
-    if (!pending) throw new Error('RotateSecret started no rotation');
-    return pending.token;
-  }
+  const startRotation = (arn: string) => startRotationFor(sm, cloud, arn);
 
   async function rotateFully(arn: string, token?: string) {
     const t = token ?? (await startRotation(arn));
