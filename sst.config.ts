@@ -13,6 +13,13 @@ declare const aws: {
   getRegionOutput(): { name: unknown };
   getCallerIdentityOutput(): { accountId: unknown };
   lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
+  secretsmanager: {
+    SecretRotation: new (
+      name: string,
+      args: Record<string, unknown>,
+      opts?: { dependsOn?: unknown[] },
+    ) => unknown;
+  };
 };
 
 export default $config({
@@ -34,6 +41,8 @@ export default $config({
       defaultBusArn,
       accountId,
       lambdaPermission: (name, args) => new aws.lambda.Permission(name, args),
+      secretRotation: (name, args, dependsOn) =>
+        new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
     });
   },
 });

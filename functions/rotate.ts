@@ -1,42 +1,63 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ActiveMqCredentialTarget } from '@mqops/aws/activemq-credentials';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
 import { RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
 import {
   parseRotationEvent,
   type RotationDeps,
+  type RotationNotices,
   type RotationStepResult,
-  runRotationStep,
+  rotateAndNotify,
 } from '@mqops/core/rotation/index';
+import { optionalEnv } from './lib/config';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-rotate');
 
-let defaults: RotationDeps | undefined;
+export type RotateDeps = RotationDeps & { notices?: RotationNotices };
 
-/** The real adapters, made once per container (the SDK clients read the standard AWS configuration). */
-function defaultDeps(): RotationDeps {
-  defaults ??= {
+let defaults: RotateDeps | undefined;
+
+/**
+ * The real adapters, made once per container (the SDK clients read the standard AWS configuration). Notices go to
+ * `MQOPS_SLACK_WEBHOOK_URL` and `MQOPS_ALERT_TOPIC_ARN`, each once per rotation version (`MQOPS_STATE_TABLE`).
+ */
+export function rotateDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
+  const table = optionalEnv('MQOPS_STATE_TABLE', env);
+  return {
     store: new SecretsRotationStore(),
     targets: { rabbitmq: new RabbitCredentialTarget(), activemq: new ActiveMqCredentialTarget() },
+    notices: {
+      sinks: noticeSinksFromEnv(env),
+      ...(table ? { store: new DynamoKeyValueStore(table) } : {}),
+    },
   };
-  return defaults;
 }
 
 /**
- * The Secrets Manager rotation function for Amazon MQ users: one step of the four-step protocol per invocation.
- * A malformed event is refused (InvalidInputError) before anything is read or changed. Logs name the step, the
- * secret, the version and the outcome; never a secret value or the RotationToken.
+ * The Secrets Manager rotation function for Amazon MQ users: one step of the four-step protocol per invocation,
+ * then a notice of a finished, waiting or failed rotation. A malformed event is refused (InvalidInputError) before
+ * anything is read or changed. Logs name the step, the secret, the version and the outcome; never a secret value or
+ * the RotationToken.
  */
-export async function rotate(
-  event: unknown,
-  deps: RotationDeps = defaultDeps(),
-): Promise<RotationStepResult> {
+export async function rotate(event: unknown, deps?: RotateDeps): Promise<RotationStepResult> {
   const request = parseRotationEvent(event);
   const where = { step: request.Step, secretId: request.SecretId, token: request.ClientRequestToken };
+  const onNotice = (
+    outcome: { sent: string[]; failed: unknown[]; duplicate: boolean },
+    notice: { title: string },
+  ) =>
+    (outcome.failed.length ? logger.warn : logger.info).call(logger, 'rotation notice', {
+      ...where,
+      notice: notice.title,
+      ...outcome,
+    });
+  if (!deps) defaults ??= rotateDeps();
   try {
-    const result = await runRotationStep(request, deps);
+    const { result } = await rotateAndNotify(request, deps ?? (defaults as RotateDeps), onNotice);
     logger.info('rotation step done', { ...result });
     return result;
   } catch (error) {

@@ -2,7 +2,7 @@ import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { alertFlushFunction, alertsFunction } from './notify';
-import { rotateFunction } from './rotation';
+import { rotateFunction, secretRotations } from './rotation';
 import { deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
@@ -24,6 +24,16 @@ export const stack: StackSpec = {
     alertFlushFunction,
     rotateFunction,
   ],
+  secretRotations: secretRotations(),
 };
 
-export type { BucketSpec, EnvValue, FunctionSpec, SecretSpec, StackSpec, TopicSpec, Trigger } from './types';
+export type {
+  BucketSpec,
+  EnvValue,
+  FunctionSpec,
+  SecretRotationSpec,
+  SecretSpec,
+  StackSpec,
+  TopicSpec,
+  Trigger,
+} from './types';

@@ -1,4 +1,10 @@
-import type { FunctionSpec } from './types';
+import { parseRotationSchedule } from '@mqops/core/rotation/index';
+import { alertTopic, slackWebhookSecret } from './alerts';
+import { deployedConfig } from './config';
+import { stateTable } from './storage';
+import type { FunctionSpec, SecretRotationSpec } from './types';
+
+const table = { ref: stateTable.name, attribute: 'arn' } as const;
 
 /** Secrets mqops rotates are named `mqops/…` (their `masterarn` admin secrets too): the function can touch no other. */
 const rotatedSecrets = [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }];
@@ -15,13 +21,40 @@ export const rotateFunction: FunctionSpec = {
   description: 'Rotates Amazon MQ broker credentials for Secrets Manager',
   timeout: 60,
   memory: 256,
-  environment: {},
+  // Notices of finished, waiting and failed rotations: Slack and SNS, each once per version (the state table).
+  environment: {
+    MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
+    MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
+    MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },
+  },
   triggers: [],
   scopes: {
     'secretsmanager:DescribeSecret': rotatedSecrets,
     'secretsmanager:GetSecretValue': rotatedSecrets,
     'secretsmanager:PutSecretValue': rotatedSecrets,
     'secretsmanager:UpdateSecretVersionStage': rotatedSecrets,
+    'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
+    'dynamodb:GetItem': [table],
+    'dynamodb:PutItem': [table],
+    'dynamodb:DeleteItem': [table],
+    'dynamodb:Query': [table],
   },
   invokedBy: [{ name: 'RotateBySecretsManager', principal: 'secretsmanager.amazonaws.com' }],
 };
+
+/**
+ * Rotation turned on by the stack for the secrets in mqops.config.json `rotations` (made beforehand with
+ * `mqops rotation enable --no-schedule`, which checks that the password logs in). The first rotation runs at the
+ * schedule, not at deploy.
+ */
+export function secretRotations(rotations = deployedConfig().config.rotations): SecretRotationSpec[] {
+  return rotations.map((r) => ({
+    name: `Rotation${r.secret
+      .replace(/^mqops\//, '')
+      .replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())
+      .replace(/^./, (c) => c.toUpperCase())}`,
+    secretId: r.secret,
+    functionName: rotateFunction.name,
+    rules: parseRotationSchedule(r.schedule, r.window),
+  }));
+}

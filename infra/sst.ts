@@ -35,6 +35,11 @@ export interface SstContext {
   accountId: unknown;
   /** Creates a resource-based Lambda permission (`aws.lambda.Permission`; SST has no component for it). */
   lambdaPermission: (name: string, args: Record<string, unknown>) => unknown;
+  /**
+   * Turns on rotation of a secret (`aws.secretsmanager.SecretRotation`), after `dependsOn` (the function's invoke
+   * permission for Secrets Manager: RotateSecret checks it).
+   */
+  secretRotation: (name: string, args: Record<string, unknown>, dependsOn: unknown[]) => unknown;
 }
 
 type Resource = Record<string, unknown>;
@@ -120,13 +125,32 @@ export function deployStack(
       else
         sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, { pattern: trigger.pattern });
     }
-    for (const invoker of fn.invokedBy ?? []) {
+    const permissions = (fn.invokedBy ?? []).map((invoker) =>
       context.lambdaPermission(invoker.name, {
         action: 'lambda:InvokeFunction',
         function: created.name,
         principal: invoker.principal,
         sourceAccount: context.accountId,
-      });
+      }),
+    );
+    for (const rotation of stack.secretRotations.filter((r) => r.functionName === fn.name)) {
+      const rules = rotation.rules;
+      context.secretRotation(
+        rotation.name,
+        {
+          secretId: rotation.secretId,
+          rotationLambdaArn: created.arn,
+          rotationRules: {
+            ...(rules.AutomaticallyAfterDays !== undefined
+              ? { automaticallyAfterDays: rules.AutomaticallyAfterDays }
+              : {}),
+            ...(rules.ScheduleExpression ? { scheduleExpression: rules.ScheduleExpression } : {}),
+            ...(rules.Duration ? { duration: rules.Duration } : {}),
+          },
+          rotateImmediately: false,
+        },
+        permissions,
+      );
     }
     outputs[`${fn.name}Function`] = created.name;
   }

@@ -89,6 +89,18 @@ export interface BucketSpec {
   description: string;
 }
 
+/** Rotation turned on for an existing secret (mqops.config.json `rotations`). */
+export interface SecretRotationSpec {
+  /** Logical name of the resource. */
+  name: string;
+  /** The secret's name (`mqops/…`); Secrets Manager takes a name where it takes an id. */
+  secretId: string;
+  /** The function (by spec name) Secrets Manager invokes. */
+  functionName: string;
+  /** Secrets Manager's RotationRules, as the API names them. */
+  rules: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
+}
+
 export interface StackSpec {
   app: string;
   /** Lambda runtime for every function. */
@@ -99,4 +111,5 @@ export interface StackSpec {
   topics: TopicSpec[];
   secrets: SecretSpec[];
   functions: FunctionSpec[];
+  secretRotations: SecretRotationSpec[];
 }

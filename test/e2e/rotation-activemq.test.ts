@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import {
   DescribeBrokerCommand,
   DescribeUserCommand,
@@ -14,8 +15,10 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ActiveMqCredentialTarget, PENDING_UNTIL_REBOOT } from '@mqops/aws/activemq-credentials';
+import { SlackNoticeSink, SnsNoticeSink } from '@mqops/aws/notice-sinks';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
-import { ROTATION_STEPS, type RotationDeps, type RotationStepName } from '@mqops/core/rotation/index';
+import { MemoryKeyValueStore } from '@mqops/core';
+import { type CredentialTarget, ROTATION_STEPS, type RotationStepName } from '@mqops/core/rotation/index';
 import {
   ActiveMqBacking,
   activeMqInfo,
@@ -26,8 +29,9 @@ import {
   stompLogin,
 } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotate } from '../../functions/rotate';
+import { type RotateDeps, rotate } from '../../functions/rotate';
 import { startRotation as startRotationFor } from '../helpers/rotation';
+import { SlackReceiver } from '../helpers/slack-receiver';
 
 // The real ActiveMQ outlives test runs and is shared by every emulated broker: every user name is unique to this run.
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -41,6 +45,9 @@ const PENDING = new RegExp(PENDING_UNTIL_REBOOT);
 type Strategy = 'single-user' | 'alternating-users';
 const STRATEGIES: Strategy[] = ['single-user', 'alternating-users'];
 const CRASHES = [0, 1, 2, 3];
+/** Faults of the matrix besides crashes and duplicates: the broker down during a step, the MQ API throttled. */
+const FAULTS = ['down-setSecret', 'down-testSecret', 'throttled-setSecret', 'throttled-testSecret'] as const;
+const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
 
 /** The users each test rotates, made live on the broker at start (the scenario's users are live at once). */
 const users = new Map<string, string>();
@@ -54,6 +61,7 @@ const user = (name: string): ScenarioUser => {
 const scenario: Scenario = {
   accountId: '123456789012',
   region: 'us-east-1',
+  topics: [{ Name: 'mqops-alerts' }],
   brokers: [
     {
       BrokerName: SINGLE,
@@ -65,7 +73,9 @@ const scenario: Scenario = {
         user('alt'),
         user('single'),
         user('refuse'),
+        user('notice'),
         ...STRATEGIES.flatMap((s) => [
+          ...FAULTS.map((f) => user(`${f}-${s}`)),
           ...CRASHES.map((k) => user(`crash${k}-${s}`)),
           ...ROTATION_STEPS.map((step) => user(`dup-${step}-${s}`)),
         ]),
@@ -99,11 +109,13 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
   let sm: SecretsManagerClient;
   let mq: MqClient;
   const brokerIds: Record<string, string> = {};
-  let deps: RotationDeps;
+  let deps: RotateDeps;
+  let closedPort: number;
   const logs: string[] = [];
+  const slack = new SlackReceiver();
 
   /** Runs the handler with stdout/stderr captured (Powertools writes its JSON lines there). */
-  async function invoke(step: RotationStepName, secretId: string, token: string) {
+  async function invoke(step: RotationStepName, secretId: string, token: string, d: RotateDeps = deps) {
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
     const capture = (chunk: unknown) => {
@@ -113,7 +125,7 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     process.stdout.write = capture as typeof process.stdout.write;
     process.stderr.write = capture as typeof process.stderr.write;
     try {
-      return await rotate({ Step: step, SecretId: secretId, ClientRequestToken: token }, deps);
+      return await rotate({ Step: step, SecretId: secretId, ClientRequestToken: token }, d);
     } finally {
       process.stdout.write = out;
       process.stderr.write = err;
@@ -215,15 +227,30 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     for (const b of cloud.world.mq.brokers.values()) brokerIds[b.BrokerName] = b.BrokerId;
     sm = new SecretsManagerClient({ ...cloud.clientConfig(), maxAttempts: 1 });
     mq = new MqClient(cloud.clientConfig());
+    await slack.start();
     deps = {
       store: new SecretsRotationStore(sm),
       targets: { activemq: new ActiveMqCredentialTarget({ mq: cloud.clientConfig() }) },
+      notices: {
+        sinks: [
+          new SlackNoticeSink({ webhookUrl: slack.url, minIntervalMs: 0 }),
+          new SnsNoticeSink(TOPIC_ARN, cloud.clientConfig()),
+        ],
+        store: new MemoryKeyValueStore(),
+      },
     };
+    closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const port = (server.address() as { port: number }).port;
+        server.close(() => resolve(port));
+      });
+    });
   });
 
   afterAll(async () => {
     await collectPasswords().catch(() => undefined);
     await cloud?.stop();
+    await slack.stop();
     // The users of this run leave the shared real ActiveMQ with their brokers.
     for (const id of Object.values(brokerIds)) await backing?.remove(id, '').catch(() => undefined);
     sm?.destroy();
@@ -346,7 +373,87 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     });
   });
 
+  describe('notices', () => {
+    it('a change waiting for the reboot notifies once however often testSecret is retried; then one "rotated"', async () => {
+      const { arn, username } = await secretFor('notice', 'single-user');
+      const about = () => ({
+        slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mq/${SINGLE}/notice`)),
+        sns: cloud.world.sns.published.filter((m) => m.message.includes(`mq/${SINGLE}/notice`)),
+      });
+      const token = await startRotation(arn);
+      await invoke('createSecret', arn, token);
+      await invoke('setSecret', arn, token);
+      for (let i = 0; i < 3; i++) await expect(invoke('testSecret', arn, token)).rejects.toThrow(PENDING);
+      expect(about().slack).toHaveLength(1);
+      expect(about().sns).toHaveLength(1);
+      const waiting = SlackReceiver.text(about().slack[0] as (typeof slack.messages)[number]);
+      expect(waiting).toContain('waits for the broker to reboot');
+      expect(waiting).toContain(username);
+      await reboot();
+      await testPasses(arn, token);
+      await invoke('finishSecret', arn, token);
+      expect(about().slack).toHaveLength(2);
+      expect(SlackReceiver.text(about().slack[1] as (typeof slack.messages)[number])).toContain(
+        `rotated ${username}`,
+      );
+    });
+  });
+
   describe.each(STRATEGIES)('fault matrix (%s)', (strategy) => {
+    it.each(['setSecret', 'testSecret'] as const)(
+      'the broker down during %s fails clearly; AWSCURRENT still logs in; the re-run completes',
+      async (downAt) => {
+        const { arn } = await secretFor(`down-${downAt}-${strategy}`, strategy);
+        const real = deps.targets.activemq as CredentialTarget;
+        // The broker unreachable: its STOMP endpoint is a closed port (the MQ API still answers, as in AWS).
+        const down: CredentialTarget = {
+          verify: (s, c) => real.verify({ ...s, endpoints: [`stomp://127.0.0.1:${closedPort}`] }, c),
+          apply: (s, ch, a) => real.apply(s, ch, a),
+          pendingChange: (s, u) => real.pendingChange?.(s, u) ?? Promise.resolve(undefined),
+        };
+        const downDeps = { ...deps, targets: { activemq: down } };
+        const token = await startRotation(arn);
+        await invoke('createSecret', arn, token);
+        if (downAt === 'testSecret') await invoke('setSecret', arn, token);
+        await expect(invoke(downAt, arn, token, downDeps)).rejects.toThrow(
+          new RegExp(`127\\.0\\.0\\.1:${closedPort}.*ECONNREFUSED`),
+        );
+        // Nothing went live and AWSCURRENT did not move: it logs in.
+        expect(await currentLogsIn(arn)).toBe(true);
+        await rotateWithReboot(arn, token);
+        expect(await currentLogsIn(arn)).toBe(true);
+        expect(cloud.world.secrets.pendingRotations.has(arn)).toBe(false);
+      },
+    );
+
+    it.each(['setSecret', 'testSecret'] as const)(
+      'the MQ API throttled during %s fails clearly after the retries; AWSCURRENT still logs in; the re-run completes',
+      async (at) => {
+        const { arn, username } = await secretFor(`throttled-${at}-${strategy}`, strategy);
+        const token = await startRotation(arn);
+        await invoke('createSecret', arn, token);
+        if (at === 'testSecret') await invoke('setSecret', arn, token);
+        // Secrets Manager answers; every MQ call is throttled (a frozen bucket never refills).
+        const stop = cloud.faults.add({ service: 'mq', throttle: { rate: 0, burst: 0 } });
+        try {
+          await expect(invoke(at, arn, token)).rejects.toThrow(
+            /^MQ \w+ of .*failed: TooManyRequestsException: Rate exceeded/,
+          );
+        } finally {
+          stop();
+        }
+        expect(await currentLogsIn(arn)).toBe(true);
+        if (at === 'setSecret') {
+          // The change was not made: no user of the pair has a pending change.
+          const pending = await value(arn, 'AWSPENDING');
+          const u = await describeUser(pending.username).catch(() => undefined);
+          expect(u?.Pending?.PendingChange === 'UPDATE' && pending.username === username).toBe(false);
+        }
+        await rotateWithReboot(arn, token);
+        expect(await currentLogsIn(arn)).toBe(true);
+      },
+    );
+
     it.each(CRASHES)('a crash after step %i, then a re-run of the rotation, completes it', async (k) => {
       const { arn } = await secretFor(`crash${k}-${strategy}`, strategy);
       const token = await startRotation(arn);
@@ -404,7 +511,9 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     );
     await collectPasswords();
     expect(seen.size).toBeGreaterThan(30);
-    const text = logs.join('');
-    for (const password of seen) expect(text.includes(password), 'a password is in the logs').toBe(false);
+    const text = logs.join('') + JSON.stringify(slack.messages) + JSON.stringify(cloud.world.sns.published);
+    expect(slack.messages.length).toBeGreaterThan(10);
+    for (const password of seen)
+      expect(text.includes(password), 'a password is in the logs or a message').toBe(false);
   });
 });

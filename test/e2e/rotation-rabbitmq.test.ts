@@ -7,19 +7,16 @@ import {
   ListSecretVersionIdsCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { SlackNoticeSink, SnsNoticeSink } from '@mqops/aws/notice-sinks';
 import { describeBrokerLocator, RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
-import { InvalidInputError } from '@mqops/core';
-import {
-  type CredentialTarget,
-  ROTATION_STEPS,
-  type RotationDeps,
-  type RotationStepName,
-} from '@mqops/core/rotation/index';
+import { InvalidInputError, MemoryKeyValueStore } from '@mqops/core';
+import { type CredentialTarget, ROTATION_STEPS, type RotationStepName } from '@mqops/core/rotation/index';
 import { amqpLogin, type LocalCloud, RabbitMqBacking, type Scenario, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotate } from '../../functions/rotate';
+import { type RotateDeps, rotate } from '../../functions/rotate';
 import { startRotation as startRotationFor } from '../helpers/rotation';
+import { SlackReceiver } from '../helpers/slack-receiver';
 
 // The real RabbitMQ outlives test runs: every name is unique to this run; the broker's users go with its vhost.
 const RUN = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -32,6 +29,7 @@ const seen = new Set<string>([ADMIN.password]);
 const scenario: Scenario = {
   accountId: '123456789012',
   region: 'us-east-1',
+  topics: [{ Name: 'mqops-alerts' }],
   brokers: [
     {
       BrokerName: BROKER,
@@ -50,12 +48,19 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
   let sm: SecretsManagerClient;
   let brokerId: string;
   let adminArn: string;
-  let deps: RotationDeps;
+  let deps: RotateDeps;
   let closedPort: number;
+  const slack = new SlackReceiver();
+  const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
+  /** Notices about one secret (its name is in every one). */
+  const noticesAbout = (name: string) => ({
+    slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mq/${BROKER}/${name}`)),
+    sns: cloud.world.sns.published.filter((m) => JSON.stringify(m).includes(`mq/${BROKER}/${name}`)),
+  });
   const logs: string[] = [];
 
   /** Runs the handler with stdout/stderr captured (Powertools writes its JSON lines there). */
-  async function invoke(step: RotationStepName, secretId: string, token: string, d: RotationDeps = deps) {
+  async function invoke(step: RotationStepName, secretId: string, token: string, d: RotateDeps = deps) {
     const out = process.stdout.write.bind(process.stdout);
     const err = process.stderr.write.bind(process.stderr);
     const capture = (chunk: unknown) => {
@@ -158,10 +163,18 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
         new CreateSecretCommand({ Name: `mq/${BROKER}/admin`, SecretString: JSON.stringify(ADMIN) }),
       )
     ).ARN as string;
+    await slack.start();
     deps = {
       store: new SecretsRotationStore(sm),
       targets: {
         rabbitmq: new RabbitCredentialTarget({ locate: describeBrokerLocator(cloud.clientConfig()) }),
+      },
+      notices: {
+        sinks: [
+          new SlackNoticeSink({ webhookUrl: slack.url, minIntervalMs: 0 }),
+          new SnsNoticeSink(TOPIC_ARN, cloud.clientConfig()),
+        ],
+        store: new MemoryKeyValueStore(),
       },
     };
     closedPort = await new Promise<number>((resolve) => {
@@ -185,11 +198,62 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
       }
     }
     await cloud?.stop();
+    await slack.stop();
     for (const b of cloud?.world.mq.brokers.values() ?? []) {
       await backing.remove(b.BrokerId, b.BrokerName).catch(() => undefined);
     }
     await backing?.close();
     sm?.destroy();
+  });
+
+  describe('notices', () => {
+    it('a finished rotation sends one Slack message and one SNS message naming the user, never a password', async () => {
+      const { arn, username, password } = await rotatedSecret('notice-ok', 'single-user');
+      const token = await rotateFully(arn);
+      // Secrets Manager re-delivers finishSecret: still one notice.
+      await invoke('finishSecret', arn, token);
+      const { slack: messages, sns } = noticesAbout('notice-ok');
+      expect(messages).toHaveLength(1);
+      expect(sns).toHaveLength(1);
+      const text = SlackReceiver.text(messages[0] as (typeof messages)[number]);
+      expect(text).toContain(`rotated ${username}`);
+      expect(text).toContain(brokerId);
+      expect(sns[0]?.subject).toMatch(/^mqops rotation: rotated /);
+      expect(JSON.parse(sns[0]?.message ?? '{}')).toMatchObject({ kind: 'rotation', level: 'info' });
+      const all = JSON.stringify([messages, sns]);
+      expect(all).not.toContain(password);
+      expect(all).not.toContain((await value(arn)).password);
+    });
+
+    it('a failing step notifies once however often Secrets Manager retries it; the fix completes silently', async () => {
+      const { arn } = await rotatedSecret('notice-fail', 'single-user');
+      const real = deps.targets.rabbitmq as CredentialTarget;
+      const closed = `127.0.0.1:${closedPort}`;
+      const down: CredentialTarget = {
+        verify: (s, c) => real.verify({ ...s, endpoints: [`amqp://${closed}`] }, c),
+        apply: (s, ch, a) => real.apply({ ...s, host: `http://${closed}` }, ch, a),
+      };
+      const token = await startRotation(arn);
+      await invoke('createSecret', arn, token);
+      for (let i = 0; i < 3; i++) {
+        await expect(
+          invoke('setSecret', arn, token, { ...deps, targets: { rabbitmq: down } }),
+        ).rejects.toThrow(/unreachable/);
+      }
+      let notices = noticesAbout('notice-fail');
+      expect(notices.slack).toHaveLength(1);
+      expect(notices.sns).toHaveLength(1);
+      expect(SlackReceiver.text(notices.slack[0] as (typeof notices.slack)[number])).toMatch(
+        /failed at setSecret[\s\S]*AWSCURRENT was not moved/,
+      );
+      expect(JSON.parse(notices.sns[0]?.message ?? '{}')).toMatchObject({ level: 'warning' });
+      // The broker is back: the retried rotation completes and says so once.
+      await rotateFully(arn, token);
+      notices = noticesAbout('notice-fail');
+      expect(notices.slack).toHaveLength(2);
+      expect(SlackReceiver.text(notices.slack[1] as (typeof notices.slack)[number])).toContain('rotated');
+      expect(await currentLogsIn(arn)).toBe(true);
+    });
   });
 
   describe('single-user', () => {
@@ -322,6 +386,39 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
     );
   });
 
+  describe.each(['single-user', 'alternating-users'] as const)('MQ API throttled (%s)', (strategy) => {
+    it.each(['setSecret', 'testSecret'] as const)(
+      'during %s: fails clearly after the SDK retries; AWSCURRENT still logs in; the re-run completes',
+      async (at) => {
+        const { arn } = await rotatedSecret(`throttled-${at}-${strategy}`, strategy);
+        const token = await startRotation(arn);
+        await invoke('createSecret', arn, token);
+        if (at === 'testSecret') await invoke('setSecret', arn, token);
+        // A cold container (no broker address cached) while every MQ call is throttled: DescribeBroker, which finds
+        // the broker's endpoints, never gets through (a frozen bucket never refills).
+        const cold: RotateDeps = {
+          ...deps,
+          targets: {
+            rabbitmq: new RabbitCredentialTarget({ locate: describeBrokerLocator(cloud.clientConfig()) }),
+          },
+        };
+        const stop = cloud.faults.add({ service: 'mq', throttle: { rate: 0, burst: 0 } });
+        try {
+          await expect(invoke(at, arn, token, cold)).rejects.toThrow(
+            /^MQ DescribeBroker of .*failed: TooManyRequestsException: Rate exceeded/,
+          );
+        } finally {
+          stop();
+        }
+        if (strategy === 'alternating-users' || at === 'setSecret')
+          expect(await currentLogsIn(arn)).toBe(true);
+        await rotateFully(arn, token);
+        expect(await currentLogsIn(arn)).toBe(true);
+        expect(cloud.world.secrets.pendingRotations.has(arn)).toBe(false);
+      },
+    );
+  });
+
   it('refuses a malformed event before touching anything', async () => {
     await expect(rotate({ Step: 'rotate', SecretId: 'x', ClientRequestToken: 'y' }, deps)).rejects.toThrow(
       InvalidInputError,
@@ -344,7 +441,9 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
       }
     }
     expect(seen.size).toBeGreaterThan(20);
-    const text = logs.join('');
-    for (const password of seen) expect(text.includes(password), 'a password is in the logs').toBe(false);
+    const text = logs.join('') + JSON.stringify(slack.messages) + JSON.stringify(cloud.world.sns.published);
+    expect(slack.messages.length).toBeGreaterThan(10);
+    for (const password of seen)
+      expect(text.includes(password), 'a password is in the logs or a message').toBe(false);
   });
 });

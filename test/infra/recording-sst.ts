@@ -5,6 +5,8 @@ export interface Recorded {
   type: string;
   name: string;
   args: unknown;
+  /** Resource options (Pulumi's third argument), when given. */
+  opts?: unknown;
 }
 
 /**
@@ -19,14 +21,21 @@ export function recordingSst(): {
     getRegionOutput(): { name: string };
     getCallerIdentityOutput(): { accountId: string };
     lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
+    secretsmanager: {
+      SecretRotation: new (
+        name: string,
+        args: Record<string, unknown>,
+        opts?: { dependsOn?: unknown[] },
+      ) => unknown;
+    };
   };
 } {
   const recorded: Recorded[] = [];
   const component = (type: string, attributes: string[]) =>
     class {
       [key: string]: unknown;
-      constructor(name: string, args?: unknown) {
-        recorded.push({ type, name, args });
+      constructor(name: string, args?: unknown, opts?: unknown) {
+        recorded.push({ type, name, args, ...(opts ? { opts } : {}) });
         for (const a of attributes) this[a] = `$ref:${name}.${a}`;
       }
     };
@@ -57,7 +66,8 @@ export function recordingSst(): {
   const aws = {
     getRegionOutput: () => ({ name: '$region' }),
     getCallerIdentityOutput: () => ({ accountId: '$account' }),
-    lambda: { Permission: component('aws.lambda.Permission', []) },
+    lambda: { Permission: component('aws.lambda.Permission', ['id']) },
+    secretsmanager: { SecretRotation: component('aws.secretsmanager.SecretRotation', []) },
   };
   return { sst, recorded, interpolate, aws };
 }

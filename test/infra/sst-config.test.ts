@@ -201,12 +201,78 @@ describe('infra/sst.ts', () => {
         functions: [{ ...alerts, triggers: [{ kind: 'topic', name: 'AlertsFromTopic1', topicArn }] }],
       },
       sst,
-      { interpolate, defaultBusArn: 'bus', accountId: '$account', lambdaPermission: () => ({}) },
+      {
+        interpolate,
+        defaultBusArn: 'bus',
+        accountId: '$account',
+        lambdaPermission: () => ({}),
+        secretRotation: () => ({}),
+      },
     );
     expect(recorded.find((r) => r.type === 'sst.aws.SnsTopic.subscribe')).toEqual({
       type: 'sst.aws.SnsTopic.subscribe',
       name: 'AlertsFromTopic1',
       args: { topicArn, subscriber: '$ref:Alerts.arn' },
     });
+  });
+
+  it('turns on rotation of the configured secrets with the Rotate function, after its invoke permission', async () => {
+    const { deployStack } = await import('../../infra/sst');
+    const { secretRotations } = await import('../../infra/rotation');
+    const { sst, recorded, interpolate, aws } = recordingSst();
+    const rotations = secretRotations([
+      { secret: 'mqops/orders-prod/app', schedule: 'rate(10 days)', window: '4h' },
+      { secret: 'mqops/events/svc', schedule: 30 },
+    ]);
+    expect(rotations.map((r) => r.name)).toEqual(['RotationOrdersProdApp', 'RotationEventsSvc']);
+    deployStack({ ...stack, secretRotations: rotations }, sst, {
+      interpolate,
+      defaultBusArn: 'bus',
+      accountId: '$account',
+      lambdaPermission: (name, args) => new aws.lambda.Permission(name, args),
+      secretRotation: (name, args, dependsOn) =>
+        new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
+    });
+    const made = recorded.filter((r) => r.type === 'aws.secretsmanager.SecretRotation');
+    expect(made.map((r) => [r.name, r.args])).toEqual([
+      [
+        'RotationOrdersProdApp',
+        {
+          secretId: 'mqops/orders-prod/app',
+          rotationLambdaArn: '$ref:Rotate.arn',
+          rotationRules: { scheduleExpression: 'rate(10 days)', duration: '4h' },
+          rotateImmediately: false,
+        },
+      ],
+      [
+        'RotationEventsSvc',
+        {
+          secretId: 'mqops/events/svc',
+          rotationLambdaArn: '$ref:Rotate.arn',
+          rotationRules: { automaticallyAfterDays: 30 },
+          rotateImmediately: false,
+        },
+      ],
+    ]);
+    // RotateSecret checks that Secrets Manager may invoke the function: the permission comes first.
+    const permissionIndex = recorded.findIndex(
+      (r) => r.type === 'aws.lambda.Permission' && r.name === 'RotateBySecretsManager',
+    );
+    expect(permissionIndex).toBeGreaterThanOrEqual(0);
+    const firstRotation = recorded.findIndex((r) => r.type === 'aws.secretsmanager.SecretRotation');
+    expect(firstRotation).toBeGreaterThan(permissionIndex);
+    expect((made[0]?.opts as { dependsOn?: unknown[] } | undefined)?.dependsOn).toEqual([
+      expect.objectContaining({ id: '$ref:RotateBySecretsManager.id' }),
+    ]);
+  });
+
+  it('refuses a configured rotation of a secret outside mqops/ or with a bad schedule, naming it', async () => {
+    const { parseConfig } = await import('@mqops/core');
+    expect(() => parseConfig({ rotations: [{ secret: 'prod/app', schedule: 30 }] })).toThrow(
+      /rotations\.0: secret name prod\/app must start with mqops\//,
+    );
+    expect(() => parseConfig({ rotations: [{ secret: 'mqops/a/b', schedule: 'rate(2 hours)' }] })).toThrow(
+      /at most every 4 hours/,
+    );
   });
 });

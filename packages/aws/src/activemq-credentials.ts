@@ -154,9 +154,12 @@ export class ActiveMqCredentialTarget implements CredentialTarget {
     try {
       out = await this.mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
     } catch (error) {
-      throw new MqopsError(`MQ DescribeBroker of ${brokerId} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new MqopsError(
+        `MQ DescribeBroker of ${brokerId} failed: ${(error as Error).name}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return {
       endpoints: (out.BrokerInstances ?? []).flatMap((i) => i.Endpoints ?? []),
@@ -175,7 +178,7 @@ export class ActiveMqCredentialTarget implements CredentialTarget {
     } catch (error) {
       if ((error as { name?: string }).name === 'NotFoundException') return undefined;
       throw new MqopsError(
-        `MQ DescribeUser of user ${username} on broker ${brokerId} failed: ${(error as Error).message}`,
+        `MQ DescribeUser of user ${username} on broker ${brokerId} failed: ${(error as Error).name}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -187,7 +190,7 @@ export class ActiveMqCredentialTarget implements CredentialTarget {
       return await send();
     } catch (error) {
       throw new MqopsError(
-        `MQ ${operation} of user ${username} on broker ${brokerId} failed: ${(error as Error).message}`,
+        `MQ ${operation} of user ${username} on broker ${brokerId} failed: ${(error as Error).name}: ${(error as Error).message}`,
         { cause: error },
       );
     }

@@ -26,9 +26,12 @@ export function describeBrokerLocator(client: MqClient | MqClientConfig = {}): B
     try {
       out = await mq.send(new DescribeBrokerCommand({ BrokerId: brokerId }));
     } catch (error) {
-      throw new MqopsError(`MQ DescribeBroker of ${brokerId} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new MqopsError(
+        `MQ DescribeBroker of ${brokerId} failed: ${(error as Error).name}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const instances = out.BrokerInstances ?? [];
     const consoleUrl = instances.find((i) => i.ConsoleURL)?.ConsoleURL;

@@ -20,6 +20,8 @@ import {
 } from '@mqops/core';
 import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
+import { ROTATION_HELP, rotationCommand } from './rotation';
+import { UsageError } from './usage';
 
 export const VERSION = '0.2.0';
 
@@ -32,6 +34,8 @@ Usage:
   mqops audit [options]      audit every broker (or --broker ones) and print the findings
   mqops checks [--output table|json]
                              list the checks mqops runs
+  mqops rotation enable|list turn on credential rotation for a broker user; list rotated secrets
+                             (\`mqops rotation --help\`)
 
 Where:
   --local                    run against the embedded local cloud (no AWS account, no network)
@@ -57,9 +61,6 @@ Output:
 Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage, 3 could not run (AWS error, unknown broker).
 Any AWS-compatible endpoint works through the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_MQ, …).`;
 
-/** A usage mistake: exit code 2 with the message. */
-class UsageError extends Error {}
-
 function severityOption(value: string | undefined, flag: string): Severity | undefined {
   if (value === undefined) return undefined;
   const upper = value.toUpperCase();
@@ -71,6 +72,8 @@ function severityOption(value: string | undefined, flag: string): Severity | und
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Reads standard input to its end (passwords given with --password-stdin); default process.stdin. */
+  stdin?: () => Promise<string>;
   /** Where the progress bar goes (a terminal); default: none. */
   progress?: NodeJS.WriteStream;
 }
@@ -123,6 +126,13 @@ function parse(argv: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 async function run(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'rotation') {
+    if (argv.length === 1 || argv.includes('--help') || argv.includes('-h')) {
+      io.out(ROTATION_HELP);
+      return argv.length === 1 ? 2 : 0;
+    }
+    return rotationCommand(argv.slice(1), io);
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
+import { type RotationSchedule, rotationScheduleSchema } from './rotation/enable';
 import { type Suppression, SuppressionSchema } from './suppressions';
 
 /**
@@ -26,6 +27,8 @@ export interface MqopsConfig {
   securityHub: boolean;
   /** SNS topics your CloudWatch alarms already notify: the alert notifier subscribes to them too. */
   alarmTopics: string[];
+  /** Secrets (`mqops/…`) whose rotation the deployed stack turns on, each with its schedule. */
+  rotations: RotationSchedule[];
 }
 
 const PolicySchema = z
@@ -69,6 +72,7 @@ const ConfigSchema = z
     alarmTopics: z
       .array(z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN'))
       .optional(),
+    rotations: z.array(rotationScheduleSchema).optional(),
   })
   .strict();
 
@@ -91,6 +95,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     accounts = [],
     securityHub = false,
     alarmTopics = [],
+    rotations = [],
   } = parsed.data;
   const productionTags = policy.productionTags
     ? Object.fromEntries(
@@ -107,6 +112,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     accounts,
     securityHub,
     alarmTopics,
+    rotations,
   };
 }
 

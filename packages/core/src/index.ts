@@ -61,6 +61,8 @@ export {
 } from './maintenance-window';
 export type { Broker, BrokerUserRef, EncryptionKind } from './model';
 export { accountOf, DeploymentMode, Engine, hasPendingChanges, toEngine } from './model';
+export type { Notice, NoticeKind, NoticeLevel, NoticeOptions, NoticeOutcome, NoticeSink } from './notices';
+export { errorText, NOTICE_KINDS, NOTICE_LEVELS, postNotice, slackNotice, snsNotice } from './notices';
 export type { BrokerInventory, BrokerRef, Notifier } from './ports';
 export type { AsffFinding, AsffOptions, AsffSeverityLabel } from './report/asff';
 export { ASFF_FINDING_TYPE, ASFF_LIMITS, ASFF_SEVERITY_LABEL, ASFF_STATE, toAsff } from './report/asff';

@@ -116,10 +116,14 @@ describe('ActiveMqCredentialTarget', () => {
 
     it('names the operation, user and broker of an MQ API failure, never the password', async () => {
       mq.on(DescribeUserCommand).resolves({ Username: 'app' });
-      mq.on(UpdateUserCommand).rejects(new Error('Rate exceeded'));
+      mq.on(UpdateUserCommand).rejects(
+        Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }),
+      );
       const { target: t } = target();
       const error = await t.apply(SECRET, { username: 'app', password: NEW }, ADMIN).catch((e: Error) => e);
-      expect((error as Error).message).toBe('MQ UpdateUser of user app on broker b-1 failed: Rate exceeded');
+      expect((error as Error).message).toBe(
+        'MQ UpdateUser of user app on broker b-1 failed: TooManyRequestsException: Rate exceeded',
+      );
       expect((error as Error).message).not.toContain(NEW);
     });
 

@@ -1,4 +1,22 @@
 export {
+  checkRotatedSecretName,
+  parseRotationSchedule,
+  ROTATED_SECRET_PREFIX,
+  type RotationRules,
+  type RotationSchedule,
+  type RotationSecretDraft,
+  rotatedSecretName,
+  rotationScheduleSchema,
+  rotationSecretValue,
+} from './enable';
+export {
+  type NotifiedStep,
+  type RotationNotices,
+  rotateAndNotify,
+  rotationNotice,
+  secretLabel,
+} from './notify';
+export {
   type CredentialTarget,
   type CredentialTargets,
   type PasswordOptions,

@@ -60,6 +60,9 @@ export interface RotationStepResult {
   outcome: RotationOutcome;
   /** The user the pending version holds (after createSecret). */
   username?: string;
+  /** The broker and engine of the secret, when the step read it. */
+  brokerId?: string;
+  engine?: RotationSecret['engine'];
 }
 
 /** Ports of {@link runRotationStep}. */
@@ -88,15 +91,21 @@ export interface RotationDeps {
 export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<RotationStepResult> {
   const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
   const { store } = deps;
-  const result = (outcome: RotationOutcome, username?: string): RotationStepResult => ({
+  const result = (
+    outcome: RotationOutcome,
+    secret?: Pick<RotationSecret, 'username' | 'brokerId' | 'engine'>,
+  ): RotationStepResult => ({
     step,
     secretId,
     token,
     outcome,
-    ...(username ? { username } : {}),
+    ...(secret ? { username: secret.username, brokerId: secret.brokerId, engine: secret.engine } : {}),
   });
-  const fail = (reason: string, cause?: unknown) =>
-    new RotationError(`${step} of secret ${secretId} (version ${token}): ${reason}`, step, { cause });
+  const fail = (reason: string, cause?: unknown, waiting = false) =>
+    new RotationError(`${step} of secret ${secretId} (version ${token}): ${reason}`, step, {
+      cause,
+      waiting,
+    });
 
   const description = await store.describe(secretId);
   if (!description.rotationEnabled) throw fail('rotation is not enabled on the secret');
@@ -124,10 +133,7 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
     case 'createSecret': {
       const existing = await read(STAGES.pending, token);
       if (existing !== undefined) {
-        return result(
-          'pending-exists',
-          parseRotationSecret(existing, `AWSPENDING of secret ${secretId}`).username,
-        );
+        return result('pending-exists', parseRotationSecret(existing, `AWSPENDING of secret ${secretId}`));
       }
       const now = await current();
       const username =
@@ -142,14 +148,14 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
         JSON.stringify({ ...now, username, password }),
         event.RotationToken,
       );
-      return result('pending-created', username);
+      return result('pending-created', { ...now, username });
     }
 
     case 'setSecret': {
       const [now, next] = [await current(), await pending()];
       checkPair(now, next, fail);
       const target = targetOf(next);
-      if (await target.verify(next, credentialOf(next))) return result('already-set', next.username);
+      if (await target.verify(next, credentialOf(next))) return result('already-set', next);
       // Log in with AWSCURRENT first: never change a user of a broker the secret's owner cannot reach.
       let proven = await target.verify(now, credentialOf(now));
       if (!proven) {
@@ -182,7 +188,7 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
         },
         admin,
       );
-      return result('set', next.username);
+      return result('set', next);
     }
 
     case 'testSecret': {
@@ -191,18 +197,19 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
       if (!(await target.verify(next, credentialOf(next)))) {
         // A change the broker has not made live yet (ActiveMQ before a reboot): a retryable failure saying so.
         const waiting = await target.pendingChange?.(next, next.username);
-        if (waiting) throw fail(waiting);
+        if (waiting) throw fail(waiting, undefined, true);
         throw fail(
           `the AWSPENDING credential of user ${next.username} does not log in to broker ${next.brokerId}`,
         );
       }
-      return result('tested', next.username);
+      return result('tested', next);
     }
 
     case 'finishSecret': {
       const from = Object.entries(description.versions).find(([, s]) => s.includes(STAGES.current))?.[0];
+      const next = await pending();
       await store.moveCurrent(secretId, token, from);
-      return result('finished');
+      return result('finished', next);
     }
   }
 }

@@ -135,9 +135,16 @@ export class RotationError extends MqopsError {
   constructor(
     message: string,
     readonly step?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; waiting?: boolean },
   ) {
-    super(message, options);
+    super(message, { cause: options?.cause });
     this.name = 'RotationError';
+    this.waiting = options?.waiting ?? false;
   }
+
+  /**
+   * True when nothing is wrong but the broker has not made the change live yet (ActiveMQ before a reboot or its
+   * maintenance window): Secrets Manager retries, and the rotation completes once the change is live.
+   */
+  readonly waiting: boolean;
 }

@@ -1,0 +1,2 @@
+/** A usage mistake: the CLI exits with code 2 and the message. */
+export class UsageError extends Error {}
