@@ -153,6 +153,8 @@ export function deployStack(
       );
     }
     outputs[`${fn.name}Function`] = created.name;
+    // Services that invoke the function by ARN (Secrets Manager's rotation) need the ARN: print it too.
+    if (fn.invokedBy?.length) outputs[`${fn.name}FunctionArn`] = created.arn;
   }
   for (const t of stack.topics) outputs[t.name] = resources.get(t.name)?.arn;
   for (const b of stack.buckets) outputs[b.name] = resources.get(b.name)?.name;

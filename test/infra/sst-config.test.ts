@@ -132,6 +132,7 @@ describe('sst.config.ts', () => {
       AuditFunction: '$ref:Audit.name',
       AlertTopic: '$ref:AlertTopic.arn',
       AuditState: '$ref:AuditState.name',
+      RotateFunctionArn: '$ref:Rotate.arn',
     });
   });
 

@@ -13,6 +13,7 @@ import { MqopsError } from '@mqops/core';
 import {
   checkRotatedSecretName,
   parseRotationSecret,
+  partnerOf,
   ROTATED_SECRET_PREFIX,
   type RotationRules,
 } from '@mqops/core/rotation/index';
@@ -85,7 +86,7 @@ export class RotationSetup {
         `${a.engine}/${a.brokerId}/${a.username}`;
       const pair =
         wanted.strategy === 'alternating-users'
-          ? [wanted.username, `${wanted.username}${wanted.cloneSuffix}`]
+          ? [wanted.username, partnerOf(wanted.username, wanted.cloneSuffix)]
           : [wanted.username];
       if (
         current.engine !== wanted.engine ||
@@ -96,7 +97,7 @@ export class RotationSetup {
           `secret ${name} exists and holds ${same(current)}, not ${same(wanted)}: choose another --secret-name`,
         );
     } else {
-      await this.call('CreateSecret', name, () =>
+      const made = await this.call('CreateSecret', name, () =>
         this.client.send(
           new CreateSecretCommand({
             Name: name,
@@ -113,7 +114,7 @@ export class RotationSetup {
         ),
       );
       created = true;
-      existing = await this.describe(name);
+      existing = (await this.describe(name)) ?? { ARN: made.ARN, $metadata: {} };
     }
     const arn = existing?.ARN ?? name;
     if (!input.rules) return { arn, created, rotationEnabled: existing?.RotationEnabled ?? false };

@@ -29,7 +29,7 @@ Usage:
 Options of enable:
   --broker NAME|ID           the broker (name or id)
   --user NAME                the existing broker user whose password is rotated
-  --function ARN             the Rotate function's ARN (sst deploy prints its name as RotateFunction)
+  --function ARN             the Rotate function's ARN (sst deploy prints it as RotateFunctionArn)
   --password-stdin           read the user's current password from standard input (never pass it as a flag)
   --strategy S               single-user (default: the password changes in place) or alternating-users (a second
                              user <user>_clone takes turns; clients never hold a password that stops working)

@@ -25,7 +25,9 @@ export interface RotationRules {
 
 /** The secret name mqops proposes for a user: `mqops/<broker name>/<user>`. */
 export function rotatedSecretName(brokerName: string, username: string): string {
-  const name = `${ROTATED_SECRET_PREFIX}${brokerName}/${username}`;
+  // Secrets Manager names allow A-Z a-z 0-9 /_+=.@- only; user names may hold more (`app~ro`): those become `_`.
+  const safe = (part: string) => part.replace(/[^A-Za-z0-9_+=.@-]/g, '_');
+  const name = `${ROTATED_SECRET_PREFIX}${safe(brokerName)}/${safe(username)}`;
   // `svc-orders` would end like an ARN suffix (see checkRotatedSecretName): `svc-orders-user` does not.
   return /-[A-Za-z0-9]{6}$/.test(name) ? `${name}-user` : name;
 }
@@ -111,9 +113,8 @@ export interface RotationSecretDraft {
 
 /** The rotated secret's JSON for a draft, checked as the rotation function will read it. @throws InvalidInputError */
 export function rotationSecretValue(draft: RotationSecretDraft): { secret: RotationSecret; text: string } {
-  const value = Object.fromEntries(
-    Object.entries({ strategy: 'single-user', ...draft }).filter(([, v]) => v !== undefined),
-  );
+  const given = Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== undefined));
+  const value = { strategy: 'single-user', ...given };
   const text = JSON.stringify(value);
   return { secret: parseRotationSecret(text, `the secret for user ${draft.username}`), text };
 }
