@@ -2,6 +2,7 @@ import type { ServiceEmulator } from '../types';
 import { cloudwatchEmulator } from './cloudwatch';
 import { ec2Emulator } from './ec2';
 import { mqEmulator } from './mq';
+import { pricingEmulator } from './pricing';
 import { secretsManagerEmulator } from './secretsmanager';
 import { securityHubEmulator } from './securityhub';
 import { snsEmulator } from './sns';
@@ -17,4 +18,5 @@ export const emulators: readonly ServiceEmulator[] = [
   snsEmulator,
   ec2Emulator,
   securityHubEmulator,
+  pricingEmulator,
 ];
