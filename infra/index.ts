@@ -1,6 +1,7 @@
 import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
+import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capacity';
 import { alertFlushFunction, alertsFunction } from './notify';
 import { rotateFunction, secretRotations } from './rotation';
 import { deadLetters, stateBucket, stateTable } from './storage';
@@ -23,6 +24,9 @@ export const stack: StackSpec = {
     alertsFunction,
     alertFlushFunction,
     rotateFunction,
+    rightsizeFunction,
+    resizeFunction,
+    maintenanceFunction,
   ],
   secretRotations: secretRotations(),
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type CapacityPolicy, parseCapacityPolicy } from './capacity/policy';
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
 import { type RotationSchedule, rotationScheduleSchema } from './rotation/enable';
@@ -29,6 +30,8 @@ export interface MqopsConfig {
   alarmTopics: string[];
   /** Secrets (`mqops/…`) whose rotation the deployed stack turns on, each with its schedule. */
   rotations: RotationSchedule[];
+  /** Rightsizing: lookback, headroom thresholds, downtime and auto-apply rules (see capacity/policy.ts). */
+  capacity: CapacityPolicy;
 }
 
 const PolicySchema = z
@@ -73,6 +76,7 @@ const ConfigSchema = z
       .array(z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN'))
       .optional(),
     rotations: z.array(rotationScheduleSchema).optional(),
+    capacity: z.unknown().optional(),
   })
   .strict();
 
@@ -96,7 +100,18 @@ export function parseConfig(value: unknown): MqopsConfig {
     securityHub = false,
     alarmTopics = [],
     rotations = [],
+    capacity: capacityInput,
   } = parsed.data;
+  let capacity: CapacityPolicy;
+  try {
+    capacity = parseCapacityPolicy(capacityInput);
+  } catch (error) {
+    const issues = error instanceof InvalidInputError ? error.issues : [(error as Error).message];
+    throw new InvalidInputError(
+      'invalid mqops configuration',
+      issues.map((i) => `capacity.${i}`),
+    );
+  }
   const productionTags = policy.productionTags
     ? Object.fromEntries(
         Object.entries(policy.productionTags).map(([k, v]) => [
@@ -113,6 +128,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     securityHub,
     alarmTopics,
     rotations,
+    capacity,
   };
 }
 

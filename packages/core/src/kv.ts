@@ -19,7 +19,10 @@ export interface KeyValueStore {
    */
   put<T>(key: string, value: T, options?: { expectedVersion?: number; expiresAt?: number }): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Every item whose key starts with `prefix`. */
+  /**
+   * Every item whose key starts with `prefix`, which must hold a `#`: the part before the first `#` is a DynamoDB
+   * partition (`alertindex#`, `capacityplan#`), so one Query lists them.
+   */
   list<T>(prefix: string): Promise<{ key: string; item: Versioned<T> }[]>;
 }
 

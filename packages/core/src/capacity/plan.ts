@@ -1,6 +1,6 @@
 /**
  * Planned resizes and the state machine that applies them, persisted in the key-value store under
- * `capacity/plan/<brokerId>` (one plan per broker).
+ * `capacityplan#<brokerId>` (one plan per broker; one DynamoDB partition, so listing them is one Query).
  *
  * ```
  * planned ──update──▶ applying ──reboot──▶ rebooting ──verify──▶ verifying ──finish──▶ done
@@ -66,7 +66,7 @@ export const PLAN_SOURCES = ['cli', 'runbook', 'auto-policy'] as const;
 export type PlanSource = (typeof PLAN_SOURCES)[number];
 
 /** The key prefix of plans in the key-value store. */
-export const PLAN_KEY_PREFIX = 'capacity/plan/';
+export const PLAN_KEY_PREFIX = 'capacityplan#';
 /** The key of a broker's plan. */
 export const planKey = (brokerId: string) => `${PLAN_KEY_PREFIX}${brokerId}`;
 

@@ -1,0 +1,65 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
+import { MqBrokerControl } from '@mqops/aws/broker-control';
+import { BrokerConnectionProbe, rotatedSecretCredentials } from '@mqops/aws/connection-probe';
+import { parseCapacityEvent } from '@mqops/core/capacity/events';
+import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
+import { capacityBase } from './lib/capacity-runtime';
+import { createLogger } from './lib/logger';
+
+const logger = createLogger('mqops-resize');
+
+/** The real adapters, from the environment (see capacityBase). */
+export function resizeRuntime(env: NodeJS.ProcessEnv = process.env): PlanDeps {
+  const base = capacityBase(env);
+  return {
+    store: base.store,
+    sinks: base.sinks,
+    policy: base.policy,
+    control: new MqBrokerControl(base.mq),
+    alarms: new CloudWatchAlarmStates({ retryMode: 'standard', maxAttempts: 8 }),
+    probe: new BrokerConnectionProbe(rotatedSecretCredentials()),
+  };
+}
+
+export interface ResizeOptions {
+  now?: () => Date;
+  /** Adapters (tests); default from the environment, once per container. */
+  runtime?: () => PlanDeps;
+}
+
+/**
+ * The resize tick (every 10 minutes): moves every planned resize one or more steps — it applies a plan only inside
+ * the broker's maintenance window with none of its alarms in ALARM (and a single-instance broker only where policy
+ * allows downtime), then reboots, waits for RUNNING across ticks, verifies with metrics and a real client
+ * connection, and rolls back when that fails. Each step is claimed with a conditional write, so duplicate or
+ * concurrent ticks apply once; nothing sleeps.
+ */
+export function createResize(options: ResizeOptions = {}) {
+  let runtime: PlanDeps | undefined;
+  return async function resize(event: unknown): Promise<AdvanceResult[]> {
+    const request = parseCapacityEvent(event);
+    runtime ??= (options.runtime ?? resizeRuntime)();
+    const deps = { ...runtime, ...(options.now ? { now: options.now } : {}) };
+    const results =
+      request.trigger === 'manual' && request.brokers
+        ? await Promise.all(request.brokers.map((id) => advancePlan(deps, id)))
+        : await advancePlans(deps);
+    for (const r of results) {
+      const line = {
+        broker: r.plan?.brokerName ?? r.brokerId,
+        outcome: r.outcome,
+        state: r.plan?.state,
+        actions: r.actions.map((a) => a.kind),
+        ...(r.plan?.waiting ? { waiting: r.plan.waiting } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      };
+      if (r.outcome === 'error') logger.warn('resize step failed', line);
+      else logger.info('resize tick', line);
+    }
+    return results;
+  };
+}
+
+export const handler = middy(createResize()).use(injectLambdaContext(logger, { resetKeys: true }));

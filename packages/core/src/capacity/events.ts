@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import { ScheduledEventSchema } from '../events';
+
+/** What a capacity function was asked to do. */
+export type CapacityRequest =
+  | { trigger: 'schedule'; time: string }
+  /** A manual invoke (`aws lambda invoke`, the console): only these brokers (ids or names), or all. */
+  | { trigger: 'manual'; brokers?: string[] };
+
+const Scheduled = ScheduledEventSchema.extend({ time: z.iso.datetime({ offset: true }) });
+const Manual = z.object({ brokers: z.array(z.string().min(1)).min(1).optional() }).strict();
+
+/**
+ * Reads a capacity function's event: an EventBridge scheduled event, or a manual `{}` / `{"brokers": ["b-…"]}`.
+ * @throws InvalidInputError naming what is wrong (nothing is called).
+ */
+export function parseCapacityEvent(event: unknown): CapacityRequest {
+  const scheduled = Scheduled.safeParse(event);
+  if (scheduled.success) return { trigger: 'schedule', time: scheduled.data.time };
+  const manual = Manual.safeParse(event);
+  if (manual.success)
+    return { trigger: 'manual', ...(manual.data.brokers ? { brokers: manual.data.brokers } : {}) };
+  throw new InvalidInputError(
+    'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}',
+    manual.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
+  );
+}
