@@ -1,6 +1,14 @@
 /**
  * Amazon MQ maintenance windows: a weekly start (day, HH:MM, time zone) and a two-hour span. Used to hold alerts
  * inside a window, to tell planned reboots from unplanned ones, and to plan resizes.
+ *
+ * The start is a wall-clock time in the window's zone. On days when the zone changes its clocks it is read this way
+ * (Amazon MQ does not document its own reading):
+ * - a start in skipped local time (02:30 on the spring-forward Sunday in Europe/Berlin) is the first instant the wall
+ *   clock shows that time or later, i.e. the instant of the change (03:00 CEST);
+ * - a start in repeated local time (02:30 on the fall-back Sunday) is the later of its two instants, the one after
+ *   the change: its two hours then end when the wall clock shows HH:MM + 2 h, with no clock change inside them.
+ * `capacity/apply-window.ts` narrows these days further, to what every reading agrees on, before it starts a resize.
  */
 
 export interface WeeklyWindow {
@@ -14,6 +22,37 @@ export interface WeeklyWindow {
 export const MAINTENANCE_WINDOW_HOURS = 2;
 
 const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Farther than any zone's offset from UTC (−12:00 … +14:00), so probes this far apart see both sides of a change. */
+const PROBE = 14 * HOUR;
+
+/** One formatter per zone (building one costs ~50 µs; formatting with it ~1 µs); `undefined` for an unknown zone. */
+const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
+/** Zones come from broker data; bound the cache so odd values can't grow it without end. */
+const MAX_CACHED_ZONES = 256;
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat | undefined {
+  if (formatters.has(timeZone)) return formatters.get(timeZone);
+  let format: Intl.DateTimeFormat | undefined;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  } catch {
+    format = undefined;
+  }
+  if (formatters.size >= MAX_CACHED_ZONES) formatters.clear();
+  formatters.set(timeZone, format);
+  return format;
+}
 
 /** Offset in minutes of `timeZone` at `instant`; undefined for a zone that does not exist. */
 export function zoneOffsetMinutes(timeZone: string | undefined, instant: Date): number | undefined {
@@ -23,65 +62,98 @@ export function zoneOffsetMinutes(timeZone: string | undefined, instant: Date): 
     const minutes = Number(fixed[2]) * 60 + Number(fixed[3] ?? 0);
     return fixed[1] === '-' ? -minutes : minutes;
   }
+  const format = formatterFor(tz);
+  if (!format) return undefined;
   let parts: Intl.DateTimeFormatPart[];
   try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    }).formatToParts(instant);
+    parts = format.formatToParts(instant);
   } catch {
     return undefined;
   }
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return Math.round((asUtc - Math.floor(instant.getTime() / 60_000) * 60_000) / 60_000);
+  return Math.round((asUtc - Math.floor(instant.getTime() / MINUTE) * MINUTE) / MINUTE);
+}
+
+/**
+ * The instant the window starts on the wall-clock day and time `wall` (epoch ms of that wall time read as if it were
+ * UTC), read as the module comment says: the later instant of a repeated time, the change itself for a skipped one.
+ */
+function startAtWallTime(timeZone: string | undefined, wall: number): number | undefined {
+  // Every instant showing `wall` is `wall - offset` for an offset the zone uses within PROBE of it.
+  const offsets = new Set<number>();
+  for (const probe of [wall - PROBE, wall, wall + PROBE]) {
+    const offset = zoneOffsetMinutes(timeZone, new Date(probe));
+    if (offset === undefined) return undefined;
+    offsets.add(offset);
+  }
+  let latest: number | undefined;
+  for (const offset of offsets) {
+    const instant = wall - offset * MINUTE;
+    if (
+      zoneOffsetMinutes(timeZone, new Date(instant)) === offset &&
+      (latest === undefined || instant > latest)
+    )
+      latest = instant;
+  }
+  if (latest !== undefined || offsets.size < 2) return latest;
+  // Skipped: the clock jumps from below `wall` to above it somewhere between the readings with the largest and the
+  // smallest offset. Find the jump to the minute.
+  let low = wall - Math.max(...offsets) * MINUTE;
+  let high = wall - Math.min(...offsets) * MINUTE;
+  const before = zoneOffsetMinutes(timeZone, new Date(low));
+  while (high - low > MINUTE) {
+    const mid = low + Math.floor((high - low) / 2 / MINUTE) * MINUTE;
+    if (zoneOffsetMinutes(timeZone, new Date(mid)) === before) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+/**
+ * The window's starts on the local days around `at` (eight days either side of its local date, so the last start
+ * at or before it and the first one after it are both among them), ascending; undefined for a window that cannot
+ * be read.
+ */
+function startsAround(window: WeeklyWindow, at: Date): number[] | undefined {
+  const day = DAYS.indexOf(window.dayOfWeek.toUpperCase());
+  const time = /^(\d{2}):(\d{2})$/.exec(window.timeOfDay);
+  if (day < 0 || !time) return undefined;
+  const hh = Number(time[1]);
+  const mm = Number(time[2]);
+  if (hh > 23 || mm > 59 || Number.isNaN(at.getTime())) return undefined;
+  const offset = zoneOffsetMinutes(window.timeZone, at);
+  if (offset === undefined) return undefined;
+  const local = new Date(at.getTime() + offset * MINUTE);
+  const today = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  const starts: number[] = [];
+  for (let shift = -8; shift <= 8; shift++) {
+    const date = today + shift * DAY;
+    if (new Date(date).getUTCDay() !== day) continue;
+    const start = startAtWallTime(window.timeZone, date + hh * HOUR + mm * MINUTE);
+    if (start !== undefined) starts.push(start);
+  }
+  return starts.sort((a, b) => a - b);
 }
 
 /**
  * The most recent start of the window at or before `at`, or undefined for a window that cannot be read (an
- * unknown day, time or zone).
+ * unknown day, time or zone). Clock changes are read as the module comment says.
+ *
+ * @example
+ * lastWindowStart({ dayOfWeek: 'SUNDAY', timeOfDay: '01:00', timeZone: 'Australia/Sydney' }, new Date('2026-04-04T16:30:00Z'));
+ * // → 2026-04-04T14:00:00.000Z (01:00 AEDT; the clocks go back at 16:00 UTC)
  */
 export function lastWindowStart(window: WeeklyWindow, at: Date): Date | undefined {
-  const day = DAYS.indexOf(window.dayOfWeek.toUpperCase());
-  const time = /^(\d{2}):(\d{2})$/.exec(window.timeOfDay);
-  if (day < 0 || !time) return undefined;
-  let best: number | undefined;
-  for (let back = -1; back <= 8; back++) {
-    const probe = new Date(at.getTime() - back * 86_400_000);
-    const offset = zoneOffsetMinutes(window.timeZone, probe);
-    if (offset === undefined) return undefined;
-    const local = new Date(probe.getTime() + offset * 60_000);
-    if (local.getUTCDay() !== day) continue;
-    const localStart = Date.UTC(
-      local.getUTCFullYear(),
-      local.getUTCMonth(),
-      local.getUTCDate(),
-      Number(time[1]),
-      Number(time[2]),
-    );
-    const startOffset = zoneOffsetMinutes(window.timeZone, new Date(localStart)) ?? offset;
-    const start = localStart - startOffset * 60_000;
-    if (start <= at.getTime() && (best === undefined || start > best)) best = start;
-  }
-  return best === undefined ? undefined : new Date(best);
+  const starts = startsAround(window, at);
+  const last = starts?.filter((start) => start <= at.getTime()).pop();
+  return last === undefined ? undefined : new Date(last);
 }
 
 /** The next start of the window strictly after `at`. */
 export function nextWindowStart(window: WeeklyWindow, at: Date): Date | undefined {
-  const last = lastWindowStart(window, new Date(at.getTime() + 8 * 86_400_000));
-  if (!last) return undefined;
-  // Step back week by week to the first start after `at` (time-zone changes keep it within an hour of 7 days).
-  let next = last;
-  for (;;) {
-    const previous = lastWindowStart(window, new Date(next.getTime() - 60_000));
-    if (!previous || previous.getTime() <= at.getTime()) return next;
-    next = previous;
-  }
+  const next = startsAround(window, at)?.find((start) => start > at.getTime());
+  return next === undefined ? undefined : new Date(next);
 }
 
 /** True when `at` falls inside the window (its start plus two hours). */
@@ -92,5 +164,5 @@ export function inMaintenanceWindow(
 ): boolean {
   if (!window) return false;
   const start = lastWindowStart(window, at);
-  return start !== undefined && at.getTime() < start.getTime() + hours * 3_600_000;
+  return start !== undefined && at.getTime() < start.getTime() + hours * HOUR;
 }

@@ -71,9 +71,8 @@ const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 
  * the window cannot be read, or its start does not exist this week).
  *
  * The occurrence is found from the local calendar day of `now` (the window started today or yesterday, at most
- * three hours ago) rather than with `lastWindowStart`, which reads the zone's offset at the wall time taken as UTC:
- * for zones far from UTC that is up to 13 hours off, and near a clock change it puts the start an hour late (e.g.
- * SUNDAY 01:00 Australia/Sydney on 2026-04-05 starts at 14:00 UTC, `lastWindowStart` says 15:00 UTC).
+ * three hours ago); a start that does not exist this week (a skipped hour) means no resize that week, and a
+ * repeated start takes the later instant and the earlier end: the narrowest reading.
  *
  * @example
  * const span = applyWindow(broker.maintenanceWindow, now);
