@@ -5,6 +5,7 @@ import { CloudWatchMetricReader } from '@mqops/aws/cloudwatch-metrics';
 import { MqInstanceOptions } from '@mqops/aws/mq-instance-options';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { PriceListPrices } from '@mqops/aws/pricing';
+import { CloudWatchRabbitNodes } from '@mqops/aws/rabbit-nodes';
 import type { KeyValueStore, NoticeSink } from '@mqops/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
@@ -27,12 +28,14 @@ export type RightsizeRuntime = RightsizeDeps & { store: KeyValueStore; sinks: re
 /** The real adapters, from the environment (see capacityBase). */
 export function rightsizeRuntime(env: NodeJS.ProcessEnv = process.env): RightsizeRuntime {
   const base = capacityBase(env);
+  const cloudwatch = new CloudWatchClient({ retryMode: 'standard', maxAttempts: 8 });
   return {
     store: base.store,
     sinks: base.sinks,
     policy: base.policy,
     inventory: new MqBrokerInventory(base.mq),
-    metrics: new CloudWatchMetricReader(new CloudWatchClient({ retryMode: 'standard', maxAttempts: 8 })),
+    metrics: new CloudWatchMetricReader(cloudwatch),
+    nodes: new CloudWatchRabbitNodes(cloudwatch),
     options: new MqInstanceOptions(base.mq),
     prices: withFallback(new PriceListPrices(), tablePrices(), (error, query) =>
       logger.warn('live price unavailable: using the shipped table', {

@@ -113,7 +113,8 @@ scenario = {
                 'bindings': [{'source': 'events.dlx', 'destination': 'events.dlq'}],
             },
             'Metrics': {'SystemCpuUtilization': {'base': 35, 'amplitude': 10}, 'RabbitMQMemUsed': 900000000,
-                        'RabbitMQMemLimit': 3200000000, 'ConnectionCount': 800, 'MessageCount': 1200},
+                        'RabbitMQMemLimit': 3200000000, 'ConnectionCount': 800, 'MessageCount': 1200,
+                        'RabbitMQDiskFree': 180000000000, 'RabbitMQDiskFreeLimit': 8000000000},
         },
         {   # One node in production, and a data plane that grew by hand.
             'BrokerName': 'notifications-prod', 'EngineType': 'RABBITMQ', 'EngineVersion': '4.2',
@@ -132,7 +133,8 @@ scenario = {
                 'nodes': {'mem_used': 3100000000, 'mem_limit': 3200000000, 'mem_alarm': False},
             },
             'Metrics': {'SystemCpuUtilization': 12, 'RabbitMQMemUsed': 3100000000, 'RabbitMQMemLimit': 3200000000,
-                        'ConnectionCount': 150, 'MessageCount': 600},
+                        'ConnectionCount': 150, 'MessageCount': 600,
+                        'RabbitMQDiskFree': 150000000000, 'RabbitMQDiskFreeLimit': 8000000000},
         },
         {   # Someone's experiment, public, on an unsupported version.
             'BrokerName': 'analytics-dev', 'EngineType': 'RABBITMQ', 'EngineVersion': '3.11.28',
@@ -143,7 +145,8 @@ scenario = {
             'Users': [{'Username': 'analytics-admin', 'Password': 'demo-Analytics-Admin-2026'}],
             'RabbitDefinitions': {'users': [audit_user('analytics-dev')]},
             'Metrics': {'SystemCpuUtilization': 55, 'RabbitMQMemUsed': 150000000, 'RabbitMQMemLimit': 400000000,
-                        'ConnectionCount': 60, 'MessageCount': 45000},
+                        'ConnectionCount': 60, 'MessageCount': 45000,
+                        'RabbitMQDiskFree': 9000000000, 'RabbitMQDiskFreeLimit': 400000000},
         },
         {   # A cluster squeezed into one AZ, on the AWS-managed key.
             'BrokerName': 'reports-staging', 'EngineType': 'RABBITMQ', 'EngineVersion': '3.13',
@@ -156,7 +159,8 @@ scenario = {
             'Users': [{'Username': 'reports-admin', 'Password': 'demo-Reports-Admin-2026'}],
             'RabbitDefinitions': {'users': [audit_user('reports-staging')]},
             'Metrics': {'SystemCpuUtilization': 20, 'RabbitMQMemUsed': 500000000, 'RabbitMQMemLimit': 3200000000,
-                        'ConnectionCount': 40, 'MessageCount': 10},
+                        'ConnectionCount': 40, 'MessageCount': 10,
+                        'RabbitMQDiskFree': 190000000000, 'RabbitMQDiskFreeLimit': 8000000000},
         },
     ],
     'securityGroups': [

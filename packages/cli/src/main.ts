@@ -18,6 +18,7 @@ import {
   type Severity,
   toAsff,
 } from '@mqops/core';
+import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity';
 import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
@@ -34,6 +35,9 @@ Usage:
   mqops audit [options]      audit every broker (or --broker ones) and print the findings
   mqops checks [--output table|json]
                              list the checks mqops runs
+  mqops rightsize [--accept NAME]
+                             instance type recommendations with their monthly cost; plan one (\`mqops rightsize --help\`)
+  mqops maintenance          every broker's pending changes and the next maintenance window that applies them
   mqops rotation enable|list turn on credential rotation for a broker user; list rotated secrets
                              (\`mqops rotation --help\`)
 
@@ -126,6 +130,15 @@ function parse(argv: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 async function run(argv: string[], io: Io): Promise<number> {
+  if (argv[0] === 'rightsize' || argv[0] === 'maintenance') {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(RIGHTSIZE_HELP);
+      return 0;
+    }
+    return argv[0] === 'rightsize'
+      ? rightsizeCommand(argv.slice(1), io)
+      : maintenanceCommand(argv.slice(1), io);
+  }
   if (argv[0] === 'rotation') {
     if (argv.length === 1 || argv.includes('--help') || argv.includes('-h')) {
       io.out(ROTATION_HELP);

@@ -196,3 +196,60 @@ describe('mqops binary', () => {
     expect(result.stdout).toMatch(/findings \(.*\) on \d+ of 8 brokers/);
   });
 });
+
+describe('mqops rightsize / maintenance --local', () => {
+  it("recommends from 14 days of the demo fleet's metrics, priced live, and says when it cannot judge", async () => {
+    const { code, out } = await run('rightsize', '--local');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^BROKER\s+ENGINE\s+MODE\s+TYPE\s+ACTION\s+TO\s+\$\/MONTH\s+WHY/);
+    expect(out).toMatch(
+      /payments-prod\s+ACTIVEMQ\s+ACTIVE_STANDBY_MULTI_AZ\s+mq\.m5\.xlarge\s+upsize\s+mq\.m5\.2xlarge\s+\+\$\d+\.\d\d\s+CPU p95 9\d%/,
+    );
+    expect(out).toMatch(
+      /notifications-prod\s+RABBITMQ\s+SINGLE_INSTANCE\s+mq\.m7g\.large\s+upsize\s+mq\.m7g\.xlarge/,
+    );
+    // billing-prod runs hot but on ActiveMQ 5.17, for which no larger type is offered: kept, and why.
+    expect(out).toMatch(/billing-prod\s+.*keep\s+-\s+-\s+no larger instance type is offered/);
+    expect(out).toMatch(/8 brokers: 2 to resize \(\+\$\d+\.\d\d per month if all are applied\)\./);
+  });
+
+  it('prints JSON with every recommendation and its reasons', async () => {
+    const { code, out } = await run('rightsize', '--local', '--output', 'json', '--broker', 'orders-prod');
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as {
+      recommendations: { brokerName: string; action: string; reasons: string[] }[];
+    };
+    expect(report.recommendations).toHaveLength(1);
+    expect(report.recommendations[0]).toMatchObject({ brokerName: 'orders-prod', action: 'keep' });
+    expect(report.recommendations[0]?.reasons[0]).toMatch(
+      /every metric is within its threshold over 14 days/,
+    );
+  });
+
+  it('plans an accepted recommendation (--accept), and refuses one that is not a resize', async () => {
+    const accepted = await run('rightsize', '--local', '--accept', 'payments-prod');
+    expect(accepted.code).toBe(0);
+    expect(accepted.out).toMatch(
+      /^Planned: broker payments-prod mq\.m5\.xlarge → mq\.m5\.2xlarge \(\+\$\d+\.\d\d per month\)/,
+    );
+    const keep = await run('rightsize', '--local', '--accept', 'orders-prod');
+    expect(keep.code).toBe(3);
+    expect(keep.err).toMatch(/"keep", not a resize: nothing to plan/);
+    const noTable = await run('rightsize', '--accept', 'orders-prod');
+    expect(noTable.code).toBe(2);
+    expect(noTable.err).toMatch(/--accept needs the state table/);
+  });
+
+  it('lists pending changes and the next window of every broker', async () => {
+    const { code, out } = await run('maintenance', '--local');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^BROKER\s+STATE\s+NEXT WINDOW \(UTC\)\s+LOCAL\s+PENDING/);
+    expect(out).toMatch(
+      /legacy-staging\s+RUNNING\s+2025-04-06 03:00\s+.*instance type mq\.m4\.large → mq\.m5\.large/,
+    );
+    // Wednesday 14:00 in Berlin is 12:00 UTC (CEST from 30 March 2025).
+    expect(out).toMatch(/billing-prod\s+RUNNING\s+2025-04-02 12:00\s+2025-04-02 14:00/);
+    expect(out).toMatch(/payments-prod\s+\S+\s+unreadable/);
+    expect(out).toMatch(/8 brokers; 1 will apply pending changes at their next window\./);
+  });
+});

@@ -126,3 +126,11 @@ export interface ProbeResult {
 export interface ConnectionProbe {
   probe(broker: Broker): Promise<ProbeResult>;
 }
+
+/**
+ * The node names of RabbitMQ brokers (the CloudWatch `Node` dimension of their per-node metrics), by broker name.
+ * In AWS: ListMetrics. Brokers with no node known get their per-node metrics left out (and say so).
+ */
+export interface RabbitNodeSource {
+  nodes(brokerNames: readonly string[]): Promise<Map<string, string[]>>;
+}

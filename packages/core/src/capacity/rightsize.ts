@@ -6,13 +6,15 @@ import type { BrokerInventory } from '../ports';
 import { fleetCatalog, lookbackRange, summarize } from './metrics';
 import { acceptPlan, autoPlans, type CapacityPlan } from './plan';
 import { type CapacityPolicy, DEFAULT_CAPACITY_POLICY } from './policy';
-import type { InstanceOptionsSource, MetricReader, PriceSource } from './ports';
+import type { InstanceOptionsSource, MetricReader, PriceSource, RabbitNodeSource } from './ports';
 import { type Recommendation, recommend } from './recommend';
 
 /** Ports of {@link rightsizeFleet}. */
 export interface RightsizeDeps {
   inventory: BrokerInventory;
   metrics: MetricReader;
+  /** RabbitMQ node names for per-node CPU, memory and disk (ListMetrics); without it those are not read. */
+  nodes?: RabbitNodeSource;
   options: InstanceOptionsSource;
   /** Live prices with the shipped table as fallback (`withFallback`); without it, no cost deltas. */
   prices?: PriceSource;
@@ -68,7 +70,9 @@ export async function rightsizeFleet(
     }
   });
   const brokers = described.filter((b): b is Broker => b !== undefined);
-  const { queries } = fleetCatalog(brokers);
+  const rabbits = brokers.filter((b) => b.engine === 'RABBITMQ').map((b) => b.name);
+  const nodes = deps.nodes && rabbits.length ? await deps.nodes.nodes(rabbits) : new Map<string, string[]>();
+  const { queries } = fleetCatalog(brokers, nodes);
   const series = await deps.metrics.read(queries, range);
   const optionsByEngine = new Map<string, Awaited<ReturnType<InstanceOptionsSource['options']>>>();
   for (const engine of new Set(brokers.map((b) => b.engine)))
@@ -76,7 +80,8 @@ export async function rightsizeFleet(
   const recommendations: Recommendation[] = [];
   for (const broker of brokers) {
     try {
-      const utilisation = summarize(broker, series, range);
+      const rabbitNodes = nodes.get(broker.name);
+      const utilisation = summarize(broker, series, range, rabbitNodes ? { rabbitNodes } : {});
       recommendations.push(
         await recommend({
           broker,
