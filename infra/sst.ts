@@ -158,5 +158,7 @@ export function deployStack(
   }
   for (const t of stack.topics) outputs[t.name] = resources.get(t.name)?.arn;
   for (const b of stack.buckets) outputs[b.name] = resources.get(b.name)?.name;
+  // The CLI needs the state table's name to plan resizes (`mqops rightsize --accept … --table`).
+  for (const t of stack.tables) outputs[t.name] = resources.get(t.name)?.name;
   return outputs;
 }

@@ -128,11 +128,25 @@ describe('sst.config.ts', () => {
       name: 'SlackWebhookUrl',
       args: '',
     });
+    for (const [name, schedule] of [
+      ['RightsizeSchedule', 'cron(30 5 * * ? *)'],
+      ['ResizeTick', 'rate(10 minutes)'],
+      ['MaintenanceSchedule', 'cron(15 * * * ? *)'],
+    ] as const)
+      expect(find(recorded, 'sst.aws.Cron', name)).toEqual({
+        schedule,
+        function: `$ref:${name.replace(/Schedule|Tick/, '')}.arn`,
+      });
+    expect(find(recorded, 'sst.aws.Function', 'Resize')).toMatchObject({
+      handler: 'functions/resize.handler',
+      environment: { MQOPS_STATE_TABLE: '$ref:State.name', MQOPS_CONFIG: expect.any(String) },
+    });
     expect(outputs).toMatchObject({
       AuditFunction: '$ref:Audit.name',
       AlertTopic: '$ref:AlertTopic.arn',
       AuditState: '$ref:AuditState.name',
       RotateFunctionArn: '$ref:Rotate.arn',
+      State: '$ref:State.name',
     });
   });
 
