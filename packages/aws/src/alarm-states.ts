@@ -7,15 +7,22 @@ import {
 import { type Broker, errorText, MqopsError } from '@mqops/core';
 import type { AlarmStates } from '@mqops/core/capacity/ports';
 
-/** The `Broker` dimension values of a broker's metrics: its name, and `<name>-1` / `<name>-2` for ActiveMQ. */
-export function brokerDimensionValues(broker: Pick<Broker, 'name'>): string[] {
-  return [broker.name, `${broker.name}-1`, `${broker.name}-2`];
+/**
+ * The `Broker` dimension values of a broker's metrics: `<name>-1` / `<name>-2` for ActiveMQ (per instance; the name
+ * alone too, for alarms written that way), the name for RabbitMQ.
+ */
+export function brokerDimensionValues(broker: Pick<Broker, 'name' | 'engine'>): string[] {
+  return broker.engine === 'RABBITMQ' ? [broker.name] : [broker.name, `${broker.name}-1`, `${broker.name}-2`];
 }
+
+const NAMESPACE = 'AWS/AmazonMQ';
 
 function watchesBroker(alarm: MetricAlarm, names: Set<string>): boolean {
   const dims = [
-    ...(alarm.Dimensions ?? []),
-    ...(alarm.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? []),
+    ...(alarm.Namespace === NAMESPACE ? (alarm.Dimensions ?? []) : []),
+    ...(alarm.Metrics ?? [])
+      .filter((m) => m.MetricStat?.Metric?.Namespace === NAMESPACE)
+      .flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? []),
   ];
   return dims.some((d) => d.Name === 'Broker' && d.Value !== undefined && names.has(d.Value));
 }
@@ -45,7 +52,7 @@ export class CloudWatchAlarmStates implements AlarmStates {
       }
     } catch (error) {
       throw new MqopsError(
-        `CloudWatch DescribeAlarms for broker ${broker.name} failed: ${(error as Error).name}: ${errorText(error)}`,
+        `CloudWatch DescribeAlarms for broker ${broker.name} failed: ${(error as { name?: string } | null)?.name ?? 'Error'}: ${errorText(error)}`,
         { cause: error },
       );
     }

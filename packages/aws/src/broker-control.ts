@@ -37,7 +37,7 @@ export class MqBrokerControl implements BrokerControl {
       return await send();
     } catch (error) {
       throw new MqopsError(
-        `MQ ${operation} of ${brokerId} failed: ${(error as Error).name}: ${errorText(error)}`,
+        `MQ ${operation} of ${brokerId} failed: ${(error as { name?: string } | null)?.name ?? 'Error'}: ${errorText(error)}`,
         {
           cause: error,
         },

@@ -69,9 +69,12 @@ export class BrokerConnectionProbe implements ConnectionProbe {
     const credential = await this.credentials?.(broker).catch(() => undefined);
     const rabbit = broker.engine === 'RABBITMQ';
     const pattern = rabbit ? /^amqps?:\/\//i : /^stomp(\+ssl|\+tls|s)?:\/\//i;
-    const endpoints = (credential?.endpoints ?? broker.instances.flatMap((i) => i.endpoints)).filter((e) =>
-      pattern.test(e),
-    );
+    const ofProtocol = (list: readonly string[] | undefined) => (list ?? []).filter((e) => pattern.test(e));
+    // The secret's endpoints when it names some of this protocol, else the broker's.
+    const fromSecret = ofProtocol(credential?.endpoints);
+    const endpoints = fromSecret.length
+      ? fromSecret
+      : ofProtocol(broker.instances.flatMap((i) => i.endpoints));
     const protocol = rabbit ? 'AMQP' : 'STOMP';
     if (endpoints.length === 0)
       return { ok: false, detail: `broker ${broker.name} has no ${protocol} endpoint to connect to` };

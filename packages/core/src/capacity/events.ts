@@ -21,8 +21,11 @@ export function parseCapacityEvent(event: unknown): CapacityRequest {
   const manual = Manual.safeParse(event);
   if (manual.success)
     return { trigger: 'manual', ...(manual.data.brokers ? { brokers: manual.data.brokers } : {}) };
+  // Report against the shape the event was meant to have: a scheduled event's gaps, or the manual payload's.
+  const meant =
+    (event as { source?: unknown } | null)?.source === 'aws.events' ? scheduled.error : manual.error;
   throw new InvalidInputError(
     'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}',
-    manual.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
+    meant.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
   );
 }

@@ -1,4 +1,5 @@
 import { mapBounded } from '../audit';
+import { BrokerNotFoundError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import type { Broker } from '../model';
 import { type Notice, type NoticeSink, postNotice } from '../notices';
@@ -53,11 +54,13 @@ export async function rightsizeFleet(
   const refs = await deps.inventory.list();
   let chosen = refs;
   if (request.brokers?.length) {
-    chosen = request.brokers.map((wanted) => {
+    const picked = new Map<string, (typeof refs)[number]>();
+    for (const wanted of request.brokers) {
       const ref = refs.find((r) => r.id === wanted) ?? refs.find((r) => r.name === wanted);
-      if (!ref) return { id: wanted, name: wanted };
-      return ref;
-    });
+      if (!ref) throw new BrokerNotFoundError(wanted);
+      picked.set(ref.id, ref);
+    }
+    chosen = [...picked.values()];
   }
   const errors: RightsizeReport['errors'] = [];
   const described = await mapBounded(chosen, 8, async (ref) => {
