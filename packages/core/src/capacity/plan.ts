@@ -117,6 +117,11 @@ export interface CapacityPlan {
     update?: SentCall;
     reboot?: SentCall;
   };
+  /**
+   * Set by the resize-now runbook: until `until` the plan may be applied outside the maintenance window (every other
+   * guard still holds: alarms, RUNNING, no surprise pending change, downtime policy).
+   */
+  immediate?: { by: string; at: string; until: string };
   /** Why the plan waits (the last wait decided). */
   waiting?: string;
   /** How the plan ended. */
@@ -181,8 +186,20 @@ function windowText(broker: Broker): string {
  * Why a forward step (`update` or `reboot`) may not be taken now; empty when it may. The guards of the module
  * comment, in that order.
  */
+/** The span a step may start in: the maintenance window, or the resize-now runbook's hour. */
+function windowOf(
+  plan: Pick<CapacityPlan, 'immediate'>,
+  broker: Broker,
+  now: Date,
+): { start: Date; end: Date } | undefined {
+  const immediate = plan.immediate;
+  if (immediate && now.getTime() >= Date.parse(immediate.at) && now.getTime() < Date.parse(immediate.until))
+    return { start: new Date(immediate.at), end: new Date(immediate.until) };
+  return applyWindow(broker.maintenanceWindow, now);
+}
+
 export function applyBlockers(
-  plan: Pick<CapacityPlan, 'to'>,
+  plan: Pick<CapacityPlan, 'to' | 'immediate'>,
   observation: PlanObservation,
   now: Date,
   policy: CapacityPolicy,
@@ -192,7 +209,7 @@ export function applyBlockers(
   if (!broker) return ['the broker no longer exists'];
   const out: string[] = [];
   if (broker.state !== 'RUNNING') out.push(`broker is ${broker.state}, not RUNNING`);
-  const span = applyWindow(broker.maintenanceWindow, now);
+  const span = windowOf(plan, broker, now);
   if (!span) out.push(`outside the maintenance window (${windowText(broker)})`);
   else if (step === 'update') {
     const left = (span.end.getTime() - now.getTime()) / MINUTE;
@@ -285,7 +302,7 @@ function decideApplying(
     return broker.state === 'RUNNING'
       ? { kind: 'verify' }
       : { kind: 'wait', reason: `broker is ${broker.state} on ${plan.to}` };
-  const windowOpen = applyWindow(broker.maintenanceWindow, now) !== undefined;
+  const windowOpen = windowOf(plan, broker, now) !== undefined;
   const revertOrWait = (why: string): PlanAction =>
     !windowOpen && broker.state === 'RUNNING'
       ? {
@@ -345,7 +362,7 @@ function decideRebooting(
       return { kind: 'rollback', reason: `the reboot did not start after ${reboot.sends} calls` };
     const blockers = applyBlockers(plan, observation, now, policy, 'reboot');
     if (blockers.length) {
-      return applyWindow(broker.maintenanceWindow, now)
+      return windowOf(plan, broker, now)
         ? { kind: 'wait', reason: blockers.join('; ') }
         : {
             kind: 'revert',
