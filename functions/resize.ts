@@ -1,27 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
-import { MqBrokerControl } from '@mqops/aws/broker-control';
-import { BrokerConnectionProbe, rotatedSecretCredentials } from '@mqops/aws/connection-probe';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
-import { capacityBase } from './lib/capacity-runtime';
 import { createLogger } from './lib/logger';
+import { resizeRuntime } from './lib/resize-runtime';
 
 const logger = createLogger('mqops-resize');
-
-/** The real adapters, from the environment (see capacityBase). */
-export function resizeRuntime(env: NodeJS.ProcessEnv = process.env): PlanDeps {
-  const base = capacityBase(env);
-  return {
-    store: base.store,
-    sinks: base.sinks,
-    policy: base.policy,
-    control: new MqBrokerControl(base.mq),
-    alarms: new CloudWatchAlarmStates({ retryMode: 'standard', maxAttempts: 8 }),
-    probe: new BrokerConnectionProbe(rotatedSecretCredentials()),
-  };
-}
 
 export interface ResizeOptions {
   now?: () => Date;

@@ -4,6 +4,7 @@ import { auditFunction } from './audit';
 import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capacity';
 import { alertFlushFunction, alertsFunction } from './notify';
 import { rotateFunction, secretRotations } from './rotation';
+import { runbookFunction } from './runbooks';
 import { deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
@@ -27,6 +28,7 @@ export const stack: StackSpec = {
     rightsizeFunction,
     resizeFunction,
     maintenanceFunction,
+    runbookFunction,
   ],
   secretRotations: secretRotations(),
 };

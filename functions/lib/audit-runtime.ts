@@ -1,0 +1,68 @@
+import { S3StateStore } from '@mqops/aws/s3-state';
+import { SecurityHubExporter } from '@mqops/aws/securityhub';
+import { SlackNotifier } from '@mqops/aws/slack-notifier';
+import { SnsNotifier } from '@mqops/aws/sns-notifier';
+import { buildTargets } from '@mqops/aws/targets';
+import { type AuditReport, type AuditRequest, failing, type Notifier, runAudit, toAsff } from '@mqops/core';
+import { functionConfig } from './config';
+
+/** What an audit run returns: a summary, not the whole report. */
+export interface AuditResult {
+  trigger: AuditReport['trigger'];
+  brokersAudited: number;
+  findings: number;
+  new?: number;
+  fixed?: number;
+  unknown: number;
+  suppressed: number;
+  errors: number;
+  notified: string[];
+  /** Findings sent to AWS Security Hub, when the configuration turns it on. */
+  securityHub?: { imported: number; failed: number };
+}
+
+type Warn = (message: string, extra?: Record<string, unknown>) => void;
+
+/**
+ * The audit as the deployment configures it (the environment: MQOPS_CONFIG, MQOPS_STATE_BUCKET, MQOPS_ALERT_TOPIC_ARN,
+ * MQOPS_SLACK_WEBHOOK_URL): targets across accounts and regions, notifiers, state, Security Hub. Shared by the Audit
+ * function and the audit-now runbook.
+ */
+export async function runConfiguredAudit(
+  request: AuditRequest,
+  warn: Warn = () => undefined,
+): Promise<AuditResult> {
+  const config = functionConfig();
+  const notifiers: Notifier[] = [];
+  if (config.slackWebhookUrl) notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl }));
+  if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
+  const report = await runAudit(
+    {
+      targets: await buildTargets(config.mqops),
+      notifiers,
+      policy: config.mqops.policy,
+      suppressions: config.mqops.suppressions,
+      ...(config.stateBucket ? { store: new S3StateStore(config.stateBucket) } : {}),
+    },
+    request,
+  );
+  let securityHub: AuditResult['securityHub'];
+  if (config.mqops.securityHub) {
+    const exported = await new SecurityHubExporter().export(toAsff(report));
+    securityHub = { imported: exported.imported, failed: exported.failed.length };
+    for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
+  }
+  for (const warning of report.warnings) warn(warning);
+  for (const error of report.errors) warn('broker not audited', { ...error });
+  return {
+    trigger: report.trigger,
+    brokersAudited: report.brokersAudited,
+    findings: failing(report).length,
+    ...(report.diff ? { new: report.diff.new.length, fixed: report.diff.fixed.length } : {}),
+    unknown: report.results.filter((r) => r.status === 'UNKNOWN').length,
+    suppressed: report.results.filter((r) => r.suppressed).length,
+    errors: report.errors.length,
+    notified: report.notified,
+    ...(securityHub ? { securityHub } : {}),
+  };
+}

@@ -1,0 +1,96 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
+import { type KeyValueStore, MqopsError, type NoticeSink } from '@mqops/core';
+import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
+import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import { optionalEnv } from './lib/config';
+import { createLogger } from './lib/logger';
+
+const logger = createLogger('mqops-runbook');
+
+/**
+ * The adapters one runbook needs, loaded only for it (`await import`): an audit-now never loads the Secrets Manager
+ * or S3 clients, a rotate-now never loads the audit's.
+ */
+export async function portsFor(runbook: string): Promise<AllRunbookPorts> {
+  switch (runbook) {
+    case 'audit-now': {
+      const [{ runConfiguredAudit }, { MqBrokerInventory }] = await Promise.all([
+        import('./lib/audit-runtime'),
+        import('@mqops/aws/mq-inventory'),
+      ]);
+      return {
+        inventory: new MqBrokerInventory(),
+        audit: {
+          run: (brokers) =>
+            runConfiguredAudit(
+              { trigger: 'manual', ...(brokers?.length ? { brokerIds: [...brokers] } : {}) },
+              (message, extra) => logger.warn(message, extra ?? {}),
+            ),
+        },
+      };
+    }
+    case 'rotate-now': {
+      const { SecretsRotationControl } = await import('@mqops/aws/rotation-control');
+      return { rotation: new SecretsRotationControl() };
+    }
+    case 'resize-now':
+    case 'safe-reboot': {
+      const { resizeRuntime } = await import('./lib/resize-runtime');
+      const plans = resizeRuntime();
+      return { plans, control: plans.control, alarms: plans.alarms, probe: plans.probe };
+    }
+    default:
+      return {};
+  }
+}
+
+export interface RunbookOptions {
+  now?: () => Date;
+  /** The ports (tests); default {@link portsFor}. */
+  ports?: (runbook: string) => Promise<AllRunbookPorts>;
+  store?: () => KeyValueStore;
+  sinks?: () => readonly NoticeSink[];
+}
+
+/**
+ * The Runbook function, invoked by hand (`aws lambda invoke`, the console, `mqops run --invoke`):
+ * `{"runbook": "safe-reboot", "payload": {"brokerId": "b-…"}, "execute": true, "by": "arn:…"}`. A dry run unless
+ * `execute` is true. Unknown runbooks and bad payloads are refused with the list of valid ones before any call.
+ * Every run is kept in the trail (the state table) and posted to Slack and SNS.
+ */
+export function createRunbook(options: RunbookOptions = {}) {
+  return async function runbook(event: unknown): Promise<RunRecord> {
+    const name =
+      typeof (event as { runbook?: unknown } | null)?.runbook === 'string'
+        ? (event as { runbook: string }).runbook
+        : '';
+    const table = optionalEnv('MQOPS_STATE_TABLE');
+    if (!options.store && !table)
+      throw new MqopsError('MQOPS_STATE_TABLE is not set: runbooks keep their trail there');
+    const store = options.store?.() ?? new DynamoKeyValueStore(table as string);
+    const known = RUNBOOKS.some((r) => r.name === name);
+    const record = await runRunbook(event, {
+      runbooks: RUNBOOKS,
+      // Ports only for a runbook that exists: a bad request is refused before anything is built.
+      ports: known ? await (options.ports ?? portsFor)(name) : {},
+      store,
+      sinks: options.sinks?.() ?? noticeSinksFromEnv(),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    logger.info('runbook run', {
+      id: record.id,
+      runbook: record.runbook,
+      by: record.by,
+      dryRun: record.dryRun,
+      status: record.status,
+      summary: record.summary,
+      brokers: record.brokers,
+    });
+    return record;
+  };
+}
+
+export const handler = middy(createRunbook()).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,44 @@
+import { alertTopic, slackWebhookSecret } from './alerts';
+import { auditFunction } from './audit';
+import { deployedConfig } from './config';
+import { stateBucket, stateTable } from './storage';
+import type { EnvValue, FunctionSpec } from './types';
+
+const { text: configText } = deployedConfig();
+const table = { ref: stateTable.name, attribute: 'arn' } as const;
+const mqopsSecrets = [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }];
+
+const scopes: Record<string, EnvValue[]> = {
+  // audit-now runs the audit as the Audit function does: the same narrowed resources.
+  ...auditFunction.scopes,
+  'dynamodb:GetItem': [table],
+  'dynamodb:PutItem': [table],
+  'dynamodb:DeleteItem': [table],
+  'dynamodb:Query': [table],
+  // rotate-now starts a rotation of mqops' rotated secrets only.
+  'secretsmanager:DescribeSecret': mqopsSecrets,
+  'secretsmanager:RotateSecret': mqopsSecrets,
+};
+
+/**
+ * Runbooks on manual invoke (`aws lambda invoke`, the console, `mqops run --invoke`): audit-now, rotate-now,
+ * resize-now, safe-reboot, backup-config and restore-config (a dry-run diff). A dry run unless `"execute": true`;
+ * every run leaves a trail in the state table and a chat message. Work that outlives the invocation (a reboot) is
+ * advanced by the RunbookTick.
+ */
+export const runbookFunction: FunctionSpec = {
+  name: 'Runbook',
+  handler: 'functions/runbook.handler',
+  description: 'Runs mqops runbooks on manual invoke (dry run unless execute), with an audit trail',
+  timeout: 900,
+  memory: 1024,
+  environment: {
+    MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
+    MQOPS_STATE_BUCKET: { ref: stateBucket.name, attribute: 'name' },
+    MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
+    MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },
+    MQOPS_CONFIG: { literal: configText },
+  },
+  triggers: [],
+  scopes,
+};

@@ -1,0 +1,55 @@
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+} from '@aws-sdk/client-secrets-manager';
+import { errorText, MqopsError } from '@mqops/core';
+import type { RotationPort, RotationStatus } from '@mqops/core/runbooks/ports';
+
+/**
+ * A rotated secret's state and "rotate now", for the rotate-now runbook. IAM: `secretsmanager:DescribeSecret`,
+ * `secretsmanager:RotateSecret` (Secrets Manager then invokes the rotation function with its own permission).
+ */
+export class SecretsRotationControl implements RotationPort {
+  private readonly client: SecretsManagerClient;
+
+  constructor(client: SecretsManagerClient | SecretsManagerClientConfig = {}) {
+    this.client = client instanceof SecretsManagerClient ? client : new SecretsManagerClient(client);
+  }
+
+  /** One secret's rotation state (DescribeSecret; never its value). */
+  async status(secretId: string): Promise<RotationStatus> {
+    const s = await this.call('DescribeSecret', secretId, () =>
+      this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
+    );
+    return {
+      arn: s.ARN ?? secretId,
+      name: s.Name ?? secretId,
+      rotationEnabled: s.RotationEnabled ?? false,
+      ...(s.RotationLambdaARN ? { rotationLambdaArn: s.RotationLambdaARN } : {}),
+      ...(s.LastRotatedDate ? { lastRotated: s.LastRotatedDate.toISOString() } : {}),
+      ...(s.NextRotationDate ? { nextRotation: s.NextRotationDate.toISOString() } : {}),
+      rotating: Object.values(s.VersionIdsToStages ?? {}).some((stages) => stages.includes('AWSPENDING')),
+    };
+  }
+
+  /** Starts a rotation now with the secret's configured function and rules (RotateSecret, RotateImmediately). */
+  async rotateNow(secretId: string): Promise<{ versionId?: string }> {
+    const out = await this.call('RotateSecret', secretId, () =>
+      this.client.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true })),
+    );
+    return out.VersionId ? { versionId: out.VersionId } : {};
+  }
+
+  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw new MqopsError(
+        `Secrets Manager ${operation} of ${secretId} failed: ${(error as { name?: string } | null)?.name ?? 'Error'}: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import { auditNow, resizeNow, rotateNow } from './basic';
+import type { RunbookPorts } from './ports';
+import type { RunbookDefinition } from './types';
+
+export * from './ports';
+export * from './run';
+export * from './types';
+
+/** The ports of every runbook. */
+export type AllRunbookPorts = RunbookPorts;
+
+/** Every runbook, in the order help lists them. */
+export const RUNBOOKS: readonly RunbookDefinition<AllRunbookPorts>[] = [
+  auditNow,
+  rotateNow,
+  resizeNow,
+] as unknown as RunbookDefinition<AllRunbookPorts>[];

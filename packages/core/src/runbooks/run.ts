@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import type { KeyValueStore } from '../kv';
+import { errorText, type NoticeLevel, type NoticeSink, postNotice } from '../notices';
+import type { RunbookPorts } from './ports';
+import type { RunbookDefinition, RunContext, RunStatus } from './types';
+
+/** What the Runbook function is invoked with. */
+const RequestSchema = z
+  .object({
+    runbook: z.string().min(1),
+    payload: z.record(z.string(), z.unknown()).optional(),
+    /** Without it (or false) the run is a dry run. */
+    execute: z.boolean().optional(),
+    /** Who asks (the CLI sends the caller's IAM ARN); default `unknown`. */
+    by: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
+export interface RunbookRequest<P = unknown> {
+  definition: RunbookDefinition<P>;
+  payload: unknown;
+  execute: boolean;
+  by: string;
+}
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`);
+
+/** The valid runbooks, one per line, for errors and help. */
+export function runbookList(runbooks: readonly RunbookDefinition<never>[]): string {
+  return runbooks.map((r) => `${r.name} ${r.usage} — ${r.summary}`).join('; ');
+}
+
+/**
+ * Reads a runbook request: `{"runbook": "safe-reboot", "payload": {"brokerId": "b-…"}, "execute": true}`.
+ * @throws InvalidInputError naming the problem and listing the valid runbooks (nothing was called).
+ */
+export function parseRunbookRequest<P>(
+  event: unknown,
+  runbooks: readonly RunbookDefinition<P>[],
+): RunbookRequest<P> {
+  const valid = runbookList(runbooks as unknown as RunbookDefinition<never>[]);
+  const parsed = RequestSchema.safeParse(event);
+  if (!parsed.success)
+    throw new InvalidInputError(
+      `not a runbook request {"runbook", "payload", "execute"}; runbooks: ${valid}`,
+      issuesOf(parsed.error),
+    );
+  const definition = runbooks.find((r) => r.name === parsed.data.runbook);
+  if (!definition) throw new InvalidInputError(`unknown runbook ${parsed.data.runbook}; runbooks: ${valid}`);
+  const payload = definition.payload.safeParse(parsed.data.payload ?? {});
+  if (!payload.success)
+    throw new InvalidInputError(
+      `bad payload for runbook ${definition.name} (expected ${definition.usage})`,
+      issuesOf(payload.error),
+    );
+  return {
+    definition,
+    payload: payload.data,
+    execute: parsed.data.execute ?? false,
+    by: parsed.data.by ?? 'unknown',
+  };
+}
+
+/** One run, as the trail keeps it (`runbookrun#<started>#<id>`, kept 400 days). */
+export interface RunRecord {
+  id: string;
+  runbook: string;
+  by: string;
+  dryRun: boolean;
+  payload: unknown;
+  startedAt: string;
+  finishedAt?: string;
+  status: RunStatus | 'running';
+  summary: string;
+  details: Record<string, unknown>;
+  brokers: string[];
+  continues?: { kind: string; key: string };
+}
+
+export const RUN_KEY_PREFIX = 'runbookrun#';
+const TRAIL_DAYS = 400;
+const runKey = (record: Pick<RunRecord, 'startedAt' | 'id'>) =>
+  `${RUN_KEY_PREFIX}${record.startedAt}#${record.id}`;
+
+export interface RunbookDeps<P> {
+  runbooks: readonly RunbookDefinition<P>[];
+  ports: P;
+  store: KeyValueStore;
+  sinks: readonly NoticeSink[];
+  now?: () => Date;
+  newId?: () => string;
+}
+
+const LEVEL: Record<RunRecord['status'], NoticeLevel> = {
+  'dry-run': 'info',
+  done: 'info',
+  started: 'info',
+  running: 'info',
+  refused: 'warning',
+  failed: 'warning',
+};
+
+/**
+ * Runs one runbook request: validates it (InvalidInputError before anything else), records the run in the trail,
+ * runs it (a dry run unless `execute`), records the result and posts it to chat. A runbook that throws is recorded
+ * as failed and re-thrown.
+ */
+export async function runRunbook<P = RunbookPorts>(event: unknown, deps: RunbookDeps<P>): Promise<RunRecord> {
+  const request = parseRunbookRequest(event, deps.runbooks);
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const record: RunRecord = {
+    id: (deps.newId ?? (() => globalThis.crypto.randomUUID()))(),
+    runbook: request.definition.name,
+    by: request.by,
+    dryRun: !request.execute,
+    payload: request.payload,
+    startedAt: started.toISOString(),
+    status: 'running',
+    summary: 'running',
+    details: {},
+    brokers: [],
+  };
+  const key = runKey(record);
+  const expiresAt = Math.floor(started.getTime() / 1000) + TRAIL_DAYS * 86_400;
+  await deps.store.put(key, record, { expiresAt });
+  const ctx: RunContext = {
+    runId: record.id,
+    by: record.by,
+    dryRun: record.dryRun,
+    now,
+    store: deps.store,
+    sinks: deps.sinks,
+  };
+  let failure: unknown;
+  try {
+    const outcome = await request.definition.run(request.payload, ctx, deps.ports);
+    Object.assign(record, {
+      status: outcome.status,
+      summary: outcome.summary,
+      details: outcome.details,
+      brokers: outcome.brokers ?? [],
+      ...(outcome.continues ? { continues: outcome.continues } : {}),
+    });
+  } catch (error) {
+    failure = error;
+    Object.assign(record, { status: 'failed', summary: errorText(error) });
+  }
+  record.finishedAt = now().toISOString();
+  const stored = await deps.store.get<RunRecord>(key);
+  await deps.store.put(key, record, { expectedVersion: stored?.version ?? 1, expiresAt });
+  await postNotice(
+    deps.sinks,
+    {
+      kind: 'runbook',
+      level: LEVEL[record.status],
+      title: `${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`,
+      text: record.summary,
+      fields: {
+        by: record.by,
+        mode: record.dryRun ? 'dry run (add "execute": true to act)' : 'execute',
+        run: record.id,
+        ...(record.brokers.length ? { brokers: record.brokers.join(', ') } : {}),
+      },
+      key: `runbook:${record.id}`,
+    },
+    { store: deps.store, now },
+  );
+  if (failure !== undefined) throw failure;
+  return record;
+}
+
+/** The trail, newest first. */
+export async function listRuns(store: KeyValueStore, limit = 50): Promise<RunRecord[]> {
+  const items = await store.list<RunRecord>(RUN_KEY_PREFIX);
+  return items
+    .map((i) => i.item.value)
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    .slice(0, limit);
+}
+
+/** A runbook that needs a port the deployment did not wire: fails clearly before any call. */
+export function requirePort<T>(port: T | undefined, runbook: string, what: string): T {
+  if (port === undefined)
+    throw new InvalidInputError(`runbook ${runbook} is not available here: ${what} is not configured`);
+  return port;
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeBrokerCommand, MqClient } from '@aws-sdk/client-mq';
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
+import { InvalidInputError } from '@mqops/core';
+import { acceptPlan, planFromRecommendation } from '@mqops/core/capacity/plan';
+import { listRuns, type RunRecord } from '@mqops/core/runbooks/run';
+import { type LocalCloud, startLocalCloud } from '@mqops/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunbook } from '../../functions/runbook';
+import { ROTATION_LAMBDA } from '../helpers/rotation';
+import { SlackReceiver } from '../helpers/slack-receiver';
+
+const TABLE = `runbooks-${randomBytes(3).toString('hex')}`;
+
+/**
+ * The Runbook function as deployed: its ports built from the environment (the SDK's standard variables point at the
+ * local cloud with the demo fleet), the trail in the local DynamoDB, chat in a real local Slack receiver.
+ */
+describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the local cloud)', () => {
+  let cloud: LocalCloud;
+  let store: DynamoKeyValueStore;
+  let mq: MqClient;
+  let sm: SecretsManagerClient;
+  const slack = new SlackReceiver();
+  const savedEnv = { ...process.env };
+  let invoke: ReturnType<typeof createRunbook>;
+  const id = (name: string) =>
+    [...cloud.world.mq.brokers.values()].find((b) => b.BrokerName === name)?.BrokerId as string;
+  const runbookMessages = () =>
+    slack.messages
+      .filter((m) => JSON.stringify(m.body).includes('mqops runbook:'))
+      .map((m) => SlackReceiver.text(m));
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({ scenario: 'demo' });
+    await slack.start();
+    const dynamodb = new DynamoDBClient(cloud.clientConfig());
+    await createKeyValueTable(dynamodb, TABLE);
+    store = new DynamoKeyValueStore(TABLE, dynamodb);
+    mq = new MqClient(cloud.clientConfig());
+    sm = new SecretsManagerClient(cloud.clientConfig());
+    Object.assign(process.env, cloud.env(), {
+      MQOPS_STATE_TABLE: TABLE,
+      MQOPS_SLACK_WEBHOOK_URL: slack.url,
+    });
+    delete process.env.AWS_PROFILE;
+    delete process.env.MQOPS_ALERT_TOPIC_ARN;
+    invoke = createRunbook({ now: () => cloud.clock.now() });
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await cloud?.stop();
+    await slack.stop();
+  });
+
+  it('refuses an unknown runbook and a bad payload, listing the valid ones, and records nothing', async () => {
+    await expect(invoke({ runbook: 'reboot-everything' })).rejects.toThrow(
+      /unknown runbook reboot-everything; runbooks: audit-now .*rotate-now .*resize-now/,
+    );
+    await expect(invoke({ runbook: 'rotate-now', payload: { secret: 'x' } })).rejects.toThrow(
+      InvalidInputError,
+    );
+    await expect(invoke({ runbook: 'rotate-now', payload: { secret: 'x' } })).rejects.toThrow(
+      /bad payload for runbook rotate-now \(expected \{"secretId"/,
+    );
+    await expect(invoke('audit-now')).rejects.toThrow(/not a runbook request/);
+    expect(await listRuns(store)).toEqual([]);
+    expect(slack.messages).toHaveLength(0);
+  });
+
+  it('audit-now: a dry run lists what it would audit; execute audits and reports; both are in the trail', async () => {
+    const dry = await invoke({ runbook: 'audit-now', payload: { brokers: ['billing-prod'] }, by: 'alice' });
+    expect(dry).toMatchObject({
+      status: 'dry-run',
+      dryRun: true,
+      by: 'alice',
+      brokers: [id('billing-prod')],
+    });
+    expect(dry.summary).toBe(
+      'would audit 1 broker (brokers billing-prod) and report to the configured channels',
+    );
+    expect(slack.messages.filter((m) => JSON.stringify(m.body).includes('mqops audit'))).toHaveLength(0);
+
+    const done = await invoke({
+      runbook: 'audit-now',
+      payload: { brokers: ['billing-prod'] },
+      execute: true,
+      by: 'alice',
+    });
+    expect(done.status).toBe('done');
+    expect(done.summary).toMatch(/^audited 1 broker: \d+ findings; sent to slack$/);
+    expect((done.details as { findings: number }).findings).toBeGreaterThan(3);
+    expect(slack.messages.some((m) => JSON.stringify(m.body).includes('billing-prod'))).toBe(true);
+    expect(runbookMessages().filter((t) => t.includes('audit-now'))).toHaveLength(2);
+    const trail = await listRuns(store);
+    expect(trail.map((r) => [r.runbook, r.status, r.by])).toEqual([
+      ['audit-now', 'done', 'alice'],
+      ['audit-now', 'dry-run', 'alice'],
+    ]);
+  });
+
+  it('rotate-now: refuses a secret without rotation; dry run; execute starts the rotation in Secrets Manager', async () => {
+    const plain = await sm.send(
+      new CreateSecretCommand({
+        Name: 'mqops/orders-prod/plain',
+        SecretString: '{"username":"a","password":"b"}',
+      }),
+    );
+    const refused = await invoke({ runbook: 'rotate-now', payload: { secretId: plain.ARN }, execute: true });
+    expect(refused.status).toBe('refused');
+    expect(refused.summary).toMatch(
+      /has no rotation configured: turn it on with `mqops rotation enable` first/,
+    );
+
+    const rotated = await sm.send(
+      new CreateSecretCommand({
+        Name: 'mqops/orders-prod/app',
+        SecretString: '{"username":"app","password":"pw"}',
+      }),
+    );
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: rotated.ARN,
+        RotationLambdaARN: ROTATION_LAMBDA,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+        RotateImmediately: false,
+      }),
+    );
+    const arn = rotated.ARN as string;
+    expect(cloud.world.secrets.pendingRotations.has(arn)).toBe(false);
+    const dry = await invoke({ runbook: 'rotate-now', payload: { secretId: 'mqops/orders-prod/app' } });
+    expect(dry.status).toBe('dry-run');
+    expect(dry.summary).toMatch(/would rotate mqops\/orders-prod\/app now with arn:aws:lambda:/);
+    expect(cloud.world.secrets.pendingRotations.has(arn)).toBe(false);
+
+    const started = await invoke({ runbook: 'rotate-now', payload: { secretId: arn }, execute: true });
+    expect(started.status).toBe('started');
+    expect(cloud.world.secrets.pendingRotations.get(arn)?.token).toBe(
+      (started.details as { versionId: string }).versionId,
+    );
+    // A second one while the first is under way is refused.
+    const again = await invoke({ runbook: 'rotate-now', payload: { secretId: arn }, execute: true });
+    expect(again.status).toBe('refused');
+    expect(again.summary).toMatch(/already under way/);
+    // Nothing of the secrets' values reaches chat or the trail.
+    const everything = JSON.stringify([slack.messages, await listRuns(store)]);
+    expect(everything).not.toContain('"pw"');
+  });
+
+  it('resize-now: applies an accepted plan now, outside the window, with the other guards; refuses without a plan', async () => {
+    const none = await invoke({
+      runbook: 'resize-now',
+      payload: { brokerId: id('orders-prod') },
+      execute: true,
+    });
+    expect(none.status).toBe('refused');
+    expect(none.summary).toMatch(/has no open resize plan: accept one first/);
+
+    // A plan for orders-prod (mq.m5.large, active/standby, RUNNING, no alarm): accepted as the CLI would.
+    const now = cloud.clock.now();
+    const plan = planFromRecommendation(
+      {
+        brokerId: id('orders-prod'),
+        brokerName: 'orders-prod',
+        region: 'us-east-1',
+        engine: 'ACTIVEMQ',
+        deploymentMode: 'ACTIVE_STANDBY_MULTI_AZ',
+        action: 'upsize',
+        from: 'mq.m5.large',
+        to: 'mq.m5.xlarge',
+        reasons: ['accepted for this test'],
+        metrics: {},
+      },
+      { source: 'cli', now, acceptedBy: 'bob' },
+    );
+    expect((await acceptPlan(store, plan)).accepted).toBe(true);
+    const dry = await invoke({ runbook: 'resize-now', payload: { brokerId: id('orders-prod') } });
+    expect(dry.status).toBe('dry-run');
+    expect((await mq.send(new DescribeBrokerCommand({ BrokerId: id('orders-prod') }))).BrokerState).toBe(
+      'RUNNING',
+    );
+
+    const run: RunRecord = await invoke({
+      runbook: 'resize-now',
+      payload: { brokerId: id('orders-prod') },
+      execute: true,
+      by: 'bob',
+    });
+    expect(run.status).toBe('started');
+    expect((run.details as { actions: string[] }).actions).toEqual(
+      expect.arrayContaining(['update', 'reboot']),
+    );
+    const broker = await mq.send(new DescribeBrokerCommand({ BrokerId: id('orders-prod') }));
+    expect(broker.BrokerState).toBe('REBOOT_IN_PROGRESS');
+    expect(runbookMessages().some((t) => t.includes('resize-now') && t.includes('started'))).toBe(true);
+  });
+});
