@@ -22,6 +22,7 @@ import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity
 import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
+import { runCommand } from './run';
 import { UsageError } from './usage';
 
 export const VERSION = '0.2.0';
@@ -38,6 +39,8 @@ Usage:
   mqops rightsize [--accept NAME]
                              instance type recommendations with their monthly cost; plan one (\`mqops rightsize --help\`)
   mqops maintenance          every broker's pending changes and the next maintenance window that applies them
+  mqops run RUNBOOK          audit-now, rotate-now, resize-now, safe-reboot, backup-config, restore-config; a dry run
+                             unless --execute (\`mqops run --help\`)
   mqops rotation enable|list turn on credential rotation for a broker user; list rotated secrets
                              (\`mqops rotation --help\`)
 
@@ -139,6 +142,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       ? rightsizeCommand(argv.slice(1), io)
       : maintenanceCommand(argv.slice(1), io);
   }
+  if (argv[0] === 'run') return runCommand(argv.slice(1), io);
   if (argv[0] === 'rotation') {
     if (argv.length === 1 || argv.includes('--help') || argv.includes('-h')) {
       io.out(ROTATION_HELP);

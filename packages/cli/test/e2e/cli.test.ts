@@ -253,3 +253,49 @@ describe('mqops rightsize / maintenance --local', () => {
     expect(out).toMatch(/8 brokers; 1 will apply pending changes at their next window\./);
   });
 });
+
+describe('mqops run --local', () => {
+  it('lists the runbooks with their payloads in --help', async () => {
+    const { code, out } = await run('run', '--help');
+    expect(code).toBe(0);
+    for (const name of ['audit-now', 'rotate-now', 'resize-now'])
+      expect(out).toMatch(new RegExp(`^  ${name}\\s+\\S`, 'm'));
+    expect(out).toContain('payload {"brokerId": "b-…"}');
+  });
+
+  it('dry-runs by default and acts with --execute', async () => {
+    const dry = await run('run', 'audit-now', '--local', '--broker', 'billing-prod');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^audit-now \(dry run\): dry-run\n {2}would audit 1 broker/);
+    expect(dry.out).toContain('Run again with --execute to act.');
+    const done = await run(
+      'run',
+      'audit-now',
+      '--local',
+      '--broker',
+      'billing-prod',
+      '--execute',
+      '--output',
+      'json',
+    );
+    expect(done.code).toBe(0);
+    const record = JSON.parse(done.out) as { status: string; dryRun: boolean; details: { findings: number } };
+    expect(record).toMatchObject({ status: 'done', dryRun: false });
+    expect(record.details.findings).toBeGreaterThan(3);
+  });
+
+  it('exits 1 for a refused run and 2 for an unknown runbook, a bad payload or no place to run', async () => {
+    const refused = await run('run', 'resize-now', '--local', '--broker', 'orders-prod', '--execute');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/has no open resize plan/);
+    const unknown = await run('run', 'reboot-all', '--local');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown runbook reboot-all; runbooks: audit-now, rotate-now, resize-now/);
+    const nowhere = await run('run', 'audit-now');
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.err).toMatch(/--invoke FUNCTION .* or --local/);
+    const badBroker = await run('run', 'audit-now', '--local', '--broker', 'nope');
+    expect(badBroker.code).toBe(2);
+    expect(badBroker.err).toMatch(/no broker nope/);
+  });
+});

@@ -1,0 +1,204 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
+import { MqBrokerControl } from '@mqops/aws/broker-control';
+import { BrokerConnectionProbe } from '@mqops/aws/connection-probe';
+import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
+import { SecretsRotationControl } from '@mqops/aws/rotation-control';
+import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
+import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
+import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
+import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import type { Io } from './main';
+import { UsageError } from './usage';
+
+const list = () =>
+  RUNBOOKS.map((r) => `  ${r.name.padEnd(15)} ${r.summary}\n  ${''.padEnd(15)} payload ${r.usage}`).join(
+    '\n',
+  );
+
+export const RUN_HELP = `mqops run — runbooks, a dry run unless --execute
+
+Usage:
+  mqops run RUNBOOK [--broker NAME|ID]… [--secret ID] [--payload JSON] [--execute] (--invoke FUNCTION | --local)
+
+Runbooks:
+${list()}
+
+Where it runs:
+  --invoke FUNCTION          the deployed Runbook function (its name or ARN; sst deploy prints RunbookFunction): the
+                             run is recorded in the stack's trail and posted to Slack and SNS, with your IAM identity
+  --local                    the embedded demo fleet (no AWS account; nothing is kept after the command)
+
+Options:
+  --execute                  act; without it every runbook only says what it would do
+  --broker NAME|ID           the broker (brokerId, or one of brokers); names are resolved to ids
+  --secret ID                the secret of rotate-now (mqops/… or its ARN)
+  --payload JSON             the payload as JSON (merged with --broker / --secret)
+  --output table|json
+  --region REGION, --profile NAME
+
+Exit codes: 0 done, dry run or started; 1 refused or failed; 2 bad usage; 3 could not run.`;
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        broker: { type: 'string', multiple: true },
+        secret: { type: 'string' },
+        payload: { type: 'string' },
+        execute: { type: 'boolean' },
+        invoke: { type: 'string' },
+        local: { type: 'boolean' },
+        output: { type: 'string' },
+        region: { type: 'string' },
+        profile: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The ports of every runbook on the clients `settings` configure (the local cloud with --local). */
+function localPorts(settings: ClientSettings, now: () => Date): AllRunbookPorts {
+  const inventory = new MqBrokerInventory(settings);
+  const control = new MqBrokerControl(settings);
+  const alarms = new CloudWatchAlarmStates(settings);
+  const probe = new BrokerConnectionProbe();
+  return {
+    inventory,
+    audit: {
+      run: async (brokers) => {
+        const { inventory: inv, sources } = sourcesFor(settings);
+        const report = await runAudit(
+          { targets: [{ name: 'local', inventory: inv, sources }], notifiers: [], now },
+          { trigger: 'manual', ...(brokers?.length ? { brokerIds: [...brokers] } : {}) },
+        );
+        return {
+          brokersAudited: report.brokersAudited,
+          findings: failing(report).length,
+          notified: report.notified,
+          errors: report.errors.length,
+        };
+      },
+    },
+    rotation: new SecretsRotationControl(settings),
+    plans: { store: new MemoryKeyValueStore(), control, alarms, probe, sinks: [], now },
+    control,
+    alarms,
+    probe,
+  };
+}
+
+/** The request: the payload from --payload, --broker and --secret, names resolved to ids. */
+async function requestOf(
+  name: string,
+  values: ReturnType<typeof parse>['values'],
+  inventory: MqBrokerInventory,
+  by: string,
+): Promise<Record<string, unknown>> {
+  const definition = RUNBOOKS.find((r) => r.name === name);
+  if (!definition)
+    throw new UsageError(`unknown runbook ${name}; runbooks: ${RUNBOOKS.map((r) => r.name).join(', ')}`);
+  let payload: Record<string, unknown> = {};
+  if (values.payload) {
+    try {
+      payload = JSON.parse(values.payload) as Record<string, unknown>;
+    } catch {
+      throw new UsageError('--payload is not JSON');
+    }
+  }
+  if (values.broker?.length) {
+    const refs = await inventory.list();
+    const ids = values.broker.map((b) => {
+      const ref = refs.find((r) => r.id === b) ?? refs.find((r) => r.name === b);
+      if (!ref) throw new UsageError(`no broker ${b} in this account and region`);
+      return ref.id;
+    });
+    if (definition.usage.includes('"brokers"')) payload.brokers = ids;
+    else payload.brokerId = ids[0];
+  }
+  if (values.secret) payload.secretId = values.secret;
+  return { runbook: name, payload, execute: values.execute ?? false, by };
+}
+
+function print(record: RunRecord, output: string, io: Io): number {
+  if (output === 'json') io.out(JSON.stringify(record, null, 2));
+  else {
+    io.out(`${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`);
+    io.out(`  ${record.summary}`);
+    for (const [k, v] of Object.entries(record.details))
+      io.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    if (record.dryRun && record.status === 'dry-run') io.out('Run again with --execute to act.');
+  }
+  return record.status === 'refused' || record.status === 'failed' ? 1 : 0;
+}
+
+/** `mqops run …`; returns the exit code. */
+export async function runCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const [name, ...rest] = positionals;
+  if (values.help || !name) {
+    io.out(RUN_HELP);
+    return name || values.help ? 0 : 2;
+  }
+  if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const output = values.output ?? 'table';
+  if (output !== 'table' && output !== 'json')
+    throw new UsageError(`--output must be table or json (got ${output})`);
+  if (!values.local && !values.invoke)
+    throw new UsageError('say where to run: --invoke FUNCTION (the deployed Runbook function) or --local');
+  if (values.local && values.invoke) throw new UsageError('--local and --invoke cannot go together');
+  const settings: ClientSettings = {
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+  };
+
+  if (values.invoke) {
+    const identity = await new STSClient(settings).send(new GetCallerIdentityCommand({}));
+    const request = await requestOf(
+      name,
+      values,
+      new MqBrokerInventory(settings),
+      identity.Arn ?? userInfo().username,
+    );
+    const out = await new LambdaClient(settings).send(
+      new InvokeCommand({
+        FunctionName: values.invoke,
+        Payload: new TextEncoder().encode(JSON.stringify(request)),
+      }),
+    );
+    const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    if (out.FunctionError) {
+      const error = (JSON.parse(text || '{}') as { errorMessage?: string }).errorMessage ?? text;
+      io.err(`mqops: runbook ${name} failed: ${error}`);
+      return /InvalidInputError|not a runbook request|bad payload|unknown runbook/.test(text) ? 2 : 1;
+    }
+    return print(JSON.parse(text) as RunRecord, output, io);
+  }
+
+  const local = await import('@mqops/local');
+  const cloud = await local.startLocalCloud({ scenario: 'demo' });
+  try {
+    const cloudSettings = { ...cloud.clientConfig(), ...settings };
+    const now = () => cloud.clock.now();
+    const request = await requestOf(name, values, new MqBrokerInventory(cloudSettings), userInfo().username);
+    const record = await runRunbook(request, {
+      runbooks: RUNBOOKS,
+      ports: localPorts(cloudSettings, now),
+      store: new MemoryKeyValueStore(),
+      sinks: [],
+      now,
+    });
+    return print(record, output, io);
+  } finally {
+    await cloud.stop();
+  }
+}
