@@ -8,6 +8,7 @@ declare const $config: (config: {
   run(): Promise<Record<string, unknown>>;
 }) => unknown;
 declare const sst: SstComponents;
+declare const $app: { stage: string };
 declare const $interpolate: SstContext['interpolate'];
 declare const aws: {
   getRegionOutput(): { name: unknown };
@@ -43,6 +44,7 @@ export default $config({
       lambdaPermission: (name, args) => new aws.lambda.Permission(name, args),
       secretRotation: (name, args, dependsOn) =>
         new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
+      stage: $app.stage,
     });
   },
 });

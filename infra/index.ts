@@ -5,7 +5,7 @@ import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capaci
 import { alertFlushFunction, alertsFunction } from './notify';
 import { rotateFunction, secretRotations } from './rotation';
 import { runbookFunction } from './runbooks';
-import { deadLetters, stateBucket, stateTable } from './storage';
+import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
 
@@ -13,7 +13,7 @@ import { watchFunction } from './watch';
 export const stack: StackSpec = {
   app: 'mqops',
   runtime: 'nodejs22.x',
-  buckets: [stateBucket],
+  buckets: [stateBucket, backupBucket],
   tables: [stateTable],
   queues: [deadLetters],
   topics: [alertTopic],

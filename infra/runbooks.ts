@@ -40,5 +40,6 @@ export const runbookFunction: FunctionSpec = {
     MQOPS_CONFIG: { literal: configText },
   },
   triggers: [],
+  manualInvoke: true,
   scopes,
 };

@@ -1,4 +1,5 @@
 import { deriveActions } from './iam';
+import { stageSettings } from './stage';
 import type { EnvValue, FunctionSpec, StackSpec } from './types';
 
 /**
@@ -40,6 +41,8 @@ export interface SstContext {
    * permission for Secrets Manager: RotateSecret checks it).
    */
   secretRotation: (name: string, args: Record<string, unknown>, dependsOn: unknown[]) => unknown;
+  /** The stage being deployed (`$app.stage`): log retention and other stage settings follow it. */
+  stage: string;
 }
 
 type Resource = Record<string, unknown>;
@@ -63,7 +66,12 @@ export function deployStack(
   root?: string,
 ): Record<string, unknown> {
   const resources = new Map<string, Resource>();
-  for (const b of stack.buckets) resources.set(b.name, new sst.aws.Bucket(b.name) as unknown as Resource);
+  const stage = stageSettings(context.stage);
+  for (const b of stack.buckets)
+    resources.set(
+      b.name,
+      new sst.aws.Bucket(b.name, b.versioned ? { versioning: true } : {}) as unknown as Resource,
+    );
   for (const t of stack.tables) {
     const table = new sst.aws.Dynamo(t.name, {
       fields: { pk: 'string', sk: 'string' },
@@ -93,7 +101,11 @@ export function deployStack(
       architecture: 'arm64',
       timeout: `${fn.timeout} seconds`,
       memory: `${fn.memory} MB`,
-      environment: Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, resolveRef(v)])),
+      environment: {
+        ...Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, resolveRef(v)])),
+        MQOPS_STAGE: stage.stage,
+      },
+      logging: { retention: stage.logRetention, format: 'json' },
       permissions: [
         ...permissionsFor(fn, resolveRef, root),
         // Lambda itself sends failed asynchronous events there, with the function's role.

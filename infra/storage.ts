@@ -17,3 +17,10 @@ export const deadLetters: QueueSpec = {
   name: 'DeadLetters',
   description: 'events mqops functions failed on after retries',
 };
+
+/** Where backup-config writes (ActiveMQ configurations and users, RabbitMQ definitions), versioned. */
+export const backupBucket: BucketSpec = {
+  name: 'Backups',
+  description: 'mqops configuration backups (backups/<broker>/<time>.json), versioned',
+  versioned: true,
+};

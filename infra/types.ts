@@ -57,6 +57,8 @@ export interface FunctionSpec {
   deadLetterQueue?: string;
   /** AWS services allowed to invoke the function directly (a resource-based Lambda permission each). */
   invokedBy?: { name: string; principal: string }[];
+  /** Invoked by people (`aws lambda invoke`, the console, `mqops run --invoke`) rather than by a trigger. */
+  manualInvoke?: boolean;
 }
 
 export interface TopicSpec {
@@ -87,6 +89,8 @@ export interface QueueSpec {
 export interface BucketSpec {
   name: string;
   description: string;
+  /** Keep every version of every object (backups: an overwrite or a deletion can be undone). */
+  versioned?: boolean;
 }
 
 /** Rotation turned on for an existing secret (mqops.config.json `rotations`). */

@@ -13,7 +13,7 @@ type AppConfig = {
 
 const globals = globalThis as Record<string, unknown>;
 
-async function evaluateConfig(): Promise<{
+async function evaluateConfig(stage = 'dev'): Promise<{
   config: AppConfig;
   recorded: Recorded[];
   outputs: Record<string, unknown>;
@@ -23,6 +23,7 @@ async function evaluateConfig(): Promise<{
   globals.sst = sst;
   globals.$interpolate = interpolate;
   globals.aws = aws;
+  globals.$app = { stage };
   const config = (await import('../../sst.config')).default as unknown as AppConfig;
   const outputs = await config.run();
   return { config, recorded, outputs };
@@ -39,7 +40,7 @@ function find(recorded: Recorded[], type: string, name: string): Record<string, 
 
 describe('sst.config.ts', () => {
   const clear = () => {
-    for (const name of ['$config', 'sst', '$interpolate', 'aws']) delete globals[name];
+    for (const name of ['$config', 'sst', '$interpolate', 'aws', '$app']) delete globals[name];
   };
   beforeEach(clear);
   afterEach(clear);
@@ -222,6 +223,7 @@ describe('infra/sst.ts', () => {
         accountId: '$account',
         lambdaPermission: () => ({}),
         secretRotation: () => ({}),
+        stage: 'test',
       },
     );
     expect(recorded.find((r) => r.type === 'sst.aws.SnsTopic.subscribe')).toEqual({
@@ -247,6 +249,7 @@ describe('infra/sst.ts', () => {
       lambdaPermission: (name, args) => new aws.lambda.Permission(name, args),
       secretRotation: (name, args, dependsOn) =>
         new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
+      stage: 'test',
     });
     const made = recorded.filter((r) => r.type === 'aws.secretsmanager.SecretRotation');
     expect(made.map((r) => [r.name, r.args])).toEqual([
@@ -289,5 +292,51 @@ describe('infra/sst.ts', () => {
     expect(() => parseConfig({ rotations: [{ secret: 'mqops/a/b', schedule: 'rate(2 hours)' }] })).toThrow(
       /at most every 4 hours/,
     );
+  });
+
+  it('is stage-aware: production keeps logs 3 months, other stages a week; every function knows its stage', async () => {
+    for (const [stage, retention] of [
+      ['prod', '3 months'],
+      ['dev', '1 week'],
+      ['pr-42', '1 week'],
+    ] as const) {
+      const { recorded } = await evaluateConfig(stage);
+      for (const spec of stack.functions) {
+        const fn = find(recorded, 'sst.aws.Function', spec.name) as {
+          logging: { retention: string };
+          environment: Record<string, unknown>;
+        };
+        expect(fn.logging.retention, `${stage} ${spec.name}`).toBe(retention);
+        expect(fn.environment.MQOPS_STAGE).toBe(stage);
+      }
+    }
+  });
+
+  it('makes every function reachable: a trigger, a service allowed to invoke it, or a documented manual invoke', async () => {
+    const { recorded } = await evaluateConfig();
+    for (const spec of stack.functions) {
+      const ref = `$ref:${spec.name}.arn`;
+      const wired = recorded.filter((r) => {
+        const args = r.args as Record<string, unknown> | undefined;
+        return (
+          (r.type === 'sst.aws.Cron' && args?.function === ref) ||
+          ((r.type === 'sst.aws.Bus.subscribe' || r.type === 'sst.aws.SnsTopic.subscribe') &&
+            args?.subscriber === ref) ||
+          (r.type === 'aws.lambda.Permission' && args?.function === `$ref:${spec.name}.name`)
+        );
+      });
+      expect(wired.length > 0 || spec.manualInvoke === true, `${spec.name} is reachable from nothing`).toBe(
+        true,
+      );
+      // Each trigger in the spec was created and points at this function.
+      for (const trigger of spec.triggers)
+        expect(
+          wired.some((r) => r.name === trigger.name),
+          `${spec.name}: trigger ${trigger.name}`,
+        ).toBe(true);
+    }
+    // The manual one is the Runbook function, and its name is printed for `mqops run --invoke`.
+    expect(stack.functions.filter((f) => f.manualInvoke).map((f) => f.name)).toEqual(['Runbook']);
+    expect(find(recorded, 'sst.aws.Bucket', 'Backups')).toEqual({ versioning: true });
   });
 });
