@@ -4,7 +4,7 @@ import { auditFunction } from './audit';
 import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capacity';
 import { alertFlushFunction, alertsFunction } from './notify';
 import { rotateFunction, secretRotations } from './rotation';
-import { runbookFunction } from './runbooks';
+import { runbookFunction, runbookTickFunction } from './runbooks';
 import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
@@ -29,6 +29,7 @@ export const stack: StackSpec = {
     resizeFunction,
     maintenanceFunction,
     runbookFunction,
+    runbookTickFunction,
   ],
   secretRotations: secretRotations(),
 };

@@ -1,7 +1,7 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { deployedConfig } from './config';
-import { stateBucket, stateTable } from './storage';
+import { deadLetters, stateBucket, stateTable } from './storage';
 import type { EnvValue, FunctionSpec } from './types';
 
 const { text: configText } = deployedConfig();
@@ -42,4 +42,30 @@ export const runbookFunction: FunctionSpec = {
   triggers: [],
   manualInvoke: true,
   scopes,
+};
+
+/** Runbooks that outlive their invocation (a safe reboot waiting for RUNNING) move on here, every 2 minutes. */
+export const runbookTickFunction: FunctionSpec = {
+  name: 'RunbookTick',
+  handler: 'functions/runbook-tick.handler',
+  description: 'Advances runbooks that wait for a broker (safe reboots), with real-connection checks',
+  timeout: 120,
+  memory: 512,
+  environment: {
+    MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
+    MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
+    MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },
+    MQOPS_CONFIG: { literal: configText },
+  },
+  triggers: [{ kind: 'schedule', name: 'RunbookTickSchedule', expression: 'rate(2 minutes)' }],
+  scopes: {
+    'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
+    'dynamodb:GetItem': [table],
+    'dynamodb:PutItem': [table],
+    'dynamodb:DeleteItem': [table],
+    'dynamodb:Query': [table],
+    // The post-reboot connection check logs in with the broker's rotated secret, and may read no other.
+    'secretsmanager:GetSecretValue': mqopsSecrets,
+  },
+  deadLetterQueue: deadLetters.name,
 };

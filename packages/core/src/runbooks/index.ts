@@ -1,5 +1,6 @@
 import { auditNow, resizeNow, rotateNow } from './basic';
 import type { RunbookPorts } from './ports';
+import { safeReboot } from './safe-reboot';
 import type { RunbookDefinition } from './types';
 
 export * from './ports';
@@ -14,4 +15,5 @@ export const RUNBOOKS: readonly RunbookDefinition<AllRunbookPorts>[] = [
   auditNow,
   rotateNow,
   resizeNow,
+  safeReboot,
 ] as unknown as RunbookDefinition<AllRunbookPorts>[];

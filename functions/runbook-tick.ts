@@ -1,0 +1,61 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { BrokerConnectionProbe, rotatedSecretCredentials } from '@mqops/aws/connection-probe';
+import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
+import { MqopsError } from '@mqops/core';
+import { parseCapacityEvent } from '@mqops/core/capacity/events';
+import {
+  advanceSafeReboots,
+  type SafeRebootDeps,
+  type SafeRebootTickResult,
+} from '@mqops/core/runbooks/safe-reboot';
+import { capacityBase } from './lib/capacity-runtime';
+import { createLogger } from './lib/logger';
+
+const logger = createLogger('mqops-runbook-tick');
+
+/**
+ * The tick's adapters: it only reads the broker (DescribeBroker) and connects to it, so it is built without the
+ * adapter that can update or reboot a broker (its IAM policy gets neither).
+ */
+export function tickRuntime(env: NodeJS.ProcessEnv = process.env): SafeRebootDeps {
+  const base = capacityBase(env);
+  const inventory = new MqBrokerInventory(base.mq);
+  const readOnly = (what: string) => async () => {
+    throw new MqopsError(`the runbook tick does not ${what} brokers`);
+  };
+  return {
+    store: base.store,
+    sinks: base.sinks,
+    control: {
+      describe: (brokerId) => inventory.describe(brokerId),
+      updateInstanceType: readOnly('resize'),
+      reboot: readOnly('reboot'),
+    },
+    probe: new BrokerConnectionProbe(rotatedSecretCredentials()),
+  };
+}
+
+export interface RunbookTickOptions {
+  now?: () => Date;
+  runtime?: () => SafeRebootDeps;
+}
+
+/**
+ * Every 2 minutes: moves the runbooks that outlive their invocation (a safe reboot waiting for RUNNING, then its
+ * real-connection check) one step on. State is in the table; each step is claimed with a conditional write, so
+ * duplicate ticks act once; no Lambda waits.
+ */
+export function createRunbookTick(options: RunbookTickOptions = {}) {
+  let runtime: SafeRebootDeps | undefined;
+  return async function tick(event: unknown): Promise<SafeRebootTickResult[]> {
+    parseCapacityEvent(event);
+    runtime ??= (options.runtime ?? tickRuntime)();
+    const results = await advanceSafeReboots({ ...runtime, ...(options.now ? { now: options.now } : {}) });
+    for (const r of results)
+      (r.outcome === 'error' ? logger.warn : logger.info).call(logger, 'safe reboot', { ...r });
+    return results;
+  };
+}
+
+export const handler = middy(createRunbookTick()).use(injectLambdaContext(logger, { resetKeys: true }));
