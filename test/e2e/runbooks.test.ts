@@ -14,6 +14,7 @@ import { listRuns, type RunRecord } from '@mqops/core/runbooks/run';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunbook } from '../../functions/runbook';
+import { createRunbookTick } from '../../functions/runbook-tick';
 import { ROTATION_LAMBDA } from '../helpers/rotation';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -153,6 +154,49 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     // Nothing of the secrets' values reaches chat or the trail.
     const everything = JSON.stringify([slack.messages, await listRuns(store)]);
     expect(everything).not.toContain('"pw"');
+  });
+
+  it('safe-reboot through the function and the RunbookTick: a broker nothing answers for is reported failed', async () => {
+    // The demo fleet has no real broker behind it: the reboot happens, but no client can connect afterwards.
+    const tick = createRunbookTick({ now: () => cloud.clock.now() });
+    const scheduled = () => ({
+      version: '0',
+      id: randomBytes(4).toString('hex'),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: cloud.clock.now().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
+    });
+    const refused = await invoke({
+      runbook: 'safe-reboot',
+      payload: { brokerId: id('notifications-prod') },
+      execute: true,
+    });
+    expect(refused.status).toBe('refused');
+    expect(refused.summary).toMatch(/single-instance/);
+    const started = await invoke({
+      runbook: 'safe-reboot',
+      payload: { brokerId: id('notifications-prod'), allowDowntime: true },
+      execute: true,
+      by: 'carol',
+    });
+    expect(started.status).toBe('started');
+    expect(
+      (await mq.send(new DescribeBrokerCommand({ BrokerId: id('notifications-prod') }))).BrokerState,
+    ).toBe('REBOOT_IN_PROGRESS');
+    let last: string = '';
+    for (let i = 0; i < 12 && !['done', 'failed'].includes(last); i++) {
+      cloud.clock.advance(2 * 60_000);
+      const results = await tick(scheduled());
+      last = results.find((r) => r.brokerId === id('notifications-prod'))?.state?.state ?? last;
+    }
+    expect(last).toBe('failed');
+    const trail = (await listRuns(store)).find((r) => r.id === started.id);
+    expect(trail?.status).toBe('failed');
+    expect(runbookMessages().some((t) => /safe-reboot/.test(t) && /notifications-prod/.test(t))).toBe(true);
   });
 
   it('resize-now: applies an accepted plan now, outside the window, with the other guards; refuses without a plan', async () => {
