@@ -7,5 +7,15 @@ export type { Scenario, ScenarioBroker, ScenarioConfiguration, ScenarioUser } fr
 export { DEFAULT_SCENARIO, loadScenario, scenariosDir } from './scenario';
 export type { LocalCloud, LocalCloudOptions } from './server';
 export { credentialScope, startLocalCloud } from './server';
+export type {
+  LambdaCallback,
+  LambdaContext,
+  LambdaFunction,
+  LambdaFunctionError,
+  LambdaFunctionOptions,
+  LambdaHandler,
+  LambdaInvocation,
+} from './services/lambda';
+export type { AssumedRoleSession, CallerIdentity } from './services/sts';
 export type { BackingBroker, BackingUser, BrokerBacking, RequestRecord } from './types';
 export { World } from './world';

@@ -2,10 +2,12 @@ import type { Clock } from './clock';
 import type { Scenario } from './scenario';
 import { CloudWatchState } from './services/cloudwatch';
 import { Ec2State } from './services/ec2';
+import { LambdaState } from './services/lambda';
 import { DEFAULT_SECURITY_GROUP, MqState } from './services/mq';
 import { SecretsState } from './services/secretsmanager';
 import { SecurityHubState } from './services/securityhub';
 import { SnsState } from './services/sns';
+import { StsState } from './services/sts';
 import type { BrokerBacking } from './types';
 
 export interface WorldOptions {
@@ -26,6 +28,10 @@ export class World {
   readonly secrets: SecretsState;
   readonly sns: SnsState;
   readonly securityhub: SecurityHubState;
+  /** In-process functions that Lambda Invoke runs, and every invocation. */
+  readonly lambda: LambdaState;
+  /** The caller GetCallerIdentity answers, and the sessions AssumeRole started. */
+  readonly sts: StsState;
 
   constructor(scenario: Scenario, options: WorldOptions) {
     this.accountId = options.accountId;
@@ -36,6 +42,8 @@ export class World {
     this.secrets = new SecretsState(scenario, options);
     this.sns = new SnsState(scenario, options);
     this.securityhub = new SecurityHubState(scenario, options);
+    this.lambda = new LambdaState(options);
+    this.sts = new StsState(options);
     // Alarm actions publish to local SNS topics from the first state change on.
     this.cloudwatch.attachSns(this.sns);
     // Every broker's subnets resolve through EC2, and brokers made through CreateBroker get metrics too.

@@ -1,11 +1,13 @@
 import type { ServiceEmulator } from '../types';
 import { cloudwatchEmulator } from './cloudwatch';
 import { ec2Emulator } from './ec2';
+import { lambdaEmulator } from './lambda';
 import { mqEmulator } from './mq';
 import { pricingEmulator } from './pricing';
 import { secretsManagerEmulator } from './secretsmanager';
 import { securityHubEmulator } from './securityhub';
 import { snsEmulator } from './sns';
+import { stsEmulator } from './sts';
 
 /** DynamoDB and S3, served by dynalite and s3rver: created per local cloud, since their servers hold data. */
 export { createProxiedEmulators, type ProxiedEmulators } from './proxied';
@@ -19,4 +21,6 @@ export const emulators: readonly ServiceEmulator[] = [
   ec2Emulator,
   securityHubEmulator,
   pricingEmulator,
+  lambdaEmulator,
+  stsEmulator,
 ];
