@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
+import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
+import { listRuns } from '@mqops/core/runbooks/run';
+import { type LocalCloud, startLocalCloud } from '@mqops/local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunbook } from '../../functions/runbook';
+import { SlackReceiver } from '../helpers/slack-receiver';
+
+const TABLE = `run-invoke-${randomBytes(3).toString('hex')}`;
+const FUNCTION = 'mqops-prod-Runbook';
+
+/**
+ * `mqops run … --invoke`: a fresh CLI process whose AWS SDK is pointed at the local cloud by AWS_* variables only,
+ * invoking the deployed Runbook function (registered in the local Lambda with the real handler, its adapters built
+ * from its environment), which records the run under the caller's IAM identity.
+ */
+describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function → the demo fleet)', () => {
+  let cloud: LocalCloud;
+  let store: DynamoKeyValueStore;
+  const slack = new SlackReceiver();
+  const savedEnv = { ...process.env };
+
+  function mqops(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+    const child = spawn(process.execPath, ['packages/cli/bin/mqops.mjs', ...args], {
+      env: {
+        ...env,
+        ...cloud.env(),
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdin.end();
+    return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  }
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud({ scenario: 'demo' });
+    await slack.start();
+    const dynamodb = new DynamoDBClient(cloud.clientConfig());
+    await createKeyValueTable(dynamodb, TABLE);
+    store = new DynamoKeyValueStore(TABLE, dynamodb);
+    // The function's environment, as infra/ sets it.
+    Object.assign(process.env, cloud.env(), { MQOPS_STATE_TABLE: TABLE, MQOPS_SLACK_WEBHOOK_URL: slack.url });
+    delete process.env.AWS_PROFILE;
+    delete process.env.MQOPS_ALERT_TOPIC_ARN;
+    cloud.world.sts.setCaller('arn:aws:iam::123456789012:user/alice');
+    cloud.world.lambda.register(FUNCTION, createRunbook({ now: () => cloud.clock.now() }));
+  });
+
+  afterAll(async () => {
+    process.env = savedEnv;
+    await cloud?.stop();
+    await slack.stop();
+  });
+
+  it("a dry run by default, recorded with the caller's ARN; --execute acts", async () => {
+    const dry = await mqops(['run', 'audit-now', '--broker', 'billing-prod', '--invoke', FUNCTION]);
+    expect(dry.stderr).toBe('');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/^audit-now \(dry run\): dry-run\n {2}would audit 1 broker/);
+    const done = await mqops([
+      'run',
+      'audit-now',
+      '--broker',
+      'billing-prod',
+      '--invoke',
+      FUNCTION,
+      '--execute',
+      '--output',
+      'json',
+    ]);
+    expect(done.status).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({
+      status: 'done',
+      dryRun: false,
+      by: 'arn:aws:iam::123456789012:user/alice',
+    });
+    const trail = await listRuns(store);
+    expect(trail.map((r) => [r.runbook, r.status, r.by])).toEqual([
+      ['audit-now', 'done', 'arn:aws:iam::123456789012:user/alice'],
+      ['audit-now', 'dry-run', 'arn:aws:iam::123456789012:user/alice'],
+    ]);
+    expect(cloud.world.lambda.invocationsOf(FUNCTION)).toHaveLength(2);
+    expect(
+      slack.messages.filter((m) => JSON.stringify(m.body).includes('mqops runbook: audit-now')),
+    ).toHaveLength(2);
+  });
+
+  it('a bad payload sent to the function comes back as a clear error and exit code 2', async () => {
+    const bad = await mqops(['run', 'rotate-now', '--payload', '{"secret": "x"}', '--invoke', FUNCTION]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(
+      /runbook rotate-now failed: bad payload for runbook rotate-now \(expected \{"secretId"/,
+    );
+  });
+
+  it('an unknown function is a clear error (exit 3)', async () => {
+    const missing = await mqops(['run', 'audit-now', '--invoke', 'no-such-function']);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/Function not found/);
+  });
+});
