@@ -18,6 +18,7 @@ import {
   type Severity,
   toAsff,
 } from '@mqops/core';
+import { alarmsCommand } from './alarms';
 import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity';
 import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
@@ -36,6 +37,7 @@ Usage:
   mqops audit [options]      audit every broker (or --broker ones) and print the findings
   mqops checks [--output table|json]
                              list the checks mqops runs
+  mqops alarms [--apply]     the recommended CloudWatch alarms of every broker: what to create, update, delete
   mqops rightsize [--accept NAME]
                              instance type recommendations with their monthly cost; plan one (\`mqops rightsize --help\`)
   mqops maintenance          every broker's pending changes and the next maintenance window that applies them
@@ -143,6 +145,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       : maintenanceCommand(argv.slice(1), io);
   }
   if (argv[0] === 'run') return runCommand(argv.slice(1), io);
+  if (argv[0] === 'alarms') return alarmsCommand(argv.slice(1), io);
+  // `mqops rotate …` is the same command group as `mqops rotation …`.
+  if (argv[0] === 'rotate') argv = ['rotation', ...argv.slice(1)];
   if (argv[0] === 'rotation') {
     if (argv.length === 1 || argv.includes('--help') || argv.includes('-h')) {
       io.out(ROTATION_HELP);

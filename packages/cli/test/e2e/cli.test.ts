@@ -299,3 +299,26 @@ describe('mqops run --local', () => {
     expect(badBroker.err).toMatch(/no broker nope/);
   });
 });
+
+describe('mqops alarms --local', () => {
+  it('shows the recommended alarms per broker as a dry run, and applies them with --apply', async () => {
+    const dry = await run('alarms', '--local');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^BROKER\s+DESIRED\s+CREATE\s+UPDATE\s+DELETE\s+OK/);
+    expect(dry.out).toMatch(/events-prod\s+14\s+14\s+0\s+0\s+0/);
+    expect(dry.out).toMatch(
+      /8 brokers, 76 alarms recommended: 76 to create, 0 to update, 0 to delete \(dry run; --apply/,
+    );
+    const applied = await run('alarms', '--local', '--apply', '--output', 'json');
+    expect(applied.code).toBe(0);
+    expect(JSON.parse(applied.out)).toMatchObject({ dryRun: false, created: 76, errors: [] });
+    const bad = await run('alarms', '--topic', 'not-an-arn');
+    expect(bad.code).toBe(2);
+  });
+
+  it('accepts `rotate` as the rotation command group', async () => {
+    const { code, out } = await run('rotate', '--help');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^mqops rotation — credential rotation/);
+  });
+});

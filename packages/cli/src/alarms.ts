@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { CloudWatchAlarmStore } from '@mqops/aws/cloudwatch-alarms';
+import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
+import type { ClientSettings } from '@mqops/aws/targets';
+import { reconcileAlarms } from '@mqops/core/alarms/reconcile';
+import type { Io } from './main';
+import { UsageError } from './usage';
+
+export const ALARMS_HELP = `mqops alarms — the recommended CloudWatch alarms of every broker
+
+Usage:
+  mqops alarms [--local] [--apply] [--topic ARN] [--output table|json]
+      Compares every broker's alarms with the ones mqops recommends for its engine, mode and instance type (per node
+      for RabbitMQ clusters; thresholds from the policy and the broker's mqops:alarm:<key>:threshold tags), and shows
+      what would be created, updated and deleted. Only alarms mqops owns are ever changed. --apply makes the changes.
+
+Options:
+  --apply                    create, update and delete (default: a dry run)
+  --topic ARN                the SNS topic alarms notify (ALARM and OK); the deployed stack uses its AlertTopic
+  --local                    the embedded demo fleet
+  --region REGION, --profile NAME, --output table|json`;
+
+/** `mqops alarms …`; returns the exit code. */
+export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out(ALARMS_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const output = values.output ?? 'table';
+  if (output !== 'table' && output !== 'json')
+    throw new UsageError(`--output must be table or json (got ${output})`);
+  if (values.topic && !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(values.topic))
+    throw new UsageError(`--topic must be an SNS topic ARN (got ${values.topic})`);
+  const settings: ClientSettings = {
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+  };
+  const run = async (s: ClientSettings) => {
+    const store = new CloudWatchAlarmStore(s);
+    return reconcileAlarms(
+      { inventory: new MqBrokerInventory(s), alarms: store, nodes: store },
+      { alarmActions: values.topic ? [values.topic] : [], dryRun: !values.apply },
+    );
+  };
+  let report: Awaited<ReturnType<typeof run>>;
+  if (values.local) {
+    const local = await import('@mqops/local');
+    const cloud = await local.startLocalCloud({ scenario: 'demo' });
+    try {
+      report = await run({ ...cloud.clientConfig(), ...settings });
+    } finally {
+      await cloud.stop();
+    }
+  } else report = await run(settings);
+
+  if (output === 'json') {
+    io.out(JSON.stringify(report, null, 2));
+    return report.errors.length ? 3 : 0;
+  }
+  const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+  const w = Math.max(6, ...report.perBroker.map((b) => (b.brokerName ?? b.brokerId).length));
+  io.out(`${pad('BROKER', w)}  DESIRED  CREATE  UPDATE  DELETE  OK`);
+  for (const b of report.perBroker)
+    io.out(
+      `${pad(b.brokerName ?? b.brokerId, w)}  ${String(b.desired).padStart(7)}  ${String(b.created.length).padStart(6)}  ${String(b.updated.length).padStart(6)}  ${String(b.deleted.length).padStart(6)}  ${String(b.unchanged).padStart(2)}`,
+    );
+  io.out(
+    `\n${report.brokers} brokers, ${report.desired} alarms recommended: ${report.created} to create, ${report.updated} to update, ${report.deleted} to delete` +
+      `${report.dryRun ? ' (dry run; --apply to make the changes)' : ' (applied)'}.`,
+  );
+  for (const c of report.conflicts) io.err(`mqops: alarm ${c.name} left alone: ${c.reason}`);
+  for (const e of report.errors) io.err(`mqops: ${e.brokerId ?? ''} ${e.alarm ?? ''}: ${e.message}`);
+  return report.errors.length ? 3 : 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      local: { type: 'boolean' },
+      apply: { type: 'boolean' },
+      topic: { type: 'string' },
+      output: { type: 'string' },
+      region: { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
