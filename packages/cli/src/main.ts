@@ -46,7 +46,7 @@ Usage:
   mqops rotation enable|list turn on credential rotation for a broker user; list rotated secrets
                              (\`mqops rotation --help\`)
 
-Where:
+Every command takes --help. Options of audit (the others take the same --local, --region, --profile, --output):
   --local                    run against the embedded local cloud (no AWS account, no network)
   --scenario NAME|FILE       with --local: the fleet to load (default: demo, the shipped demo fleet)
   --real-brokers             with --local: back the fleet with the local RabbitMQ and ActiveMQ (must be running;

@@ -129,13 +129,26 @@ async function requestOf(
   return { runbook: name, payload, execute: values.execute ?? false, by };
 }
 
+/** One detail for people: a guard's verdict, a string, or compact JSON. */
+function line(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const guard = value as { guard?: string; ok?: boolean; detail?: string } | null;
+  if (guard && typeof guard.guard === 'string' && typeof guard.ok === 'boolean')
+    return `${guard.ok ? 'ok  ' : 'FAIL'} ${guard.guard}: ${guard.detail ?? ''}`;
+  return JSON.stringify(value);
+}
+
 function print(record: RunRecord, output: string, io: Io): number {
   if (output === 'json') io.out(JSON.stringify(record, null, 2));
   else {
     io.out(`${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`);
     io.out(`  ${record.summary}`);
-    for (const [k, v] of Object.entries(record.details))
-      io.out(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(record.details)) {
+      if (Array.isArray(v) && v.length > 0) {
+        io.out(`  ${k}:`);
+        for (const item of v) io.out(`    ${line(item)}`);
+      } else io.out(`  ${k}: ${line(v)}`);
+    }
     if (record.dryRun && record.status === 'dry-run') io.out('Run again with --execute to act.');
   }
   return record.status === 'refused' || record.status === 'failed' ? 1 : 0;
