@@ -42,6 +42,20 @@ export async function portsFor(runbook: string): Promise<AllRunbookPorts> {
       const plans = resizeRuntime();
       return { plans, control: plans.control, alarms: plans.alarms, probe: plans.probe };
     }
+    case 'backup-config':
+    case 'restore-config': {
+      const [{ MqBackupSource, S3BackupStore }, { MqBrokerInventory }] = await Promise.all([
+        import('@mqops/aws/config-backup'),
+        import('@mqops/aws/mq-inventory'),
+      ]);
+      const bucket = optionalEnv('MQOPS_BACKUP_BUCKET');
+      if (!bucket)
+        throw new MqopsError("MQOPS_BACKUP_BUCKET is not set: backups go to the stack's Backups bucket");
+      return {
+        inventory: new MqBrokerInventory(),
+        backup: { source: new MqBackupSource(), store: new S3BackupStore(bucket) },
+      };
+    }
     default:
       return {};
   }

@@ -1,7 +1,7 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { deployedConfig } from './config';
-import { deadLetters, stateBucket, stateTable } from './storage';
+import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
 import type { EnvValue, FunctionSpec } from './types';
 
 const { text: configText } = deployedConfig();
@@ -15,6 +15,16 @@ const scopes: Record<string, EnvValue[]> = {
   'dynamodb:PutItem': [table],
   'dynamodb:DeleteItem': [table],
   'dynamodb:Query': [table],
+  // backup-config writes to, and restore-config reads from, the Backups bucket; audit-now the audit's state.
+  's3:GetObject': [
+    ...(auditFunction.scopes?.['s3:GetObject'] ?? []),
+    { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' },
+  ],
+  's3:PutObject': [
+    ...(auditFunction.scopes?.['s3:PutObject'] ?? []),
+    { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' },
+  ],
+  's3:ListBucket': [{ ref: backupBucket.name, attribute: 'arn' }],
   // rotate-now starts a rotation of mqops' rotated secrets only.
   'secretsmanager:DescribeSecret': mqopsSecrets,
   'secretsmanager:RotateSecret': mqopsSecrets,
@@ -35,6 +45,7 @@ export const runbookFunction: FunctionSpec = {
   environment: {
     MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
     MQOPS_STATE_BUCKET: { ref: stateBucket.name, attribute: 'name' },
+    MQOPS_BACKUP_BUCKET: { ref: backupBucket.name, attribute: 'name' },
     MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
     MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },
     MQOPS_CONFIG: { literal: configText },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeBrokerCommand, MqClient } from '@aws-sdk/client-mq';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateSecretCommand,
   RotateSecretCommand,
@@ -19,6 +20,7 @@ import { ROTATION_LAMBDA } from '../helpers/rotation';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const TABLE = `runbooks-${randomBytes(3).toString('hex')}`;
+const BACKUPS = `backups-${randomBytes(3).toString('hex')}`;
 
 /**
  * The Runbook function as deployed: its ports built from the environment (the SDK's standard variables point at the
@@ -47,7 +49,9 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     store = new DynamoKeyValueStore(TABLE, dynamodb);
     mq = new MqClient(cloud.clientConfig());
     sm = new SecretsManagerClient(cloud.clientConfig());
+    await new S3Client(cloud.clientConfig()).send(new CreateBucketCommand({ Bucket: BACKUPS }));
     Object.assign(process.env, cloud.env(), {
+      MQOPS_BACKUP_BUCKET: BACKUPS,
       MQOPS_STATE_TABLE: TABLE,
       MQOPS_SLACK_WEBHOOK_URL: slack.url,
     });
@@ -197,6 +201,32 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     const trail = (await listRuns(store)).find((r) => r.id === started.id);
     expect(trail?.status).toBe('failed');
     expect(runbookMessages().some((t) => /safe-reboot/.test(t) && /notifications-prod/.test(t))).toBe(true);
+  });
+
+  it('backup-config: a dry run writes nothing; execute saves the configuration and users; restore-config diffs them', async () => {
+    const s3 = new S3Client(cloud.clientConfig());
+    const objects = async () => (await s3.send(new ListObjectsV2Command({ Bucket: BACKUPS }))).KeyCount ?? 0;
+    const dry = await invoke({ runbook: 'backup-config', payload: { brokers: ['orders-prod'] } });
+    expect(dry.status).toBe('dry-run');
+    expect(await objects()).toBe(0);
+    const saved = await invoke({
+      runbook: 'backup-config',
+      payload: { brokers: ['orders-prod'] },
+      execute: true,
+    });
+    expect(saved.status).toBe('done');
+    const keys = (saved.details as { keys: string[] }).keys;
+    expect(keys).toEqual([expect.stringMatching(/^backups\/orders-prod\/2025-04-01T[\d:.]+Z\.json$/)]);
+    expect(await objects()).toBe(1);
+    const diff = await invoke({ runbook: 'restore-config', payload: { brokerId: 'orders-prod' } });
+    expect(diff.status).toBe('dry-run');
+    expect(diff.summary).toMatch(/no difference|identical|nothing/i);
+    await expect(
+      invoke({ runbook: 'restore-config', payload: { brokerId: 'orders-prod' }, execute: true }).then(
+        (r) => r.status,
+      ),
+    ).resolves.toBe('refused');
+    s3.destroy();
   });
 
   it('resize-now: applies an accepted plan now, outside the window, with the other guards; refuses without a plan', async () => {

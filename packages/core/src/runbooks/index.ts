@@ -1,3 +1,4 @@
+import { type BackupPorts, backupConfig, restoreConfig } from './backup';
 import { auditNow, resizeNow, rotateNow } from './basic';
 import type { RunbookPorts } from './ports';
 import { safeReboot } from './safe-reboot';
@@ -8,7 +9,7 @@ export * from './run';
 export * from './types';
 
 /** The ports of every runbook. */
-export type AllRunbookPorts = RunbookPorts;
+export type AllRunbookPorts = RunbookPorts & { backup?: BackupPorts };
 
 /** Every runbook, in the order help lists them. */
 export const RUNBOOKS: readonly RunbookDefinition<AllRunbookPorts>[] = [
@@ -16,4 +17,6 @@ export const RUNBOOKS: readonly RunbookDefinition<AllRunbookPorts>[] = [
   rotateNow,
   resizeNow,
   safeReboot,
+  backupConfig,
+  restoreConfig,
 ] as unknown as RunbookDefinition<AllRunbookPorts>[];
