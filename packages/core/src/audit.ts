@@ -8,6 +8,7 @@ import {
   type Severity,
 } from './check';
 import { CHECKS } from './checks';
+import { mapBounded } from './concurrency';
 import { BrokerNotFoundError } from './errors';
 import type { BrokerFacts, FactKind } from './facts';
 import type { Broker, Engine } from './model';
@@ -164,24 +165,6 @@ export function evaluateBroker(
     });
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping order. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 const bySeverity = (a: Finding, b: Finding) =>
   SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
   a.broker.name.localeCompare(b.broker.name) ||
@@ -282,3 +265,5 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
     warnings: [],
   };
 }
+
+export { mapBounded };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditRequest } from './audit';
 import { InvalidInputError } from './errors';
 

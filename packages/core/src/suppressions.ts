@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Finding } from './audit';
 import { InvalidInputError } from './errors';
 import type { Broker } from './model';

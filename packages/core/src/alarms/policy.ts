@@ -24,7 +24,7 @@
  * // Broker tags: page on the backlog only above 5,000 messages, and no CPU alarm.
  * { "mqops:alarm:backlog:threshold": "5000", "mqops:alarm:cpu": "off" }
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import type { Engine } from '../model';
 

@@ -7,7 +7,7 @@
  * carries the tag `mqops:managed` = `true`. An alarm with the prefix but without the tag is someone else's: it is
  * never changed, and a desired alarm with its name is reported as a conflict instead of taking it over.
  */
-import { mapBounded } from '../audit';
+import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError } from '../errors';
 import type { Broker, DeploymentMode, Engine } from '../model';
 import type { BrokerInventory } from '../ports';

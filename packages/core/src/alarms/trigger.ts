@@ -4,7 +4,7 @@
  * few list calls, the MQ change events are rare, and a full run also repairs whatever else drifted (Cloud
  * Custodian's "one policy, many triggers" with the simplest correct resource scope).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
 

@@ -13,7 +13,7 @@
  *   ]
  * }
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import type { AlertSeverity } from './events';
 

@@ -10,7 +10,7 @@
  * Everything is validated with zod; anything malformed is an {@link InvalidInputError} naming what is wrong, so the
  * caller sends nothing and writes nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 
 /** CloudWatch alarm states. */

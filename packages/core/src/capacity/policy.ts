@@ -6,7 +6,7 @@
  * @example
  * const policy = parseCapacityPolicy({ upsize: { cpu: 80 }, allowDowntime: true });
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_POLICY } from '../check';
 import { InvalidInputError } from '../errors';
 import type { Broker } from '../model';

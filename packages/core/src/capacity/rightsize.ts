@@ -1,4 +1,4 @@
-import { mapBounded } from '../audit';
+import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import type { Broker } from '../model';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, MqopsError } from '../errors';
 
 /** Engines whose users mqops rotates. */

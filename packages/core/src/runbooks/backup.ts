@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';

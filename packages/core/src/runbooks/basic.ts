@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { acceptPlan, advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
 import { BrokerNotFoundError } from '../errors';
 import type { RunbookPorts } from './ports';

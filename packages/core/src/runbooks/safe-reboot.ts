@@ -35,7 +35,7 @@
  * marker is cleared, the run's trail record gets the outcome, and one notice goes out (deduplicated by run and
  * outcome). A tick that dies in between leaves the state unreported, and the next tick reports it again.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { pendingChanges } from '../capacity/maintenance';
 import type { AlarmStates, BrokerControl, ConnectionProbe, ProbeResult } from '../capacity/ports';
 import { BrokerNotFoundError } from '../errors';

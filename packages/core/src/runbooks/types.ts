@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { KeyValueStore } from '../kv';
 import type { NoticeSink } from '../notices';
 

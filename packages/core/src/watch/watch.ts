@@ -1,4 +1,4 @@
-import { mapBounded } from '../audit';
+import { mapBounded } from '../concurrency';
 import type { Versioned } from '../kv';
 import type { WeeklyWindow } from '../maintenance-window';
 import { activeRunbook, type RunbookMarker } from '../runbook-marker';
