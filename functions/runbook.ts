@@ -17,20 +17,15 @@ const logger = createLogger('mqops-runbook');
 export async function portsFor(runbook: string): Promise<AllRunbookPorts> {
   switch (runbook) {
     case 'audit-now': {
-      const [{ runConfiguredAudit }, { MqBrokerInventory }] = await Promise.all([
-        import('./lib/audit-runtime'),
+      // The deployed Audit function audits (and reports) as on its schedule: this function carries none of its code.
+      const [{ LambdaAuditPort }, { MqBrokerInventory }] = await Promise.all([
+        import('@mqops/aws/lambda-audit'),
         import('@mqops/aws/mq-inventory'),
       ]);
-      return {
-        inventory: new MqBrokerInventory(),
-        audit: {
-          run: (brokers) =>
-            runConfiguredAudit(
-              { trigger: 'manual', ...(brokers?.length ? { brokerIds: [...brokers] } : {}) },
-              (message, extra) => logger.warn(message, extra ?? {}),
-            ),
-        },
-      };
+      const auditFunction = optionalEnv('MQOPS_AUDIT_FUNCTION');
+      if (!auditFunction)
+        throw new MqopsError('MQOPS_AUDIT_FUNCTION is not set: audit-now invokes the Audit function');
+      return { inventory: new MqBrokerInventory(), audit: new LambdaAuditPort(auditFunction) };
     }
     case 'rotate-now': {
       const { SecretsRotationControl } = await import('@mqops/aws/rotation-control');

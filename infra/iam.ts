@@ -30,6 +30,7 @@ const ACTION_EXCEPTIONS: Record<string, string> = {
   's3:HeadObject': 's3:GetObject',
   's3:HeadBucket': 's3:ListBucket',
   'sts:GetCallerIdentity': '', // needs no permission
+  'lambda:Invoke': 'lambda:InvokeFunction',
 };
 
 /** SDK helpers (not commands) that call AWS on the code's behalf, by package: the helper and its IAM action. */

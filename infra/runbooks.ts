@@ -1,7 +1,7 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { deployedConfig } from './config';
-import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
+import { backupBucket, deadLetters, stateTable } from './storage';
 import type { EnvValue, FunctionSpec } from './types';
 
 const { text: configText } = deployedConfig();
@@ -9,8 +9,9 @@ const table = { ref: stateTable.name, attribute: 'arn' } as const;
 const mqopsSecrets = [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }];
 
 const scopes: Record<string, EnvValue[]> = {
-  // audit-now runs the audit as the Audit function does: the same narrowed resources.
-  ...auditFunction.scopes,
+  'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
+  // audit-now invokes the Audit function, and no other.
+  'lambda:InvokeFunction': [{ ref: auditFunction.name, attribute: 'arn' }],
   'dynamodb:GetItem': [table],
   'dynamodb:PutItem': [table],
   'dynamodb:DeleteItem': [table],
@@ -44,7 +45,7 @@ export const runbookFunction: FunctionSpec = {
   memory: 1024,
   environment: {
     MQOPS_STATE_TABLE: { ref: stateTable.name, attribute: 'name' },
-    MQOPS_STATE_BUCKET: { ref: stateBucket.name, attribute: 'name' },
+    MQOPS_AUDIT_FUNCTION: { ref: auditFunction.name, attribute: 'name' },
     MQOPS_BACKUP_BUCKET: { ref: backupBucket.name, attribute: 'name' },
     MQOPS_ALERT_TOPIC_ARN: { ref: alertTopic.name, attribute: 'arn' },
     MQOPS_SLACK_WEBHOOK_URL: { ref: slackWebhookSecret.name, attribute: 'value' },

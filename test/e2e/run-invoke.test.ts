@@ -6,6 +6,7 @@ import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
 import { listRuns } from '@mqops/core/runbooks/run';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../../functions/audit';
 import { createRunbook } from '../../functions/runbook';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -57,6 +58,8 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
     delete process.env.MQOPS_ALERT_TOPIC_ARN;
     cloud.world.sts.setCaller('arn:aws:iam::123456789012:user/alice');
     cloud.world.lambda.register(FUNCTION, createRunbook({ now: () => cloud.clock.now() }));
+    cloud.world.lambda.register('mqops-prod-Audit', (event: unknown) => audit(event));
+    process.env.MQOPS_AUDIT_FUNCTION = 'mqops-prod-Audit';
   });
 
   afterAll(async () => {
@@ -93,6 +96,7 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
       ['audit-now', 'dry-run', 'arn:aws:iam::123456789012:user/alice'],
     ]);
     expect(cloud.world.lambda.invocationsOf(FUNCTION)).toHaveLength(2);
+    expect(cloud.world.lambda.invocationsOf('mqops-prod-Audit')).toHaveLength(1);
     expect(
       slack.messages.filter((m) => JSON.stringify(m.body).includes('mqops runbook: audit-now')),
     ).toHaveLength(2);

@@ -14,6 +14,7 @@ import { acceptPlan, planFromRecommendation } from '@mqops/core/capacity/plan';
 import { listRuns, type RunRecord } from '@mqops/core/runbooks/run';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { audit } from '../../functions/audit';
 import { createRunbook } from '../../functions/runbook';
 import { createRunbookTick } from '../../functions/runbook-tick';
 import { ROTATION_LAMBDA } from '../helpers/rotation';
@@ -57,6 +58,9 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     });
     delete process.env.AWS_PROFILE;
     delete process.env.MQOPS_ALERT_TOPIC_ARN;
+    // audit-now invokes the deployed Audit function: here the real handler, registered in the local Lambda.
+    cloud.world.lambda.register('mqops-test-Audit', (event: unknown) => audit(event));
+    process.env.MQOPS_AUDIT_FUNCTION = 'mqops-test-Audit';
     invoke = createRunbook({ now: () => cloud.clock.now() });
   });
 
@@ -105,6 +109,9 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     expect((done.details as { findings: number }).findings).toBeGreaterThan(3);
     expect(slack.messages.some((m) => JSON.stringify(m.body).includes('billing-prod'))).toBe(true);
     expect(runbookMessages().filter((t) => t.includes('audit-now'))).toHaveLength(2);
+    expect(cloud.world.lambda.invocationsOf('mqops-test-Audit').map((i) => i.event)).toEqual([
+      { brokerIds: ['billing-prod'] },
+    ]);
     const trail = await listRuns(store);
     expect(trail.map((r) => [r.runbook, r.status, r.by])).toEqual([
       ['audit-now', 'done', 'alice'],
