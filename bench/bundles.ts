@@ -18,7 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
@@ -92,24 +92,48 @@ function packageOf(input: string): string {
   return parts[0] ?? input;
 }
 
-async function bundle(entry: string, outfile: string): Promise<Bundle> {
-  const result = await build({ ...SST_OPTIONS, entryPoints: [entry], outfile });
+/**
+ * Bundles one entry. With `splitting` (SST's `nodejs.splitting`, for functions that load adapters lazily with
+ * `await import()`), esbuild writes the entry and its lazily loaded chunks beside it: the size counts every file
+ * (what is deployed), the cold start imports the entry only (what Lambda loads at init).
+ */
+async function bundle(entry: string, outfile: string, splitting = false): Promise<Bundle> {
+  const result = await build({
+    ...SST_OPTIONS,
+    entryPoints: [entry],
+    ...(splitting
+      ? {
+          splitting: true,
+          outdir: dirname(outfile),
+          entryNames: basename(outfile, '.mjs'),
+          chunkNames: `${basename(outfile, '.mjs')}-chunks/[name]-[hash]`,
+          outExtension: { '.js': '.mjs' },
+        }
+      : { outfile }),
+  });
   if (result.errors.length > 0) throw new Error(`esbuild failed for ${entry}: ${result.errors[0]?.text}`);
   const metafile: Metafile = result.metafile ?? { inputs: {}, outputs: {} };
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.mjs'))?.[1];
-  if (!output) throw new Error(`esbuild wrote no .mjs for ${entry}`);
+  const outputs = Object.entries(metafile.outputs).filter(([path]) => path.endsWith('.mjs'));
+  if (outputs.length === 0) throw new Error(`esbuild wrote no .mjs for ${entry}`);
   const byPackage = new Map<string, number>();
   const byInput = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    byInput.set(input, bytesInOutput);
-    const pkg = packageOf(input);
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
-  }
+  for (const [, output] of outputs)
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      byInput.set(input, (byInput.get(input) ?? 0) + bytesInOutput);
+      const pkg = packageOf(input);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + bytesInOutput);
+    }
   const clients = [...new Set(Object.keys(metafile.inputs).map(packageOf))]
     .filter((pkg) => pkg.startsWith('@aws-sdk/client-'))
     .sort();
-  const code = readFileSync(outfile);
-  return { file: outfile, bytes: code.length, gzipBytes: gzipSync(code).length, clients, byPackage, byInput };
+  let bytes = 0;
+  let gzipBytes = 0;
+  for (const [path] of outputs) {
+    const code = readFileSync(join(ROOT, path));
+    bytes += code.length;
+    gzipBytes += gzipSync(code).length;
+  }
+  return { file: outfile, bytes, gzipBytes, clients, byPackage, byInput };
 }
 
 /** The bare client class of an SDK client package: `XClient` where the aggregated `X` is exported too. */
@@ -250,7 +274,7 @@ for (const spec of stack.functions) {
   const [file, exported] = spec.handler.split(/\.(?=[^.]+$)/);
   if (!file || exported !== 'handler') throw new Error(`${spec.name}: unexpected handler ${spec.handler}`);
   const name = basename(file);
-  const fn = await bundle(`${file}.ts`, join(WORK, 'functions', `${name}.mjs`));
+  const fn = await bundle(`${file}.ts`, join(WORK, 'functions', `${name}.mjs`), spec.splitting === true);
   const baselines: Bundle[] = [];
   for (const [folder, construct] of [
     ['baseline', true],

@@ -53,6 +53,8 @@ export const runbookFunction: FunctionSpec = {
   },
   triggers: [],
   manualInvoke: true,
+  // Each runbook loads its own adapters (`await import` in functions/runbook.ts).
+  splitting: true,
   scopes,
 };
 

@@ -106,6 +106,7 @@ export function deployStack(
         MQOPS_STAGE: stage.stage,
       },
       logging: { retention: stage.logRetention, format: 'json' },
+      ...(fn.splitting ? { nodejs: { format: 'esm', splitting: true } } : {}),
       permissions: [
         ...permissionsFor(fn, resolveRef, root),
         // Lambda itself sends failed asynchronous events there, with the function's role.

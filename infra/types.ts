@@ -59,6 +59,11 @@ export interface FunctionSpec {
   invokedBy?: { name: string; principal: string }[];
   /** Invoked by people (`aws lambda invoke`, the console, `mqops run --invoke`) rather than by a trigger. */
   manualInvoke?: boolean;
+  /**
+   * Bundle what the handler loads with `await import()` into chunks of their own (SST `nodejs.splitting`): a function
+   * whose paths need different adapters loads only the ones the invocation takes.
+   */
+  splitting?: boolean;
 }
 
 export interface TopicSpec {
