@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { type CapacityPolicy, parseCapacityPolicy } from './capacity/policy';
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
 import { type RotationSchedule, rotationScheduleSchema } from './rotation/enable';
 import { type Suppression, SuppressionSchema } from './suppressions';
+import * as z from './zod';
 
 /**
  * The mqops configuration file (`mqops.config.json`): policy overrides, suppressions, and what to audit (regions,
@@ -34,51 +34,50 @@ export interface MqopsConfig {
   capacity: CapacityPolicy;
 }
 
-const PolicySchema = z
-  .object({
+const PolicySchema = z.partial(
+  z.strictObject({
     productionTags: z.record(z.string(), z.array(z.string())),
     requiredTags: z.array(z.string()),
-    maxCredentialAgeDays: z.number().int().positive(),
-    maxAdminUsers: z.number().int().nonnegative(),
+    maxCredentialAgeDays: z.number().check(z.int(), z.positive()),
+    maxAdminUsers: z.number().check(z.int(), z.nonnegative()),
     adminGroups: z.array(z.string()),
     rabbitAdmins: z.array(z.string()),
-    pendingChangeMaxDays: z.number().int().positive(),
-    endOfSupportWarningDays: z.number().int().nonnegative(),
-    queueBacklogMessages: z.number().int().positive(),
-    resourceAlarmRatio: z.number().gt(0).lte(1),
-  })
-  .partial()
-  .strict();
+    pendingChangeMaxDays: z.number().check(z.int(), z.positive()),
+    endOfSupportWarningDays: z.number().check(z.int(), z.nonnegative()),
+    queueBacklogMessages: z.number().check(z.int(), z.positive()),
+    resourceAlarmRatio: z.number().check(z.gt(0), z.lte(1)),
+  }),
+);
 
-const ConfigSchema = z
-  .object({
-    policy: PolicySchema.optional(),
-    suppressions: z.array(SuppressionSchema).optional(),
-    regions: z
-      .union([
-        z.literal('all'),
-        z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name')).min(1),
-      ])
-      .optional(),
-    accounts: z
-      .array(
-        z
-          .object({
-            accountId: z.string().regex(/^\d{12}$/, 'an account id has 12 digits'),
-            roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN'),
-            externalId: z.string().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
-    securityHub: z.boolean().optional(),
-    alarmTopics: z
-      .array(z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN'))
-      .optional(),
-    rotations: z.array(rotationScheduleSchema).optional(),
-    capacity: z.unknown().optional(),
-  })
-  .strict();
+const ConfigSchema = z.strictObject({
+  policy: z.optional(PolicySchema),
+  suppressions: z.optional(z.array(SuppressionSchema)),
+  regions: z.optional(
+    z.union([
+      z.literal('all'),
+      z
+        .array(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name')))
+        .check(z.minLength(1)),
+    ]),
+  ),
+  accounts: z.optional(
+    z.array(
+      z.strictObject({
+        accountId: z.string().check(z.regex(/^\d{12}$/, 'an account id has 12 digits')),
+        roleArn: z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN')),
+        externalId: z.optional(z.string()),
+      }),
+    ),
+  ),
+  securityHub: z.optional(z.boolean()),
+  alarmTopics: z.optional(
+    z.array(
+      z.string().check(z.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
+    ),
+  ),
+  rotations: z.optional(z.array(rotationScheduleSchema)),
+  capacity: z.optional(z.unknown()),
+});
 
 /**
  * Reads a configuration (the parsed JSON). Policy fields left out keep their defaults; lower-cases production tag
@@ -88,10 +87,7 @@ const ConfigSchema = z
 export function parseConfig(value: unknown): MqopsConfig {
   const parsed = ConfigSchema.safeParse(value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError(
-      'invalid mqops configuration',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`),
-    );
+    throw new InvalidInputError('invalid mqops configuration', z.issueLines(parsed.error, '(config)'));
   const {
     policy = {},
     suppressions = [],

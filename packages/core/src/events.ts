@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import type { AuditRequest } from './audit';
 import { InvalidInputError } from './errors';
+import * as z from './zod';
 
 /**
  * An EventBridge scheduled event (what an `sst.aws.Cron` delivers). The one schema of it: the audit and the alarm
@@ -51,21 +51,21 @@ const CloudTrailEvent = z.object({
   detail: z.object({
     eventSource: z.enum(['amazonmq.amazonaws.com', 'ec2.amazonaws.com']),
     eventName: z.string(),
-    errorCode: z.string().optional(),
-    requestParameters: z.record(z.string(), z.unknown()).nullish(),
-    responseElements: z.record(z.string(), z.unknown()).nullish(),
+    errorCode: z.optional(z.string()),
+    requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+    responseElements: z.nullish(z.record(z.string(), z.unknown())),
   }),
 });
 
 /** A manual invoke: `{}` audits everything, `{ "brokerIds": [...] }` only those brokers. */
-const ManualEvent = z
-  .object({
-    brokerIds: z.array(z.string().min(1).max(150)).min(1).max(200).optional(),
-  })
-  .strict();
+const ManualEvent = z.strictObject({
+  brokerIds: z.optional(
+    z.array(z.string().check(z.minLength(1), z.maxLength(150))).check(z.minLength(1), z.maxLength(200)),
+  ),
+});
 
-function issues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`);
+function issues(error: z.core.$ZodError): string[] {
+  return z.issueLines(error, '(event)');
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);

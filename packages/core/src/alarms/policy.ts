@@ -24,9 +24,9 @@
  * // Broker tags: page on the backlog only above 5,000 messages, and no CPU alarm.
  * { "mqops:alarm:backlog:threshold": "5000", "mqops:alarm:cpu": "off" }
  */
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import type { Engine } from '../model';
+import * as z from '../zod';
 
 /** The alarms mqops knows, as constants with a derived union. */
 export const AlarmKey = {
@@ -380,24 +380,21 @@ export function brokerAlarmPolicy(policy: AlarmPolicy, tags: Record<string, stri
   return { enabled, alarms, notifyOnOk: policy.notifyOnOk, applied: applied.sort(), issues };
 }
 
-const SettingsSchema = z
-  .object({
+const SettingsSchema = z.partial(
+  z.strictObject({
     enabled: z.boolean(),
     threshold: z.number(),
-    period: z.number().int(),
-    evaluationPeriods: z.number().int(),
-    datapointsToAlarm: z.number().int(),
+    period: z.number().check(z.int()),
+    evaluationPeriods: z.number().check(z.int()),
+    datapointsToAlarm: z.number().check(z.int()),
     treatMissingData: z.enum(TREAT_MISSING_DATA),
-  })
-  .partial()
-  .strict();
+  }),
+);
 
-const PolicySchema = z
-  .object({
-    alarms: z.partialRecord(z.enum(ALARM_KEYS as [AlarmKey, ...AlarmKey[]]), SettingsSchema).optional(),
-    notifyOnOk: z.boolean().optional(),
-  })
-  .strict();
+const PolicySchema = z.strictObject({
+  alarms: z.optional(z.partialRecord(z.enum(ALARM_KEYS as [AlarmKey, ...AlarmKey[]]), SettingsSchema)),
+  notifyOnOk: z.optional(z.boolean()),
+});
 
 /**
  * Reads an alarm policy (e.g. the `MQOPS_ALARM_POLICY` JSON, or a config file section): every field is optional and
@@ -409,10 +406,7 @@ const PolicySchema = z
 export function parseAlarmPolicy(value: unknown): AlarmPolicy {
   const parsed = PolicySchema.safeParse(value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError(
-      'invalid alarm policy',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(policy)'}: ${i.message}`),
-    );
+    throw new InvalidInputError('invalid alarm policy', z.issueLines(parsed.error, '(policy)'));
   const problems: string[] = [];
   const alarms = Object.fromEntries(
     ALARM_KEYS.map((key) => {

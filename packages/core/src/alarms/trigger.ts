@@ -4,9 +4,9 @@
  * few list calls, the MQ change events are rare, and a full run also repairs whatever else drifted (Cloud
  * Custodian's "one policy, many triggers" with the simplest correct resource scope).
  */
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import * as z from '../zod';
 
 /** Amazon MQ API calls after which the alarms may have to change. */
 export const ALARM_CHANGE_EVENTS = [
@@ -36,17 +36,16 @@ const CloudTrailEvent = z.object({
   region: z.string(),
   detail: z.object({
     eventSource: z.literal('amazonmq.amazonaws.com'),
-    eventName: z.string().min(1),
-    errorCode: z.string().optional(),
-    requestParameters: z.record(z.string(), z.unknown()).nullish(),
+    eventName: z.string().check(z.minLength(1)),
+    errorCode: z.optional(z.string()),
+    requestParameters: z.nullish(z.record(z.string(), z.unknown())),
   }),
 });
 
 /** A manual invoke: `{}`, or `{ "dryRun": true }` to see the plan without writing. */
-const ManualEvent = z.object({ dryRun: z.boolean().optional() }).strict();
+const ManualEvent = z.strictObject({ dryRun: z.optional(z.boolean()) });
 
-const issues = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`);
+const issues = (error: z.core.$ZodError) => z.issueLines(error, '(event)');
 
 /**
  * Turns the invocation event into a reconcile request; `null` when the event needs no run (a failed API call, an

@@ -13,8 +13,8 @@
  *   ]
  * }
  */
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
+import * as z from '../zod';
 import type { AlertSeverity } from './events';
 
 /** Labels an alert carries, usable in `groupBy`, inhibition `equal` and silence matchers. */
@@ -114,72 +114,61 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = {
 };
 
 const Severity = z.enum(['CRITICAL', 'WARNING', 'INFO']);
-const Label = z.union([z.enum(ALERT_LABELS), z.string().regex(/^tag:.+$/, 'a label or tag:<key>')]);
+const Label = z.union([z.enum(ALERT_LABELS), z.string().check(z.regex(/^tag:.+$/, 'a label or tag:<key>'))]);
 const Targets = {
-  slack: z
-    .string()
-    .regex(/^[\w.-]{1,64}$/, 'a channel name (letters, digits, . _ -), not a webhook URL')
-    .optional(),
-  sns: z
-    .union([
+  slack: z.optional(
+    z.string().check(z.regex(/^[\w.-]{1,64}$/, 'a channel name (letters, digits, . _ -), not a webhook URL')),
+  ),
+  sns: z.optional(
+    z.union([
       z.literal('default'),
-      z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'not a topic ARN'),
-    ])
-    .optional(),
+      z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'not a topic ARN')),
+    ]),
+  ),
 };
 
-const ConfigSchema = z
-  .object({
-    groupBy: z.array(Label).max(8),
-    groupWaitSeconds: z.number().int().min(0).max(3600),
-    groupIntervalSeconds: z.number().int().min(0).max(86_400),
-    repeatIntervalSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(7 * 86_400),
+/** An integer from `min` to `max`. */
+const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+
+const ConfigSchema = z.partial(
+  z.strictObject({
+    groupBy: z.array(Label).check(z.maxLength(8)),
+    groupWaitSeconds: integer(0, 3600),
+    groupIntervalSeconds: integer(0, 86_400),
+    repeatIntervalSeconds: integer(0, 7 * 86_400),
     sendResolved: z.boolean(),
     insufficientData: z.enum(['keep', 'firing']),
-    inhibit: z
-      .object({
+    inhibit: z.partial(
+      z.strictObject({
         maintenanceWindow: z.boolean(),
         runbook: z.boolean(),
-        brokerDown: z
-          .object({ alarms: z.array(z.string().min(1)), equal: z.array(Label) })
-          .strict()
-          .partial(),
-      })
-      .strict()
-      .partial(),
-    routes: z.array(
-      z
-        .object({
-          match: z
-            .object({
-              severity: z.array(Severity).min(1),
-              tags: z.record(z.string(), z.string()),
-              brokers: z.array(z.string().min(1)).min(1),
-            })
-            .strict()
-            .partial()
-            .optional(),
-          continue: z.boolean().optional(),
-          ...Targets,
-        })
-        .strict(),
+        brokerDown: z.partial(
+          z.strictObject({ alarms: z.array(z.string().check(z.minLength(1))), equal: z.array(Label) }),
+        ),
+      }),
     ),
-    defaultRoute: z.object(Targets).strict(),
-    runbookHints: z.record(z.string(), z.string().min(1).max(500)),
-    leaseSeconds: z.number().int().min(30).max(3600),
-    maxDeliveryAttempts: z.number().int().min(1).max(10_000),
-    dedupRetentionHours: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 30),
-  })
-  .strict()
-  .partial();
+    routes: z.array(
+      z.strictObject({
+        match: z.optional(
+          z.partial(
+            z.strictObject({
+              severity: z.array(Severity).check(z.minLength(1)),
+              tags: z.record(z.string(), z.string()),
+              brokers: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+            }),
+          ),
+        ),
+        continue: z.optional(z.boolean()),
+        ...Targets,
+      }),
+    ),
+    defaultRoute: z.strictObject(Targets),
+    runbookHints: z.record(z.string(), z.string().check(z.minLength(1), z.maxLength(500))),
+    leaseSeconds: integer(30, 3600),
+    maxDeliveryAttempts: integer(1, 10_000),
+    dedupRetentionHours: integer(1, 24 * 30),
+  }),
+);
 
 /**
  * Reads the notifier's configuration; what is left out keeps its default.
@@ -188,10 +177,7 @@ const ConfigSchema = z
 export function parseAlertConfig(value: unknown): AlertConfig {
   const parsed = ConfigSchema.safeParse(value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError(
-      'invalid alerts configuration',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`),
-    );
+    throw new InvalidInputError('invalid alerts configuration', z.issueLines(parsed.error, '(config)'));
   const c = parsed.data;
   const d = DEFAULT_ALERT_CONFIG;
   return {

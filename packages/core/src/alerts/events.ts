@@ -10,8 +10,8 @@
  * Everything is validated with zod; anything malformed is an {@link InvalidInputError} naming what is wrong, so the
  * caller sends nothing and writes nothing.
  */
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
+import * as z from '../zod';
 
 /** CloudWatch alarm states. */
 export const AlarmState = { OK: 'OK', ALARM: 'ALARM', INSUFFICIENT_DATA: 'INSUFFICIENT_DATA' } as const;
@@ -264,71 +264,82 @@ const KEY_SEVERITY: Readonly<Record<string, AlertSeverity>> = {
 /** CloudWatch's timestamps: `2019-10-02T17:04:40.989+0000`, or plain ISO 8601. */
 const Timestamp = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/,
-    'not a timestamp (expected 2019-10-02T17:04:40.989+0000)',
+  .check(
+    z.regex(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/,
+      'not a timestamp (expected 2019-10-02T17:04:40.989+0000)',
+    ),
   );
 
 const StateValue = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
 const EbState = z.object({
   value: StateValue,
-  reason: z.string().default(''),
-  reasonData: z.string().optional(),
+  reason: z._default(z.string(), ''),
+  reasonData: z.optional(z.string()),
   timestamp: Timestamp,
 });
 
 const EbMetricStat = z.object({
   metric: z.object({
-    namespace: z.string().min(1),
-    name: z.string().min(1),
-    dimensions: z.record(z.string(), z.string()).default({}),
+    namespace: z.string().check(z.minLength(1)),
+    name: z.string().check(z.minLength(1)),
+    dimensions: z._default(z.record(z.string(), z.string()), {}),
   }),
-  period: z.number().optional(),
-  stat: z.string().optional(),
+  period: z.optional(z.number()),
+  stat: z.optional(z.string()),
 });
 
 const EbMetric = z.object({
   id: z.string(),
-  metricStat: EbMetricStat.optional(),
-  expression: z.string().optional(),
-  label: z.string().optional(),
-  returnData: z.boolean().optional(),
+  metricStat: z.optional(EbMetricStat),
+  expression: z.optional(z.string()),
+  label: z.optional(z.string()),
+  returnData: z.optional(z.boolean()),
 });
 
 /** Tags as CloudWatch propagates them: an object; a `[{Key, Value}]` list is read too. */
-const Tags = z
-  .union([
+const Tags = z.pipe(
+  z.union([
     z.record(z.string(), z.string()),
     z.array(
       z.union([
-        z.object({ Key: z.string(), Value: z.string() }).transform((t) => [t.Key, t.Value] as const),
-        z.object({ key: z.string(), value: z.string() }).transform((t) => [t.key, t.value] as const),
+        z.pipe(
+          z.object({ Key: z.string(), Value: z.string() }),
+          z.transform((t) => [t.Key, t.Value] as const),
+        ),
+        z.pipe(
+          z.object({ key: z.string(), value: z.string() }),
+          z.transform((t) => [t.key, t.value] as const),
+        ),
       ]),
     ),
-  ])
-  .transform((t): Record<string, string> => (Array.isArray(t) ? Object.fromEntries(t) : t));
+  ]),
+  z.transform((t): Record<string, string> => (Array.isArray(t) ? Object.fromEntries(t) : t)),
+);
 
 const EventBridgeAlarmEvent = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
-  account: z.string().min(1),
+  account: z.string().check(z.minLength(1)),
   time: z.string(),
-  region: z.string().regex(REGION_CODE, 'not a region code'),
-  resources: z.array(z.string().startsWith('arn:', 'not an ARN')).min(1, 'names no alarm ARN'),
+  region: z.string().check(z.regex(REGION_CODE, 'not a region code')),
+  resources: z
+    .array(z.string().check(z.startsWith('arn:', 'not an ARN')))
+    .check(z.minLength(1, 'names no alarm ARN')),
   detail: z.object({
-    alarmName: z.string().min(1, 'empty alarm name'),
+    alarmName: z.string().check(z.minLength(1, 'empty alarm name')),
     state: EbState,
-    previousState: EbState.partial({ timestamp: true }).optional(),
-    configuration: z
-      .object({
-        description: z.string().nullish(),
-        metrics: z.array(EbMetric).default([]),
-        alarmRule: z.string().optional(),
-      })
-      .optional(),
-    alarmTags: Tags.optional(),
+    previousState: z.optional(z.partial(EbState, { timestamp: true })),
+    configuration: z.optional(
+      z.object({
+        description: z.nullish(z.string()),
+        metrics: z._default(z.array(EbMetric), []),
+        alarmRule: z.optional(z.string()),
+      }),
+    ),
+    alarmTags: z.optional(Tags),
   }),
 });
 
@@ -336,46 +347,46 @@ const SnsDimension = z.object({ name: z.string(), value: z.string() });
 
 const SnsMetric = z.object({
   Id: z.string(),
-  Expression: z.string().optional(),
-  Label: z.string().optional(),
-  ReturnData: z.boolean().optional(),
-  MetricStat: z
-    .object({
+  Expression: z.optional(z.string()),
+  Label: z.optional(z.string()),
+  ReturnData: z.optional(z.boolean()),
+  MetricStat: z.optional(
+    z.object({
       Metric: z.object({
-        Namespace: z.string().min(1),
-        MetricName: z.string().min(1),
-        Dimensions: z.array(SnsDimension).default([]),
+        Namespace: z.string().check(z.minLength(1)),
+        MetricName: z.string().check(z.minLength(1)),
+        Dimensions: z._default(z.array(SnsDimension), []),
       }),
-      Period: z.number().optional(),
-      Stat: z.string().optional(),
-    })
-    .optional(),
+      Period: z.optional(z.number()),
+      Stat: z.optional(z.string()),
+    }),
+  ),
 });
 
 const SnsAlarmMessage = z.object({
-  AlarmName: z.string().min(1, 'empty alarm name'),
-  AlarmDescription: z.string().nullish(),
-  AWSAccountId: z.string().min(1),
+  AlarmName: z.string().check(z.minLength(1, 'empty alarm name')),
+  AlarmDescription: z.nullish(z.string()),
+  AWSAccountId: z.string().check(z.minLength(1)),
   NewStateValue: StateValue,
-  NewStateReason: z.string().default(''),
+  NewStateReason: z._default(z.string(), ''),
   StateChangeTime: Timestamp,
-  Region: z.string().default(''),
-  AlarmArn: z.string().startsWith('arn:', 'not an ARN'),
-  OldStateValue: StateValue.optional(),
-  Trigger: z
-    .object({
-      MetricName: z.string().nullish(),
-      Namespace: z.string().nullish(),
-      Statistic: z.string().nullish(),
-      ExtendedStatistic: z.string().nullish(),
-      Dimensions: z.array(SnsDimension).nullish(),
-      Period: z.number().nullish(),
-      Threshold: z.number().nullish(),
-      ComparisonOperator: z.string().nullish(),
-      Metrics: z.array(SnsMetric).nullish(),
-    })
-    .nullish(),
-  AlarmTags: Tags.nullish(),
+  Region: z._default(z.string(), ''),
+  AlarmArn: z.string().check(z.startsWith('arn:', 'not an ARN')),
+  OldStateValue: z.optional(StateValue),
+  Trigger: z.nullish(
+    z.object({
+      MetricName: z.nullish(z.string()),
+      Namespace: z.nullish(z.string()),
+      Statistic: z.nullish(z.string()),
+      ExtendedStatistic: z.nullish(z.string()),
+      Dimensions: z.nullish(z.array(SnsDimension)),
+      Period: z.nullish(z.number()),
+      Threshold: z.nullish(z.number()),
+      ComparisonOperator: z.nullish(z.string()),
+      Metrics: z.nullish(z.array(SnsMetric)),
+    }),
+  ),
+  AlarmTags: z.nullish(Tags),
 });
 
 const SnsLambdaEvent = z.object({
@@ -385,20 +396,20 @@ const SnsLambdaEvent = z.object({
         EventSource: z.literal('aws:sns'),
         Sns: z.object({
           Message: z.string(),
-          MessageId: z.string().optional(),
-          TopicArn: z.string().optional(),
+          MessageId: z.optional(z.string()),
+          TopicArn: z.optional(z.string()),
         }),
       }),
     )
-    .min(1, 'no records'),
+    .check(z.minLength(1, 'no records')),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-function issues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`);
+function issues(error: z.core.$ZodError, prefix = ''): string[] {
+  return z.issueLines(error, '(event)', prefix);
 }
 
 /** `2019-10-02T17:04:40.989+0000` → `2019-10-02T17:04:40.989Z`. */

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import * as z from '../zod';
 
 /** What a capacity function was asked to do. */
 export type CapacityRequest =
@@ -8,8 +8,10 @@ export type CapacityRequest =
   /** A manual invoke (`aws lambda invoke`, the console): only these brokers (ids or names), or all. */
   | { trigger: 'manual'; brokers?: string[] };
 
-const Scheduled = ScheduledEventSchema.extend({ time: z.iso.datetime({ offset: true }) });
-const Manual = z.object({ brokers: z.array(z.string().min(1)).min(1).optional() }).strict();
+const Scheduled = z.extend(ScheduledEventSchema, { time: z.iso.datetime({ offset: true }) });
+const Manual = z.strictObject({
+  brokers: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+});
 
 /**
  * Reads a capacity function's event: an EventBridge scheduled event, or a manual `{}` / `{"brokers": ["b-…"]}`.
@@ -26,6 +28,6 @@ export function parseCapacityEvent(event: unknown): CapacityRequest {
     (event as { source?: unknown } | null)?.source === 'aws.events' ? scheduled.error : manual.error;
   throw new InvalidInputError(
     'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}',
-    meant.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
+    z.issueLines(meant, '(event)'),
   );
 }

@@ -6,10 +6,10 @@
  * @example
  * const policy = parseCapacityPolicy({ upsize: { cpu: 80 }, allowDowntime: true });
  */
-import * as z from 'zod';
 import { DEFAULT_POLICY } from '../check';
 import { InvalidInputError } from '../errors';
 import type { Broker } from '../model';
+import * as z from '../zod';
 
 /** The metrics whose thresholds drive a resize (the others are reported, not judged). */
 export const DECISION_METRICS = ['cpu', 'memory', 'heap', 'store', 'connections'] as const;
@@ -146,72 +146,57 @@ export function autoApplyActions(broker: Pick<Broker, 'tags'>, policy: CapacityP
   return tagged ? [...actions] : [];
 }
 
-const percent = z.number().gt(0).max(100);
-const minutes = z
-  .number()
-  .int()
-  .min(1)
-  .max(7 * 24 * 60);
+const percent = z.number().check(z.gt(0), z.lte(100));
+/** An integer from `min` to `max`. */
+const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+const minutes = integer(1, 7 * 24 * 60);
 
-const ApplySchema = z
-  .object({
-    leadMinutes: z.number().int().min(1).max(110),
+const ApplySchema = z.partial(
+  z.strictObject({
+    leadMinutes: integer(1, 110),
     rebootTimeoutMinutes: minutes,
-    settleMinutes: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 60),
-    verifyMinutes: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 60),
+    settleMinutes: integer(0, 24 * 60),
+    verifyMinutes: integer(0, 24 * 60),
     rollbackTimeoutMinutes: minutes,
     resendAfterMinutes: minutes,
-    maxResends: z.number().int().min(0).max(10),
-    maxWindowAttempts: z.number().int().min(1).max(52),
-    planTtlDays: z.number().int().min(1).max(365),
-  })
-  .partial()
-  .strict();
+    maxResends: integer(0, 10),
+    maxWindowAttempts: integer(1, 52),
+    planTtlDays: integer(1, 365),
+  }),
+);
 
-const PolicySchema = z
-  .object({
-    lookbackDays: z.number().int().min(1).max(63),
-    periodSeconds: z
-      .number()
-      .int()
-      .min(60)
-      .refine((s) => s % 60 === 0, 'must be a multiple of 60 (Amazon MQ metrics are 1-minute)'),
-    minCoverage: z.number().min(0).max(1),
-    upsize: z
-      .object({ cpu: percent, memory: percent, heap: percent, store: percent, connections: percent })
-      .partial()
-      .strict(),
+const PolicySchema = z.partial(
+  z.strictObject({
+    lookbackDays: integer(1, 63),
+    periodSeconds: z.number().check(
+      z.int(),
+      z.gte(60),
+      z.refine((s) => s % 60 === 0, 'must be a multiple of 60 (Amazon MQ metrics are 1-minute)'),
+    ),
+    minCoverage: z.number().check(z.gte(0), z.lte(1)),
+    upsize: z.partial(
+      z.strictObject({ cpu: percent, memory: percent, heap: percent, store: percent, connections: percent }),
+    ),
     downsizeTarget: percent,
     downsize: z.boolean(),
-    maxUpsizeSteps: z.number().int().min(1).max(8),
-    maxDownsizeSteps: z.number().int().min(1).max(8),
+    maxUpsizeSteps: integer(1, 8),
+    maxDownsizeSteps: integer(1, 8),
     crossFamily: z.boolean(),
     productionTags: z.record(z.string(), z.array(z.string())),
-    productionMinimum: z
-      .object({ vcpus: z.number().int().min(0), memoryGiB: z.number().min(0) })
-      .partial()
-      .strict(),
+    productionMinimum: z.partial(
+      z.strictObject({ vcpus: z.number().check(z.int(), z.gte(0)), memoryGiB: z.number().check(z.gte(0)) }),
+    ),
     allowDowntime: z.boolean(),
-    autoApply: z
-      .object({
-        tagKey: z.string().min(1).max(128),
-        tagValue: z.string().min(1).max(256),
+    autoApply: z.partial(
+      z.strictObject({
+        tagKey: z.string().check(z.minLength(1), z.maxLength(128)),
+        tagValue: z.string().check(z.minLength(1), z.maxLength(256)),
         actions: z.array(z.enum(RESIZE_ACTIONS)),
-      })
-      .partial()
-      .strict(),
+      }),
+    ),
     apply: ApplySchema,
-  })
-  .partial()
-  .strict();
+  }),
+);
 
 /**
  * Reads a capacity policy (a config file section, a JSON environment variable): every field is optional and falls
@@ -223,10 +208,7 @@ const PolicySchema = z
 export function parseCapacityPolicy(value: unknown): CapacityPolicy {
   const parsed = PolicySchema.safeParse(value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError(
-      'invalid capacity policy',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(policy)'}: ${i.message}`),
-    );
+    throw new InvalidInputError('invalid capacity policy', z.issueLines(parsed.error, '(policy)'));
   const given = parsed.data;
   const d = DEFAULT_CAPACITY_POLICY;
   const policy: CapacityPolicy = {

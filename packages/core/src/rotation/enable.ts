@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
+import * as z from '../zod';
 import {
   parseRotationSecret,
   type RotationEngine,
@@ -121,25 +121,26 @@ export function rotationSecretValue(draft: RotationSecretDraft): { secret: Rotat
 
 /** One entry of mqops.config.json `rotations`: rotation turned on by the deployed stack. */
 export const rotationScheduleSchema = z
-  .object({
+  .strictObject({
     /** Name of an existing secret (`mqops/…`), made with `mqops rotation enable --no-schedule` or by hand. */
-    secret: z.string().min(1),
+    secret: z.string().check(z.minLength(1)),
     /** As {@link parseRotationSchedule}; default 30 days. */
-    schedule: z.union([z.string(), z.number()]).default(30),
+    schedule: z._default(z.union([z.string(), z.number()]), 30),
     /** Rotation window, e.g. `4h`. */
-    window: z.string().optional(),
+    window: z.optional(z.string()),
   })
-  .strict()
-  .superRefine((entry, ctx) => {
-    for (const check of [
-      () => checkRotatedSecretName(entry.secret),
-      () => parseRotationSchedule(entry.schedule, entry.window),
-    ]) {
-      try {
-        check();
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  .check(
+    z.superRefine((entry, ctx) => {
+      for (const check of [
+        () => checkRotatedSecretName(entry.secret),
+        () => parseRotationSchedule(entry.schedule, entry.window),
+      ]) {
+        try {
+          check();
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
       }
-    }
-  });
+    }),
+  );
 export type RotationSchedule = z.infer<typeof rotationScheduleSchema>;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
+import * as z from '../zod';
 import { type CredentialTargets, type SecretStore, STAGES } from './ports';
 import {
   type Credential,
@@ -20,9 +20,9 @@ export type RotationStepName = (typeof ROTATION_STEPS)[number];
 /** The event Secrets Manager invokes a rotation function with. */
 export const rotationEventSchema = z.object({
   Step: z.enum(ROTATION_STEPS),
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(32).max(64),
-  RotationToken: z.string().min(1).optional(),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
+  RotationToken: z.optional(z.string().check(z.minLength(1))),
 });
 export type RotationEvent = z.infer<typeof rotationEventSchema>;
 
@@ -34,7 +34,7 @@ export function parseRotationEvent(event: unknown): RotationEvent {
   if (!result.success) {
     throw new InvalidInputError(
       'not a Secrets Manager rotation event {Step, SecretId, ClientRequestToken}',
-      result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+      z.issueLines(result.error, '(root)'),
     );
   }
   return result.data;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { InvalidInputError, MqopsError } from '../errors';
+import * as z from '../zod';
 
 /** Engines whose users mqops rotates. */
 export const ROTATION_ENGINES = ['rabbitmq', 'activemq'] as const;
@@ -37,28 +37,28 @@ export const rotationSecretSchema = z.looseObject({
   /** `rabbitmq` or `activemq`. */
   engine: z.enum(ROTATION_ENGINES),
   /** The Amazon MQ broker id (`b-…`), used to find its console URL and endpoints. */
-  brokerId: z.string().min(1),
+  brokerId: z.string().check(z.minLength(1)),
   /** The user this secret currently holds (for alternating-users: the active one of the pair). */
-  username: z.string().min(1),
-  password: z.string().min(1),
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
   /** Default `single-user`. */
-  strategy: z.enum(ROTATION_STRATEGIES).default('single-user'),
+  strategy: z._default(z.enum(ROTATION_STRATEGIES), 'single-user'),
   /** Admin secret (ARN) whose credential creates and updates users; required for alternating-users. */
-  masterarn: z.string().min(1).optional(),
+  masterarn: z.optional(z.string().check(z.minLength(1))),
   /** Suffix of the clone user (alternating-users); default `_clone`. */
-  cloneSuffix: z.string().min(1).default(DEFAULT_CLONE_SUFFIX),
+  cloneSuffix: z._default(z.string().check(z.minLength(1)), DEFAULT_CLONE_SUFFIX),
   /** Management API base URL (RabbitMQ; the broker's console URL otherwise). */
-  host: z.url().optional(),
+  host: z.optional(z.url()),
   /** Wire endpoints (e.g. `amqps://b-….mq.eu-west-1.amazonaws.com:5671`); the broker's otherwise. */
-  endpoints: z.array(z.string().min(1)).optional(),
+  endpoints: z.optional(z.array(z.string().check(z.minLength(1)))),
   /** The RabbitMQ virtual host to open when testing a login; default `/`. */
-  vhost: z.string().min(1).optional(),
+  vhost: z.optional(z.string().check(z.minLength(1))),
   /**
    * ActiveMQ: `reboot` makes setSecret reboot an ACTIVE_STANDBY_MULTI_AZ broker right away so the user change goes
    * live (the standby takes over); refused for single-instance brokers. Unset: the change waits for a reboot or the
    * maintenance window.
    */
-  applyNow: z.enum(['reboot']).optional(),
+  applyNow: z.optional(z.enum(['reboot'])),
 });
 
 export type RotationSecret = z.infer<typeof rotationSecretSchema>;
@@ -70,7 +70,10 @@ export interface Credential {
 }
 
 /** An admin secret (`masterarn`): any JSON with a string username and password. */
-const adminSchema = z.looseObject({ username: z.string().min(1), password: z.string().min(1) });
+const adminSchema = z.looseObject({
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+});
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -82,8 +85,8 @@ function parseJson(text: string, what: string): unknown {
 }
 
 /** Issues as `path: message`, never with the received value (it may be the password). */
-function issuesOf(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+function issuesOf(error: z.core.$ZodError): string[] {
+  return z.issueLines(error, '(root)');
 }
 
 /**

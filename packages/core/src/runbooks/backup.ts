@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';
 import type { BrokerInventory, BrokerRef } from '../ports';
+import * as z from '../zod';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
 import type { RunbookDefinition, RunOutcome } from './types';
@@ -582,30 +582,30 @@ export function contentsOf(backup: BrokerBackup): Record<string, number | string
 const BackupDocument = z.looseObject({
   format: z.literal(BACKUP_FORMAT),
   takenAt: z.string(),
-  by: z.string().optional(),
+  by: z.optional(z.string()),
   broker: z.looseObject({ id: z.string(), name: z.string(), engine: z.enum(['ACTIVEMQ', 'RABBITMQ']) }),
-  configuration: z
-    .looseObject({
+  configuration: z.optional(
+    z.looseObject({
       id: z.string(),
       revision: z.number(),
       data: z.string(),
-      pending: z.object({ id: z.string(), revision: z.number(), data: z.string() }).optional(),
+      pending: z.optional(z.object({ id: z.string(), revision: z.number(), data: z.string() })),
       latest: z.number(),
       revisions: z.array(z.looseObject({ revision: z.number() })),
-    })
-    .optional(),
-  users: z
-    .array(
+    }),
+  ),
+  users: z.optional(
+    z.array(
       z.looseObject({
         username: z.string(),
         consoleAccess: z.boolean(),
         groups: z.array(z.string()),
         replicationUser: z.boolean(),
       }),
-    )
-    .optional(),
-  definitions: z.record(z.string(), z.unknown()).optional(),
-  passwordHashes: z.enum(['included', 'stripped']).optional(),
+    ),
+  ),
+  definitions: z.optional(z.record(z.string(), z.unknown())),
+  passwordHashes: z.optional(z.enum(['included', 'stripped'])),
 });
 
 /**
@@ -623,7 +623,7 @@ export function parseBackup(text: string, key: string): BrokerBackup {
   if (!parsed.success)
     throw new InvalidInputError(
       `${key} is not an mqops backup (${BACKUP_FORMAT})`,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`),
+      z.issueLines(parsed.error, '(document)'),
     );
   return parsed.data as unknown as BrokerBackup;
 }
@@ -667,7 +667,7 @@ async function chosenBrokers(
   return out;
 }
 
-const brokersField = z.array(z.string().min(1)).min(1).max(100);
+const brokersField = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100));
 
 /** The payload of backup-config. */
 export interface BackupConfigPayload {
@@ -685,15 +685,13 @@ export const backupConfig: RunbookDefinition<BackupRunbookPorts, BackupConfigPay
   summary:
     'save ActiveMQ configuration revisions and users, and RabbitMQ definitions, of one broker, several or all to the backup bucket',
   usage: '{"brokers"?: ["name or b-…"], "includePasswordHashes"?: false, "revisions"?: 5}',
-  payload: z
-    .object({
-      brokers: brokersField.optional(),
-      /** RabbitMQ users' password hashes are stripped unless this is true. */
-      includePasswordHashes: z.boolean().optional(),
-      /** Newest configuration revisions whose text is kept (the current and pending ones always are). */
-      revisions: z.number().int().min(0).max(300).optional(),
-    })
-    .strict(),
+  payload: z.strictObject({
+    brokers: z.optional(brokersField),
+    /** RabbitMQ users' password hashes are stripped unless this is true. */
+    includePasswordHashes: z.optional(z.boolean()),
+    /** Newest configuration revisions whose text is kept (the current and pending ones always are). */
+    revisions: z.optional(z.number().check(z.int(), z.gte(0), z.lte(300))),
+  }),
   async run(payload, ctx, ports) {
     const inventory = requirePort(ports.inventory, 'backup-config', 'the broker inventory');
     const { source, store } = requirePort(ports.backup, 'backup-config', 'the backup bucket');
@@ -810,15 +808,14 @@ export const restoreConfig: RunbookDefinition<BackupRunbookPorts, RestoreConfigP
   summary:
     'show what changed on a broker since a backup (a diff; always a dry run, nothing is restored automatically)',
   usage: '{"brokerId": "b-… or name", "key"?: "backups/<broker>/<time>.json (default: the latest)"}',
-  payload: z
-    .object({
-      brokerId: z.string().min(1),
-      key: z
+  payload: z.strictObject({
+    brokerId: z.string().check(z.minLength(1)),
+    key: z.optional(
+      z
         .string()
-        .regex(/^backups\/[^/]+\/.+\.json$/, 'a backup key: backups/<broker name>/<ISO time>.json')
-        .optional(),
-    })
-    .strict(),
+        .check(z.regex(/^backups\/[^/]+\/.+\.json$/, 'a backup key: backups/<broker name>/<ISO time>.json')),
+    ),
+  }),
   async run(payload, ctx, ports): Promise<RunOutcome> {
     if (!ctx.dryRun)
       return {

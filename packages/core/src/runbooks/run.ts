@@ -1,21 +1,19 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import { errorText, type NoticeLevel, type NoticeSink, postNotice } from '../notices';
+import * as z from '../zod';
 import type { RunbookPorts } from './ports';
 import type { RunbookDefinition, RunContext, RunStatus } from './types';
 
 /** What the Runbook function is invoked with. */
-const RequestSchema = z
-  .object({
-    runbook: z.string().min(1),
-    payload: z.record(z.string(), z.unknown()).optional(),
-    /** Without it (or false) the run is a dry run. */
-    execute: z.boolean().optional(),
-    /** Who asks (the CLI sends the caller's IAM ARN); default `unknown`. */
-    by: z.string().min(1).max(256).optional(),
-  })
-  .strict();
+const RequestSchema = z.strictObject({
+  runbook: z.string().check(z.minLength(1)),
+  payload: z.optional(z.record(z.string(), z.unknown())),
+  /** Without it (or false) the run is a dry run. */
+  execute: z.optional(z.boolean()),
+  /** Who asks (the CLI sends the caller's IAM ARN); default `unknown`. */
+  by: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+});
 
 export interface RunbookRequest<P = unknown> {
   definition: RunbookDefinition<P>;
@@ -24,8 +22,7 @@ export interface RunbookRequest<P = unknown> {
   by: string;
 }
 
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(payload)'}: ${i.message}`);
+const issuesOf = (error: z.core.$ZodError) => z.issueLines(error, '(payload)');
 
 /** The valid runbooks, one per line, for errors and help. */
 export function runbookList(runbooks: readonly RunbookDefinition<never>[]): string {

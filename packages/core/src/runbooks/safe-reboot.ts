@@ -35,7 +35,6 @@
  * marker is cleared, the run's trail record gets the outcome, and one notice goes out (deduplicated by run and
  * outcome). A tick that dies in between leaves the state unreported, and the next tick reports it again.
  */
-import * as z from 'zod';
 import { pendingChanges } from '../capacity/maintenance';
 import type { AlarmStates, BrokerControl, ConnectionProbe, ProbeResult } from '../capacity/ports';
 import { BrokerNotFoundError } from '../errors';
@@ -43,6 +42,7 @@ import type { KeyValueStore } from '../kv';
 import type { Broker, DeploymentMode, Engine } from '../model';
 import { errorText, type Notice, type NoticeSink, postNotice } from '../notices';
 import { activeRunbook, clearRunbook, markRunbook } from '../runbook-marker';
+import * as z from '../zod';
 import type { RunbookPorts } from './ports';
 import { RUN_KEY_PREFIX, type RunRecord, requirePort } from './run';
 import type { RunbookDefinition, RunOutcome } from './types';
@@ -147,13 +147,11 @@ const MODE_TEXT: Record<DeploymentMode, string> = {
 };
 
 /** The payload: a broker id (never a name: alerts and markers are keyed by id) and the downtime consent. */
-export const SafeRebootPayloadSchema = z
-  .object({
-    brokerId: z.string().regex(/^b-[A-Za-z0-9-]+$/, 'a broker id (b-…), not a name'),
-    /** A single-instance broker is offline while it reboots: only with this set. */
-    allowDowntime: z.boolean().optional(),
-  })
-  .strict();
+export const SafeRebootPayloadSchema = z.strictObject({
+  brokerId: z.string().check(z.regex(/^b-[A-Za-z0-9-]+$/, 'a broker id (b-…), not a name')),
+  /** A single-instance broker is offline while it reboots: only with this set. */
+  allowDowntime: z.optional(z.boolean()),
+});
 export type SafeRebootPayload = z.infer<typeof SafeRebootPayloadSchema>;
 
 /** The deployment-mode guard (pure). */

@@ -1,6 +1,6 @@
-import type * as z from 'zod';
 import type { KeyValueStore } from '../kv';
 import type { NoticeSink } from '../notices';
+import type * as z from '../zod';
 
 /**
  * Runbooks: operations a person starts by hand (the Runbook function, `aws lambda invoke`, `mqops run`). Every run is
@@ -52,6 +52,6 @@ export interface RunbookDefinition<P, Payload = unknown> {
   summary: string;
   /** The payload's fields, in words (`{"brokerId": "b-…"}`), for errors and help. */
   usage: string;
-  payload: z.ZodType<Payload>;
+  payload: z.ZodMiniType<Payload>;
   run(payload: Payload, ctx: RunContext, ports: P): Promise<RunOutcome>;
 }

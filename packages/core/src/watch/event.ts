@@ -1,15 +1,15 @@
-import * as z from 'zod';
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import * as z from '../zod';
 
 /**
  * An EventBridge scheduled event (what an `sst.aws.Cron` delivers), stricter where the watcher uses the fields: a
  * non-empty id and region, and an ISO 8601 time.
  */
-const ScheduledEvent = ScheduledEventSchema.extend({
-  id: z.string().min(1),
+const ScheduledEvent = z.extend(ScheduledEventSchema, {
+  id: z.string().check(z.minLength(1)),
   time: z.iso.datetime({ offset: true }),
-  region: z.string().min(1),
+  region: z.string().check(z.minLength(1)),
 });
 
 /** A scheduled poll: which rule fired, and when. */
@@ -28,7 +28,7 @@ export function parseWatchEvent(event: unknown): WatchRequest {
   if (!parsed.success)
     throw new InvalidInputError(
       'expected an EventBridge scheduled event',
-      parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(event)'}: ${i.message}`),
+      z.issueLines(parsed.error, '(event)'),
     );
   return { id: parsed.data.id, time: parsed.data.time, region: parsed.data.region };
 }
