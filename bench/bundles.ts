@@ -282,7 +282,8 @@ for (const spec of stack.functions) {
   ] as const) {
     const source = join(WORK, folder, `${name}.ts`);
     writeFileSync(source, await baselineSource(name, fn.clients, construct));
-    const base = await bundle(source, join(WORK, folder, `${name}.mjs`));
+    // Built the same way as the function: with its splitting setting too.
+    const base = await bundle(source, join(WORK, folder, `${name}.mjs`), spec.splitting === true);
     if (base.clients.join() !== fn.clients.join())
       throw new Error(
         `${name}: the baseline bundles ${base.clients.join()}, the function ${fn.clients.join()}`,

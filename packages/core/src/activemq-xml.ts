@@ -1,5 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { BrokerFacts } from './facts';
+import { ATTRIBUTE_PREFIX, parseXml, TEXT, type XmlNode } from './xml';
 
 /**
  * A small reader of Amazon MQ ActiveMQ configuration documents (the XML a configuration revision holds,
@@ -12,9 +12,10 @@ import type { BrokerFacts } from './facts';
  * and single or repeated children. Attribute values are kept as the strings written; the helpers below
  * interpret them the way Spring does (booleans `true`/`false`, sizes `64 mb`).
  *
- * A document that is not well-formed XML or has no `<broker>` element is a parse error, which the checks
- * report as a FAIL: an auditor that cannot read the configuration must not call it compliant, and a revision
- * Amazon MQ stored is normally well-formed, so this points at a corrupt or hand-edited revision.
+ * The XML is read by ./xml (strict well-formedness, no DTD). A document that is not well-formed XML or has no
+ * `<broker>` element is a parse error, which the checks report as a FAIL: an auditor that cannot read the
+ * configuration must not call it compliant, and a revision Amazon MQ stored is normally well-formed, so this
+ * points at a corrupt or hand-edited revision.
  */
 
 /** Attributes of an element, by name (namespace prefixes removed). */
@@ -82,27 +83,10 @@ export interface ActiveMqConfig {
 
 export type ActiveMqParseResult = { ok: true; config: ActiveMqConfig } | { ok: false; error: string };
 
-/** A parsed element: attributes under `@_name`, children under their tag (always arrays); `''` when empty. */
-type XmlNode = Record<string, unknown> | string;
-
-const ATTRIBUTE = '@_';
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: ATTRIBUTE,
-  removeNSPrefix: true,
-  parseAttributeValue: false,
-  parseTagValue: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Every element as an array, so one child and several children read the same way.
-  isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-});
-
 function childrenOf(node: XmlNode | undefined, name: string): XmlNode[] {
   if (node === undefined || typeof node === 'string') return [];
   const value = node[name];
-  return Array.isArray(value) ? (value as XmlNode[]) : [];
+  return Array.isArray(value) ? value : [];
 }
 
 function childOf(node: XmlNode | undefined, name: string): XmlNode | undefined {
@@ -112,15 +96,15 @@ function childOf(node: XmlNode | undefined, name: string): XmlNode | undefined {
 /** Child element names in document order of first appearance (attributes and text left out). */
 function elementNames(node: XmlNode | undefined): string[] {
   if (node === undefined || typeof node === 'string') return [];
-  return Object.keys(node).filter((key) => !key.startsWith(ATTRIBUTE) && key !== '#text');
+  return Object.keys(node).filter((key) => !key.startsWith(ATTRIBUTE_PREFIX) && key !== TEXT);
 }
 
 function attributesOf(node: XmlNode | undefined): Attributes {
   if (node === undefined || typeof node === 'string') return {};
   return Object.fromEntries(
     Object.entries(node)
-      .filter(([key, value]) => key.startsWith(ATTRIBUTE) && typeof value === 'string')
-      .map(([key, value]) => [key.slice(ATTRIBUTE.length), (value as string).trim()]),
+      .filter(([key, value]) => key.startsWith(ATTRIBUTE_PREFIX) && typeof value === 'string')
+      .map(([key, value]) => [key.slice(ATTRIBUTE_PREFIX.length), (value as string).trim()]),
   );
 }
 
@@ -227,16 +211,9 @@ function authorizationOf(plugins: XmlNode | undefined): AuthorizationConfig | un
 export function parseActiveMqConfig(xml: string): ActiveMqParseResult {
   const text = xml.replace(/^\uFEFF/, '');
   if (text.trim() === '') return { ok: false, error: 'the document is empty' };
-  // XMLValidator is deprecated upstream in favour of a separate package; it still is the way to detect
-  // malformed input, which XMLParser alone tolerates.
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) return { ok: false, error: `line ${valid.err.line}: ${valid.err.msg}` };
-  let document: XmlNode;
-  try {
-    document = parser.parse(text) as XmlNode;
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
+  const parsed = parseXml(text);
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  const { document } = parsed;
   const root = elementNames(document)[0];
   const broker = childOf(document, 'broker') ?? childOf(childOf(document, 'beans'), 'broker');
   if (broker === undefined) {
