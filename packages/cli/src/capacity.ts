@@ -23,6 +23,7 @@ import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import type { Recommendation } from '@mqops/core/capacity/recommend';
 import { type RightsizeDeps, rightsizeFleet } from '@mqops/core/capacity/rightsize';
 import type { Io } from './main';
+import { progressBar } from './progress';
 import { UsageError } from './usage';
 
 export const RIGHTSIZE_HELP = `mqops rightsize — host instance type recommendations with their monthly cost
@@ -199,7 +200,11 @@ export async function rightsizeCommand(argv: string[], io: Io): Promise<number> 
         );
       return outcome.accepted ? 0 : 1;
     }
-    const report = await rightsizeFleet(d, values.broker?.length ? { brokers: values.broker } : {});
+    const bar = io.progress ? progressBar(io.progress, 'measuring') : undefined;
+    const report = await rightsizeFleet(
+      { ...d, onProgress: (done, total) => bar?.update(done, total) },
+      values.broker?.length ? { brokers: values.broker } : {},
+    ).finally(() => bar?.end());
     if (output === 'json') io.out(JSON.stringify({ ...report, brokers: undefined }, null, 2));
     else table(report.recommendations, io);
     for (const e of report.errors) io.err(`mqops: broker ${e.broker} not assessed: ${e.error}`);

@@ -21,6 +21,8 @@ export interface RightsizeDeps {
   prices?: PriceSource;
   policy?: CapacityPolicy;
   now?: () => Date;
+  /** Called as brokers are described (the long part of a large fleet), for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface RightsizeRequest {
@@ -63,9 +65,12 @@ export async function rightsizeFleet(
     chosen = [...picked.values()];
   }
   const errors: RightsizeReport['errors'] = [];
+  let done = 0;
   const described = await mapBounded(chosen, 8, async (ref) => {
     try {
-      return await deps.inventory.describe(ref.id);
+      const broker = await deps.inventory.describe(ref.id);
+      deps.onProgress?.(++done, chosen.length);
+      return broker;
     } catch (error) {
       if (request.brokers?.length) throw error;
       errors.push({ broker: ref.name, error: (error as Error).message });

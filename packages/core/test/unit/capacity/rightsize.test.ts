@@ -173,6 +173,17 @@ function setup(fleet: readonly Broker[] = [orders, payments, ordersEu], failures
 }
 
 describe('Function: rightsizeFleet', () => {
+  it('reports progress once per described broker, up to the fleet size', async () => {
+    const { deps } = setup();
+    const seen: [number, number][] = [];
+    await rightsizeFleet({ ...deps, onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+  });
+
   it('reads the metrics of the whole fleet in ONE read over the lookback range', async () => {
     // Prepare
     const { deps, metrics } = setup();
