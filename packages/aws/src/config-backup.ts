@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { Broker, BrokerCredential, FactSources } from '@mqops/core';
+import { mapBounded } from '@mqops/core/concurrency';
 import { MqopsError } from '@mqops/core/errors';
 import type {
   ActiveMqUserBackup,
@@ -76,19 +77,6 @@ const isLookup = (value: unknown): value is CredentialLookup =>
   typeof (value as CredentialLookup | undefined)?.forBroker === 'function' &&
   typeof (value as CredentialLookup | undefined)?.read === 'function';
 
-async function bounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 /** The fields of a vhost that a definitions export has (the list endpoint adds statistics). */
 const VHOST_FIELDS = ['name', 'description', 'tags', 'default_queue_type', 'metadata', 'limits'] as const;
 /** The fields of a user that a definitions export has. */
@@ -145,7 +133,7 @@ export class MqBackupSource implements BackupSource {
     wanted.add(current.revision);
     if (pending?.id === current.id) wanted.add(pending.revision);
     const texts = new Map(
-      await bounded([...wanted], REVISION_CONCURRENCY, async (revision) => {
+      await mapBounded([...wanted], REVISION_CONCURRENCY, async (revision) => {
         const text = await this.revisionText(current.id, revision);
         return [revision, text] as const;
       }),
@@ -183,7 +171,7 @@ export class MqBackupSource implements BackupSource {
       usernames.push(...(page.Users ?? []).flatMap((u) => (u.Username ? [u.Username] : [])));
       token = page.NextToken;
     } while (token);
-    const users = await bounded(usernames, USER_CONCURRENCY, async (username) => {
+    const users = await mapBounded(usernames, USER_CONCURRENCY, async (username) => {
       let answer: DescribeUserResponse;
       try {
         answer = await this.mq.send(new DescribeUserCommand({ BrokerId: broker.id, Username: username }));

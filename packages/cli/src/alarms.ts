@@ -4,7 +4,7 @@ import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import type { ClientSettings } from '@mqops/aws/targets';
 import { reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import type { Io } from './main';
-import { UsageError } from './usage';
+import { clientSettings, tableOrJson, UsageError } from './usage';
 
 export const ALARMS_HELP = `mqops alarms — the recommended CloudWatch alarms of every broker
 
@@ -34,15 +34,10 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
+  const output = tableOrJson(values.output);
   if (values.topic && !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(values.topic))
     throw new UsageError(`--topic must be an SNS topic ARN (got ${values.topic})`);
-  const settings: ClientSettings = {
-    ...(values.region ? { region: values.region } : {}),
-    ...(values.profile ? { profile: values.profile } : {}),
-  };
+  const settings: ClientSettings = clientSettings(values);
   const run = async (s: ClientSettings) => {
     const store = new CloudWatchAlarmStore(s);
     return reconcileAlarms(

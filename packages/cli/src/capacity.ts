@@ -24,7 +24,7 @@ import type { Recommendation } from '@mqops/core/capacity/recommend';
 import { type RightsizeDeps, rightsizeFleet } from '@mqops/core/capacity/rightsize';
 import type { Io } from './main';
 import { progressBar } from './progress';
-import { UsageError } from './usage';
+import { clientSettings, tableOrJson, UsageError } from './usage';
 
 export const RIGHTSIZE_HELP = `mqops rightsize — host instance type recommendations with their monthly cost
 
@@ -80,10 +80,7 @@ interface Target {
 
 /** Runs `use` against AWS (the SDK's standard configuration) or, with --local, an embedded local cloud. */
 async function withTarget<T>(values: Values, use: (target: Target) => Promise<T>): Promise<T> {
-  const settings: ClientSettings = {
-    ...(values.region ? { region: values.region } : {}),
-    ...(values.profile ? { profile: values.profile } : {}),
-  };
+  const settings: ClientSettings = clientSettings(values);
   if (!values.local) return use({ settings, now: () => new Date() });
   const local = await import('@mqops/local');
   const cloud = await local.startLocalCloud({ scenario: values.scenario ?? 'demo' });
@@ -166,9 +163,7 @@ export async function rightsizeCommand(argv: string[], io: Io): Promise<number> 
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
+  const output = tableOrJson(values.output);
   const table_ = values.table ?? process.env.MQOPS_STATE_TABLE;
   if (values.accept && !values.local && !table_)
     throw new UsageError(
@@ -220,9 +215,7 @@ export async function maintenanceCommand(argv: string[], io: Io): Promise<number
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
+  const output = tableOrJson(values.output);
   return withTarget(values, async (target) => {
     const inventory = new MqBrokerInventory(target.settings);
     const brokers: Broker[] = await mapBounded(await inventory.list(), 8, (r) => inventory.describe(r.id));

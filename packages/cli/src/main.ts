@@ -24,7 +24,7 @@ import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
 import { runCommand } from './run';
-import { UsageError } from './usage';
+import { tableOrJson, UsageError } from './usage';
 
 export const VERSION = '0.2.0';
 
@@ -178,9 +178,7 @@ async function run(argv: string[], io: Io): Promise<number> {
 }
 
 function listChecks(values: Values, io: Io): number {
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
+  const output = tableOrJson(values.output);
   const rows = CHECKS.map((c) => ({
     id: c.id,
     title: c.title,

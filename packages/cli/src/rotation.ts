@@ -15,7 +15,7 @@ import {
   rotationSecretValue,
 } from '@mqops/core/rotation/index';
 import type { Io } from './main';
-import { UsageError } from './usage';
+import { clientSettings, tableOrJson, UsageError } from './usage';
 
 export const ROTATION_HELP = `mqops rotation — credential rotation of Amazon MQ broker users through Secrets Manager
 
@@ -95,13 +95,8 @@ export async function rotationCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv);
   const [sub, ...rest] = positionals;
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
-  const settings: ClientSettings = {
-    ...(values.region ? { region: values.region } : {}),
-    ...(values.profile ? { profile: values.profile } : {}),
-  };
+  const output = tableOrJson(values.output);
+  const settings: ClientSettings = clientSettings(values);
   if (sub === 'list') return list(settings, output, io);
   if (sub === 'enable') return enable(values, settings, output, io);
   throw new UsageError(`unknown rotation command '${sub}' (enable or list)`);

@@ -12,7 +12,7 @@ import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import type { Io } from './main';
-import { UsageError } from './usage';
+import { clientSettings, tableOrJson, UsageError } from './usage';
 
 const list = () =>
   RUNBOOKS.map((r) => `  ${r.name.padEnd(15)} ${r.summary}\n  ${''.padEnd(15)} payload ${r.usage}`).join(
@@ -163,16 +163,11 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return name || values.help ? 0 : 2;
   }
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json')
-    throw new UsageError(`--output must be table or json (got ${output})`);
+  const output = tableOrJson(values.output);
   if (!values.local && !values.invoke)
     throw new UsageError('say where to run: --invoke FUNCTION (the deployed Runbook function) or --local');
   if (values.local && values.invoke) throw new UsageError('--local and --invoke cannot go together');
-  const settings: ClientSettings = {
-    ...(values.region ? { region: values.region } : {}),
-    ...(values.profile ? { profile: values.profile } : {}),
-  };
+  const settings: ClientSettings = clientSettings(values);
 
   if (values.invoke) {
     const identity = await new STSClient(settings).send(new GetCallerIdentityCommand({}));

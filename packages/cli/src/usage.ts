@@ -1,2 +1,25 @@
 /** A usage mistake: the CLI exits with code 2 and the message. */
 export class UsageError extends Error {}
+
+/** `--output table|json` (default table). @throws UsageError for anything else. */
+export function tableOrJson(value: string | undefined): 'table' | 'json' {
+  const output = value ?? 'table';
+  if (output !== 'table' && output !== 'json')
+    throw new UsageError(`--output must be table or json (got ${output})`);
+  return output;
+}
+
+/** The SDK client settings `--region` and `--profile` give (the rest comes from the standard configuration). */
+export function clientSettings(values: { region?: string; profile?: string }): {
+  region?: string;
+  profile?: string;
+} {
+  return {
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+  };
+}
+
+/** Pads or clips a table cell to `width` characters. */
+export const cell = (text: string, width: number) =>
+  text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);

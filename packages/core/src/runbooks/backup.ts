@@ -1,3 +1,4 @@
+import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';
@@ -634,23 +635,6 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 /** The brokers asked for (ids or names, each once), or every broker. */
 async function chosenBrokers(
   inventory: BrokerInventory,
@@ -698,7 +682,7 @@ export const backupConfig: RunbookDefinition<BackupRunbookPorts, BackupConfigPay
     const refs = await chosenBrokers(inventory, payload.brokers);
     const at = ctx.now();
     const includePasswordHashes = payload.includePasswordHashes ?? false;
-    const results = await mapLimited(refs, BACKUP_DEFAULTS.concurrency, async (ref) => {
+    const results = await mapBounded(refs, BACKUP_DEFAULTS.concurrency, async (ref) => {
       try {
         const broker = await inventory.describe(ref.id);
         const backup = await readBackup(broker, source, {
