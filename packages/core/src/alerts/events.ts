@@ -343,7 +343,17 @@ const EventBridgeAlarmEvent = z.object({
   }),
 });
 
-const SnsDimension = z.object({ name: z.string(), value: z.string() });
+/**
+ * A dimension in an SNS alarm notification: `{name, value}` as CloudWatch writes them for a metric's `Trigger`;
+ * `{Name, Value}` (the API's spelling) is accepted too, as some emitters write it inside `Trigger.Metrics`.
+ */
+const SnsDimension = z.pipe(
+  z.union([
+    z.object({ name: z.string(), value: z.string() }),
+    z.object({ Name: z.string(), Value: z.string() }),
+  ]),
+  z.transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value })),
+);
 
 const SnsMetric = z.object({
   Id: z.string(),

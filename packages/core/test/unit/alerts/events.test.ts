@@ -179,6 +179,27 @@ describe('Function: parseAlarmEvent (Amazon MQ alarms)', () => {
     });
   });
 
+  it('reads metric dimensions spelled Name/Value in Trigger.Metrics as well as name/value', () => {
+    const event = fixture('sns-rabbitmq-memory-node.json') as { Records: { Sns: { Message: string } }[] };
+    const record = event.Records[0] as { Sns: { Message: string } };
+    const message = JSON.parse(record.Sns.Message) as {
+      Trigger: { Metrics: { MetricStat?: { Metric: { Dimensions: { name: string; value: string }[] } } }[] };
+    };
+    for (const m of message.Trigger.Metrics)
+      if (m.MetricStat)
+        m.MetricStat.Metric.Dimensions = m.MetricStat.Metric.Dimensions.map((d) => ({
+          Name: d.name,
+          Value: d.value,
+        })) as never;
+    record.Sns.Message = JSON.stringify(message);
+    const [alert] = parseAlarmEvent(event);
+    expect(alert).toMatchObject({
+      broker: 'billing',
+      engine: 'RABBITMQ',
+      node: 'rabbit@ip-10-0-0-2.ec2.internal',
+    });
+  });
+
   it('reads an EventBridge event delivered through SNS', () => {
     const [alert] = parseAlarmEvent(fixture('sns-eventbridge-envelope.json'));
     expect(alert).toMatchObject({
