@@ -1,9 +1,11 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
 import { MqBrokerControl } from '@mqops/aws/broker-control';
+import { MqBackupSource, S3BackupStore } from '@mqops/aws/config-backup';
 import { BrokerConnectionProbe } from '@mqops/aws/connection-probe';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { SecretsRotationControl } from '@mqops/aws/rotation-control';
@@ -67,7 +69,7 @@ function parse(argv: string[]) {
 }
 
 /** The ports of every runbook on the clients `settings` configure (the local cloud with --local). */
-function localPorts(settings: ClientSettings, now: () => Date): AllRunbookPorts {
+function localPorts(settings: ClientSettings, now: () => Date, backupBucket: string): AllRunbookPorts {
   const inventory = new MqBrokerInventory(settings);
   const control = new MqBrokerControl(settings);
   const alarms = new CloudWatchAlarmStates(settings);
@@ -90,6 +92,10 @@ function localPorts(settings: ClientSettings, now: () => Date): AllRunbookPorts 
       },
     },
     rotation: new SecretsRotationControl(settings),
+    backup: {
+      source: new MqBackupSource({ mq: settings, credentials: settings }),
+      store: new S3BackupStore(backupBucket, { ...settings, forcePathStyle: true }),
+    },
     plans: { store: new MemoryKeyValueStore(), control, alarms, probe, sinks: [], now },
     control,
     alarms,
@@ -198,9 +204,14 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     const cloudSettings = { ...cloud.clientConfig(), ...settings };
     const now = () => cloud.clock.now();
     const request = await requestOf(name, values, new MqBrokerInventory(cloudSettings), userInfo().username);
+    // The embedded cloud's S3 gets a bucket for backup-config (it lives as long as this command).
+    const bucket = 'mqops-local-backups';
+    await new S3Client({ ...cloudSettings, forcePathStyle: true }).send(
+      new CreateBucketCommand({ Bucket: bucket }),
+    );
     const record = await runRunbook(request, {
       runbooks: RUNBOOKS,
-      ports: localPorts(cloudSettings, now),
+      ports: localPorts(cloudSettings, now, bucket),
       store: new MemoryKeyValueStore(),
       sinks: [],
       now,

@@ -322,3 +322,22 @@ describe('mqops alarms --local', () => {
     expect(out).toMatch(/^mqops rotation — credential rotation/);
   });
 });
+
+describe('mqops run backup-config / restore-config --local', () => {
+  it('backs up a broker of the demo fleet into the embedded S3 (dry run, then --execute)', async () => {
+    const dry = await run('run', 'backup-config', '--local', '--broker', 'orders-prod');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(
+      /^backup-config \(dry run\): dry-run\n {2}would save 1 backup \([\d.]+ KB\) to s3:\/\/mqops-local-backups\/backups\/: orders-prod/,
+    );
+    const done = await run('run', 'backup-config', '--local', '--broker', 'orders-prod', '--execute');
+    expect(done.code).toBe(0);
+    expect(done.out).toMatch(
+      /saved 1 backup \([\d.]+ KB\) to s3:\/\/mqops-local-backups: backups\/orders-prod\/2025-04-01T/,
+    );
+    // Each --local command has its own embedded cloud: no backup from before to diff against.
+    const restore = await run('run', 'restore-config', '--local', '--broker', 'orders-prod');
+    expect(restore.code).toBe(1);
+    expect(restore.out).toMatch(/no backup/i);
+  });
+});
