@@ -22,6 +22,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
+import { deriveActions } from '../infra/iam';
 import { type EnvValue, type FunctionSpec, stack } from '../infra/index';
 
 const env = (name: string, fallback: number) => {
@@ -150,14 +151,50 @@ async function clientClass(pkg: string): Promise<string> {
  * The baseline handler's source. `construct`: each client is constructed once at init (the baseline the targets are
  * measured against); otherwise the client classes are only imported and kept (the same code, nothing constructed).
  */
-async function baselineSource(name: string, clients: string[], construct: boolean): Promise<string> {
+/**
+ * The AWS SDK names (commands, paginators, helpers such as `fromTemporaryCredentials`) a handler's code imports at
+ * run time, by package: read from every repository file the handler loads (the same walk `infra/iam.ts` makes).
+ */
+function sdkImportsOf(handler: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const statement = /import\s+(type\s+)?\{([^}]*)\}\s+from\s+['"](@aws-sdk\/[^'"]+)['"]/g;
+  for (const file of deriveActions(handler, ROOT).files) {
+    for (const m of readFileSync(file, 'utf8').matchAll(statement)) {
+      if (m[1] || !m[2] || !m[3]) continue;
+      const names = m[2]
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n && !n.startsWith('type '))
+        .map((n) => (n.split(/\s+as\s+/)[0] ?? n).trim());
+      const set = out.get(m[3]) ?? new Set<string>();
+      for (const n of names) set.add(n);
+      out.set(m[3], set);
+    }
+  }
+  return out;
+}
+
+async function baselineSource(
+  name: string,
+  clients: string[],
+  construct: boolean,
+  sdk: Map<string, Set<string>>,
+): Promise<string> {
   const classes = await Promise.all(clients.map(clientClass));
+  // Besides the client classes, the SDK commands, paginators and helpers the function uses are part of the floor:
+  // they are the SDK's code, not mqops'.
+  const used = [...sdk].map(([pkg, names], i) => ({
+    pkg,
+    alias: [...names].sort().map((n) => `${n} as sdk${i}_${n}`),
+  }));
   return [
     `import { Logger } from '@aws-lambda-powertools/logger';`,
     `import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';`,
     `import middy from '@middy/core';`,
     ...clients.map((pkg, i) => `import { ${classes[i]} } from '${pkg}';`),
+    ...used.filter((u) => u.alias.length).map((u) => `import { ${u.alias.join(', ')} } from '${u.pkg}';`),
     '',
+    `export const sdkUsed = [${used.flatMap((u) => u.alias.map((a) => a.split(' as ')[1])).join(', ')}];`,
     `const logger = new Logger({ serviceName: 'baseline-${name}' });`,
     construct
       ? `const clients = [${classes.map((c) => `new ${c}({})`).join(', ')}];`
@@ -281,7 +318,7 @@ for (const spec of stack.functions) {
     ['baseline-import-only', false],
   ] as const) {
     const source = join(WORK, folder, `${name}.ts`);
-    writeFileSync(source, await baselineSource(name, fn.clients, construct));
+    writeFileSync(source, await baselineSource(name, fn.clients, construct, sdkImportsOf(spec.handler)));
     // Built the same way as the function: with its splitting setting too.
     const base = await bundle(source, join(WORK, folder, `${name}.mjs`), spec.splitting === true);
     if (base.clients.join() !== fn.clients.join())
