@@ -22,6 +22,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, version as esbuildVersion, type Metafile } from 'esbuild';
+import { sstBuildOptions } from '../infra/bundle';
 import { deriveActions } from '../infra/iam';
 import { type EnvValue, type FunctionSpec, stack } from '../infra/index';
 
@@ -41,33 +42,8 @@ const WARM_UP_RUNS = 1;
 const TARGET = { maxDeltaBytes: 150_000, maxInitRatio: 1.25 } as const;
 const KB = 1000;
 
-/** The JS banner SST v3 puts on every ESM function bundle (pkg/runtime/node/build.go). */
-const SST_BANNER = [
-  `import { createRequire as topLevelCreateRequire } from 'module';`,
-  'const require = topLevelCreateRequire(import.meta.url);',
-  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-  'const __filename = topLevelFileUrlToPath(import.meta.url)',
-  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
-].join('\n');
-
 /** esbuild options of a production SST function (`sst deploy`: minify on, no source map). */
-const SST_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  treeShaking: true,
-  keepNames: true,
-  mainFields: ['module', 'main'],
-  external: ['sharp', 'pg-native'],
-  banner: { js: SST_BANNER },
-  sourcemap: false,
-  metafile: true,
-  write: true,
-  logLevel: 'silent',
-  absWorkingDir: ROOT,
-};
+const SST_OPTIONS: BuildOptions = sstBuildOptions(ROOT);
 
 interface Bundle {
   file: string;
