@@ -9,7 +9,7 @@ import {
   SecretsManagerClient,
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
-import { MqopsError } from '@mqops/core';
+import { InvalidInputError, MqopsError } from '@mqops/core';
 import {
   checkRotatedSecretName,
   parseRotationSecret,
@@ -81,7 +81,15 @@ export class RotationSetup {
       const value = await this.call('GetSecretValue', name, () =>
         this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' })),
       );
-      const current = parseRotationSecret(value.SecretString, `secret ${name}`);
+      let current: ReturnType<typeof parseRotationSecret>;
+      try {
+        current = parseRotationSecret(value.SecretString, `secret ${name}`);
+      } catch (error) {
+        throw new InvalidInputError(
+          `secret ${name} exists and is not an mqops rotation secret (choose another --secret-name)`,
+          error instanceof InvalidInputError ? error.issues : [],
+        );
+      }
       const same = (a: { engine: string; brokerId: string; username: string }) =>
         `${a.engine}/${a.brokerId}/${a.username}`;
       const pair =

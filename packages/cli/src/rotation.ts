@@ -45,6 +45,8 @@ Options of enable:
                              over); otherwise the change waits for the maintenance window
   --skip-login-check         do not prove the password before storing it
   --region REGION, --profile NAME, --output table|json
+  --local                    the embedded demo fleet (nothing is kept after the command); --real-brokers backs it
+                             with the local RabbitMQ and ActiveMQ so the login check can run
 
 The password is read from standard input and sent only to the broker (login check) and to Secrets Manager; it is
 never printed. Example:
@@ -75,6 +77,8 @@ function parse(argv: string[]) {
         region: { type: 'string' },
         profile: { type: 'string' },
         output: { type: 'string' },
+        local: { type: 'boolean' },
+        'real-brokers': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -97,9 +101,21 @@ export async function rotationCommand(argv: string[], io: Io): Promise<number> {
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const output = tableOrJson(values.output);
   const settings: ClientSettings = clientSettings(values);
-  if (sub === 'list') return list(settings, output, io);
-  if (sub === 'enable') return enable(values, settings, output, io);
-  throw new UsageError(`unknown rotation command '${sub}' (enable or list)`);
+  if (sub !== 'list' && sub !== 'enable')
+    throw new UsageError(`unknown rotation command '${sub}' (enable or list)`);
+  const go = (s: ClientSettings) => (sub === 'list' ? list(s, output, io) : enable(values, s, output, io));
+  if (!values.local) return go(settings);
+  // The embedded demo fleet (its secrets live as long as this command; add --real-brokers for a login check).
+  const local = await import('@mqops/local');
+  const backings = values['real-brokers']
+    ? [new local.RabbitMqBacking(), new local.ActiveMqBacking(local.activeMqInfo())]
+    : [];
+  const cloud = await local.startLocalCloud({ scenario: 'demo', backings });
+  try {
+    return await go({ ...cloud.clientConfig(), ...settings });
+  } finally {
+    await cloud.stop();
+  }
 }
 
 async function list(settings: ClientSettings, output: 'table' | 'json', io: Io): Promise<number> {

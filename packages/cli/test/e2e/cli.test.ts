@@ -341,3 +341,39 @@ describe('mqops run backup-config / restore-config --local', () => {
     expect(restore.out).toMatch(/no backup/i);
   });
 });
+
+describe('mqops rotation --local', () => {
+  it("lists the demo fleet's mqops/ secrets and turns rotation on for a user (login check skipped)", async () => {
+    const listed = await run('rotation', 'list', '--local');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^SECRET\s+ROTATION\s+SCHEDULE\s+LAST\s+NEXT/);
+    expect(listed.out).toMatch(/mqops\/payments-prod\/payments-app\s+off/);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(
+      [
+        'rotation',
+        'enable',
+        '--local',
+        '--broker',
+        'orders-prod',
+        '--user',
+        'orders-app',
+        '--secret-name',
+        'mqops/orders-prod/orders-app-rotated',
+        '--function',
+        'arn:aws:lambda:us-east-1:123456789012:function:mqops-dev-Rotate',
+        '--password-stdin',
+        '--skip-login-check',
+      ],
+      { out: (t) => out.push(t), err: (t) => err.push(t), stdin: async () => 'demo-password\n' },
+    );
+    expect(err.join('\n')).toBe('');
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(
+      /^Created secret mqops\/orders-prod\/orders-app-rotated for activemq user orders-app/,
+    );
+    expect(out.join('\n')).toMatch(/Rotation on: every 30 days, single-user/);
+    expect(out.join('\n')).not.toContain('demo-password');
+  });
+});
