@@ -24,7 +24,10 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
   const slack = new SlackReceiver();
   const savedEnv = { ...process.env };
 
-  function mqops(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  function mqops(
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
     const child = spawn(process.execPath, ['packages/cli/bin/mqops.mjs', ...args], {
       env: {
@@ -32,6 +35,7 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
         ...cloud.env(),
         AWS_CONFIG_FILE: '/nonexistent',
         AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+        ...extraEnv,
       },
     });
     let stdout = '';
@@ -100,6 +104,21 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
     expect(
       slack.messages.filter((m) => JSON.stringify(m.body).includes('mqops runbook: audit-now')),
     ).toHaveLength(2);
+  });
+
+  it('shows the trail with mqops run history', async () => {
+    const table = await mqops(['run', 'history', '--table', TABLE]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^STARTED\s+RUNBOOK\s+MODE\s+STATUS\s+BY\s+SUMMARY/);
+    expect(table.stdout).toMatch(
+      /audit-now\s+execute\s+done\s+arn:aws:iam::123456789012:user\/alice\s+audited 1 broker/,
+    );
+    expect(table.stdout).toMatch(/audit-now\s+dry run\s+dry-run\s+arn:aws:iam::123456789012:user\/alice/);
+    const json = await mqops(['run', 'history', '--table', TABLE, '--limit', '1', '--output', 'json']);
+    expect(JSON.parse(json.stdout)).toHaveLength(1);
+    const noTable = await mqops(['run', 'history'], { MQOPS_STATE_TABLE: '' });
+    expect(noTable.status).toBe(2);
+    expect(noTable.stderr).toMatch(/history needs the state table/);
   });
 
   it('a bad payload sent to the function comes back as a clear error and exit code 2', async () => {

@@ -7,12 +7,13 @@ import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
 import { MqBrokerControl } from '@mqops/aws/broker-control';
 import { MqBackupSource, S3BackupStore } from '@mqops/aws/config-backup';
 import { BrokerConnectionProbe } from '@mqops/aws/connection-probe';
+import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { SecretsRotationControl } from '@mqops/aws/rotation-control';
 import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
-import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import { listRuns, type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import type { Io } from './main';
 import { clientSettings, tableOrJson, UsageError } from './usage';
 
@@ -25,6 +26,7 @@ export const RUN_HELP = `mqops run — runbooks, a dry run unless --execute
 
 Usage:
   mqops run RUNBOOK [--broker NAME|ID]… [--secret ID] [--payload JSON] [--execute] (--invoke FUNCTION | --local)
+  mqops run history [--table TABLE] [--limit N]    the trail: who ran what, dry run or not, and the result
 
 Runbooks:
 ${list()}
@@ -60,6 +62,8 @@ function parse(argv: string[]) {
         output: { type: 'string' },
         region: { type: 'string' },
         profile: { type: 'string' },
+        table: { type: 'string' },
+        limit: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -160,6 +164,37 @@ function print(record: RunRecord, output: string, io: Io): number {
   return record.status === 'refused' || record.status === 'failed' ? 1 : 0;
 }
 
+/** `mqops run history`: the trail of runbook runs in the stack's state table, newest first. */
+async function history(
+  values: ReturnType<typeof parse>['values'],
+  output: 'table' | 'json',
+  io: Io,
+): Promise<number> {
+  const table = values.table ?? process.env.MQOPS_STATE_TABLE;
+  if (!table)
+    throw new UsageError(
+      'history needs the state table: --table NAME or MQOPS_STATE_TABLE (the sst deploy output State)',
+    );
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`--limit must be 1 to 1000 (got ${values.limit})`);
+  const runs = await listRuns(new DynamoKeyValueStore(table, clientSettings(values)), limit);
+  if (output === 'json') {
+    io.out(JSON.stringify(runs, null, 2));
+    return 0;
+  }
+  const w = Math.max(8, ...runs.map((r) => r.by.length));
+  io.out(
+    `${'STARTED'.padEnd(20)}  ${'RUNBOOK'.padEnd(15)}  ${'MODE'.padEnd(7)}  ${'STATUS'.padEnd(8)}  ${'BY'.padEnd(w)}  SUMMARY`,
+  );
+  for (const r of runs)
+    io.out(
+      `${r.startedAt.slice(0, 19).replace('T', ' ').padEnd(20)}  ${r.runbook.padEnd(15)}  ${(r.dryRun ? 'dry run' : 'execute').padEnd(7)}  ${r.status.padEnd(8)}  ${r.by.padEnd(w)}  ${r.summary}`,
+    );
+  io.out(`\n${runs.length} run${runs.length === 1 ? '' : 's'}.`);
+  return 0;
+}
+
 /** `mqops run …`; returns the exit code. */
 export async function runCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv);
@@ -170,6 +205,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const output = tableOrJson(values.output);
+  if (name === 'history') return history(values, output, io);
   if (!values.local && !values.invoke)
     throw new UsageError('say where to run: --invoke FUNCTION (the deployed Runbook function) or --local');
   if (values.local && values.invoke) throw new UsageError('--local and --invoke cannot go together');
