@@ -4,6 +4,7 @@ import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import type { ClientSettings } from '@mqops/aws/targets';
 import { reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import type { Io } from './main';
+import { progressBar } from './progress';
 import { clientSettings, tableOrJson, UsageError } from './usage';
 
 export const ALARMS_HELP = `mqops alarms — the recommended CloudWatch alarms of every broker
@@ -38,11 +39,16 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
   if (values.topic && !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/.test(values.topic))
     throw new UsageError(`--topic must be an SNS topic ARN (got ${values.topic})`);
   const settings: ClientSettings = clientSettings(values);
+  const bar = io.progress ? progressBar(io.progress, 'reading brokers') : undefined;
   const run = async (s: ClientSettings) => {
     const store = new CloudWatchAlarmStore(s);
     return reconcileAlarms(
       { inventory: new MqBrokerInventory(s), alarms: store, nodes: store },
-      { alarmActions: values.topic ? [values.topic] : [], dryRun: !values.apply },
+      {
+        alarmActions: values.topic ? [values.topic] : [],
+        dryRun: !values.apply,
+        onProgress: (done, total) => bar?.update(done, total),
+      },
     );
   };
   let report: Awaited<ReturnType<typeof run>>;
@@ -55,6 +61,7 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
       await cloud.stop();
     }
   } else report = await run(settings);
+  bar?.end();
 
   if (output === 'json') {
     io.out(JSON.stringify(report, null, 2));

@@ -210,6 +210,8 @@ export interface ReconcileOptions {
   maxDeletes?: number;
   /** Parallel DescribeBroker and alarm writes. Default 4. */
   concurrency?: number;
+  /** Called as brokers are described (the long part of a large fleet), for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Ports the reconciler works through. */
@@ -286,6 +288,7 @@ export async function reconcileAlarms(
   const notes: string[] = [];
   const refs = await deps.inventory.list();
   const keepBrokerIds = new Set<string>();
+  let done = 0;
   const described = await mapBounded(refs, concurrency, async (ref): Promise<Broker | undefined> => {
     try {
       return await deps.inventory.describe(ref.id);
@@ -294,6 +297,8 @@ export async function reconcileAlarms(
       keepBrokerIds.add(ref.id);
       errors.push({ brokerId: ref.id, message: `not described, alarms left as they are: ${message(error)}` });
       return undefined;
+    } finally {
+      options.onProgress?.(++done, refs.length);
     }
   });
   const brokers = described.filter((b): b is Broker => b !== undefined);

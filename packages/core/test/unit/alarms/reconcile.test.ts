@@ -285,6 +285,15 @@ describe('Function: reconcileAlarms', () => {
     expect(store.calls.length).toBe(writesAfterFirst);
   });
 
+  it('reports progress once per broker described', async () => {
+    const seen: [number, number][] = [];
+    await run({ dryRun: true, onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+  });
+
   it('repairs drift and names the drifted fields', async () => {
     // Prepare
     await run();
