@@ -218,7 +218,14 @@ export async function maintenanceCommand(argv: string[], io: Io): Promise<number
   const output = tableOrJson(values.output);
   return withTarget(values, async (target) => {
     const inventory = new MqBrokerInventory(target.settings);
-    const brokers: Broker[] = await mapBounded(await inventory.list(), 8, (r) => inventory.describe(r.id));
+    const refs = await inventory.list();
+    const bar = io.progress ? progressBar(io.progress, 'reading brokers') : undefined;
+    let done = 0;
+    const brokers: Broker[] = await mapBounded(refs, 8, async (r) => {
+      const broker = await inventory.describe(r.id);
+      bar?.update(++done, refs.length);
+      return broker;
+    }).finally(() => bar?.end());
     const entries = maintenanceReport(brokers, target.now());
     if (output === 'json') {
       io.out(JSON.stringify(entries, null, 2));
