@@ -76,29 +76,38 @@ export function zoneOffsetMinutes(timeZone: string | undefined, instant: Date): 
 }
 
 /**
- * The instant the window starts on the wall-clock day and time `wall` (epoch ms of that wall time read as if it were
- * UTC), read as the module comment says: the later instant of a repeated time, the change itself for a skipped one.
+ * Instants whose wall-clock time in `timeZone` is `wall` (epoch ms of the wall time read as if it were UTC): none in
+ * skipped time, two in repeated time, one otherwise.
  */
-function startAtWallTime(timeZone: string | undefined, wall: number): number | undefined {
-  // Every instant showing `wall` is `wall - offset` for an offset the zone uses within PROBE of it.
+export function instantsAtWallTime(timeZone: string | undefined, wall: number): number[] {
   const offsets = new Set<number>();
   for (const probe of [wall - PROBE, wall, wall + PROBE]) {
     const offset = zoneOffsetMinutes(timeZone, new Date(probe));
-    if (offset === undefined) return undefined;
-    offsets.add(offset);
+    if (offset !== undefined) offsets.add(offset);
   }
-  let latest: number | undefined;
+  const found = new Set<number>();
   for (const offset of offsets) {
     const instant = wall - offset * MINUTE;
-    if (
-      zoneOffsetMinutes(timeZone, new Date(instant)) === offset &&
-      (latest === undefined || instant > latest)
-    )
-      latest = instant;
+    if (zoneOffsetMinutes(timeZone, new Date(instant)) === offset) found.add(instant);
   }
-  if (latest !== undefined || offsets.size < 2) return latest;
-  // Skipped: the clock jumps from below `wall` to above it somewhere between the readings with the largest and the
-  // smallest offset. Find the jump to the minute.
+  return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * The first instant at which the wall clock of `timeZone` shows `wall` or later: the earliest instant showing it, or,
+ * when `wall` is skipped by a clock change, the instant of the change.
+ */
+export function firstInstantAtOrAfterWallTime(
+  timeZone: string | undefined,
+  wall: number,
+): number | undefined {
+  const exact = instantsAtWallTime(timeZone, wall);
+  if (exact.length) return exact[0];
+  const offsets = [wall - PROBE, wall + PROBE]
+    .map((probe) => zoneOffsetMinutes(timeZone, new Date(probe)))
+    .filter((o): o is number => o !== undefined);
+  if (offsets.length < 2) return undefined;
+  // Skipped: before the change the clock shows less than `wall`, after it more. Find the change to the minute.
   let low = wall - Math.max(...offsets) * MINUTE;
   let high = wall - Math.min(...offsets) * MINUTE;
   const before = zoneOffsetMinutes(timeZone, new Date(low));
@@ -108,6 +117,15 @@ function startAtWallTime(timeZone: string | undefined, wall: number): number | u
     else high = mid;
   }
   return high;
+}
+
+/**
+ * The instant the window starts on the wall-clock day and time `wall` (epoch ms of that wall time read as if it were
+ * UTC), read as the module comment says: the later instant of a repeated time, the change itself for a skipped one.
+ */
+function startAtWallTime(timeZone: string | undefined, wall: number): number | undefined {
+  const exact = instantsAtWallTime(timeZone, wall);
+  return exact.length ? exact[exact.length - 1] : firstInstantAtOrAfterWallTime(timeZone, wall);
 }
 
 /**

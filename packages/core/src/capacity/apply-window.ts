@@ -10,7 +10,15 @@
  * takes what every reading agrees on: the latest possible start to the earliest possible end, and no window at all
  * the week its start does not exist. On ordinary days that is exactly the window `inMaintenanceWindow` reads.
  */
-import { MAINTENANCE_WINDOW_HOURS, type WeeklyWindow, zoneOffsetMinutes } from '../maintenance-window';
+import {
+  firstInstantAtOrAfterWallTime,
+  instantsAtWallTime,
+  MAINTENANCE_WINDOW_HOURS,
+  type WeeklyWindow,
+  zoneOffsetMinutes,
+} from '../maintenance-window';
+
+export { firstInstantAtOrAfterWallTime, instantsAtWallTime };
 
 /** A window occurrence every reading of the schedule agrees on. */
 export interface WindowSpan {
@@ -19,50 +27,6 @@ export interface WindowSpan {
 }
 
 const MINUTE = 60_000;
-
-/**
- * Instants whose wall-clock time in `timeZone` is `wall` (epoch ms of the wall time read as if it were UTC): none in
- * skipped time, two in repeated time, one otherwise.
- */
-export function instantsAtWallTime(timeZone: string | undefined, wall: number): number[] {
-  const offsets = new Set<number>();
-  for (const probe of [wall - 14 * 3_600_000, wall, wall + 14 * 3_600_000]) {
-    const offset = zoneOffsetMinutes(timeZone, new Date(probe));
-    if (offset !== undefined) offsets.add(offset);
-  }
-  const found = new Set<number>();
-  for (const offset of offsets) {
-    const instant = wall - offset * MINUTE;
-    if (zoneOffsetMinutes(timeZone, new Date(instant)) === offset) found.add(instant);
-  }
-  return [...found].sort((a, b) => a - b);
-}
-
-/**
- * The first instant at which the wall clock of `timeZone` shows `wall` or later: the earliest instant showing it, or,
- * when `wall` is skipped by a clock change, the instant of the change.
- */
-export function firstInstantAtOrAfterWallTime(
-  timeZone: string | undefined,
-  wall: number,
-): number | undefined {
-  const exact = instantsAtWallTime(timeZone, wall);
-  if (exact.length) return exact[0];
-  const offsets = [wall - 14 * 3_600_000, wall + 14 * 3_600_000]
-    .map((probe) => zoneOffsetMinutes(timeZone, new Date(probe)))
-    .filter((o): o is number => o !== undefined);
-  if (offsets.length < 2) return undefined;
-  // Skipped: before the change the clock shows less than `wall`, after it more. Find the change to the minute.
-  let low = wall - Math.max(...offsets) * MINUTE;
-  let high = wall - Math.min(...offsets) * MINUTE;
-  const before = zoneOffsetMinutes(timeZone, new Date(low));
-  while (high - low > MINUTE) {
-    const mid = low + Math.floor((high - low) / 2 / MINUTE) * MINUTE;
-    if (zoneOffsetMinutes(timeZone, new Date(mid)) === before) low = mid;
-    else high = mid;
-  }
-  return high;
-}
 
 const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
