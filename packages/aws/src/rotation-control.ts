@@ -4,8 +4,8 @@ import {
   SecretsManagerClient,
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
-import { errorText, MqopsError } from '@mqops/core';
 import type { RotationPort, RotationStatus } from '@mqops/core/runbooks/ports';
+import { callSecretsManager } from './secrets-errors';
 
 /**
  * A rotated secret's state and "rotate now", for the rotate-now runbook. IAM: `secretsmanager:DescribeSecret`,
@@ -20,7 +20,7 @@ export class SecretsRotationControl implements RotationPort {
 
   /** One secret's rotation state (DescribeSecret; never its value). */
   async status(secretId: string): Promise<RotationStatus> {
-    const s = await this.call('DescribeSecret', secretId, () =>
+    const s = await callSecretsManager('DescribeSecret', secretId, () =>
       this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
     );
     return {
@@ -36,20 +36,9 @@ export class SecretsRotationControl implements RotationPort {
 
   /** Starts a rotation now with the secret's configured function and rules (RotateSecret, RotateImmediately). */
   async rotateNow(secretId: string): Promise<{ versionId?: string }> {
-    const out = await this.call('RotateSecret', secretId, () =>
+    const out = await callSecretsManager('RotateSecret', secretId, () =>
       this.client.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true })),
     );
     return out.VersionId ? { versionId: out.VersionId } : {};
-  }
-
-  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw new MqopsError(
-        `Secrets Manager ${operation} of ${secretId} failed: ${(error as { name?: string } | null)?.name ?? 'Error'}: ${errorText(error)}`,
-        { cause: error },
-      );
-    }
   }
 }

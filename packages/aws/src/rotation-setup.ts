@@ -17,6 +17,7 @@ import {
   ROTATED_SECRET_PREFIX,
   type RotationRules,
 } from '@mqops/core/rotation/index';
+import { callSecretsManager, secretsManagerError } from './secrets-errors';
 
 /** What {@link RotationSetup.enable} is asked to do. */
 export interface EnableRotationInput {
@@ -78,7 +79,7 @@ export class RotationSetup {
     let existing = await this.describe(name);
     let created = false;
     if (existing) {
-      const value = await this.call('GetSecretValue', name, () =>
+      const value = await callSecretsManager('GetSecretValue', name, () =>
         this.client.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' })),
       );
       let current: ReturnType<typeof parseRotationSecret>;
@@ -105,7 +106,7 @@ export class RotationSetup {
           `secret ${name} exists and holds ${same(current)}, not ${same(wanted)}: choose another --secret-name`,
         );
     } else {
-      const made = await this.call('CreateSecret', name, () =>
+      const made = await callSecretsManager('CreateSecret', name, () =>
         this.client.send(
           new CreateSecretCommand({
             Name: name,
@@ -126,7 +127,7 @@ export class RotationSetup {
     }
     const arn = existing?.ARN ?? name;
     if (!input.rules) return { arn, created, rotationEnabled: existing?.RotationEnabled ?? false };
-    const out = await this.call('RotateSecret', name, () =>
+    const out = await callSecretsManager('RotateSecret', name, () =>
       this.client.send(
         new RotateSecretCommand({
           SecretId: arn,
@@ -173,7 +174,7 @@ export class RotationSetup {
         }
       }
     } catch (error) {
-      throw wrap('ListSecrets', prefix, error);
+      throw secretsManagerError('ListSecrets', prefix, error);
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -184,24 +185,7 @@ export class RotationSetup {
     } catch (error) {
       if (error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
         return undefined;
-      throw wrap('DescribeSecret', name, error);
+      throw secretsManagerError('DescribeSecret', name, error);
     }
   }
-
-  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw wrap(operation, secretId, error);
-    }
-  }
-}
-
-function wrap(operation: string, secretId: string, error: unknown): MqopsError {
-  const name = (error as { name?: string }).name ?? 'Error';
-  // CreateSecret's errors never echo SecretString; keep only the name and message.
-  const message = error instanceof Error ? error.message : String(error);
-  return new MqopsError(`Secrets Manager ${operation} of ${secretId} failed: ${name}: ${message}`, {
-    cause: error,
-  });
 }

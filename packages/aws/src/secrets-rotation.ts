@@ -16,6 +16,7 @@ import {
   STAGES,
   type VersionRef,
 } from '@mqops/core/rotation/index';
+import { callSecretsManager, secretsManagerError } from './secrets-errors';
 
 /**
  * The rotation protocol's {@link SecretStore} on Secrets Manager. SDK errors are wrapped with the operation and the
@@ -33,7 +34,7 @@ export class SecretsRotationStore implements SecretStore {
   }
 
   async describe(secretId: string): Promise<SecretDescription> {
-    const out = await this.call('DescribeSecret', secretId, () =>
+    const out = await callSecretsManager('DescribeSecret', secretId, () =>
       this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
     );
     return {
@@ -57,12 +58,12 @@ export class SecretsRotationStore implements SecretStore {
       if (error instanceof ResourceNotFoundException && (ref.versionId || ref.stage !== STAGES.current)) {
         return undefined;
       }
-      throw wrap('GetSecretValue', secretId, error);
+      throw secretsManagerError('GetSecretValue', secretId, error);
     }
   }
 
   async putPending(secretId: string, token: string, value: string, rotationToken?: string): Promise<void> {
-    await this.call('PutSecretValue', secretId, () =>
+    await callSecretsManager('PutSecretValue', secretId, () =>
       this.client.send(
         new PutSecretValueCommand({
           SecretId: secretId,
@@ -76,7 +77,7 @@ export class SecretsRotationStore implements SecretStore {
   }
 
   async moveCurrent(secretId: string, token: string, fromVersionId: string | undefined): Promise<void> {
-    await this.call('UpdateSecretVersionStage', secretId, () =>
+    await callSecretsManager('UpdateSecretVersionStage', secretId, () =>
       this.client.send(
         new UpdateSecretVersionStageCommand({
           SecretId: secretId,
@@ -89,7 +90,7 @@ export class SecretsRotationStore implements SecretStore {
   }
 
   async randomPassword(options: PasswordOptions): Promise<string> {
-    const out = await this.call('GetRandomPassword', '-', () =>
+    const out = await callSecretsManager('GetRandomPassword', '-', () =>
       this.client.send(
         new GetRandomPasswordCommand({
           PasswordLength: options.length,
@@ -101,20 +102,4 @@ export class SecretsRotationStore implements SecretStore {
     if (!out.RandomPassword) throw new MqopsError('GetRandomPassword returned no password');
     return out.RandomPassword;
   }
-
-  private async call<T>(operation: string, secretId: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw wrap(operation, secretId, error);
-    }
-  }
-}
-
-function wrap(operation: string, secretId: string, error: unknown): MqopsError {
-  const name = (error as { name?: string }).name ?? 'Error';
-  const message = error instanceof Error ? error.message : String(error);
-  return new MqopsError(`Secrets Manager ${operation} of ${secretId} failed: ${name}: ${message}`, {
-    cause: error,
-  });
 }
