@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util';
 import { CloudWatchAlarmStore } from '@mqops/aws/cloudwatch-alarms';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import type { ClientSettings } from '@mqops/aws/targets';
 import { reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import type { Io } from './main';
 import { progressBar } from './progress';
-import { clientSettings, tableOrJson, UsageError } from './usage';
+import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
 export const ALARMS_HELP = `mqops alarms — the recommended CloudWatch alarms of every broker
 
@@ -23,13 +22,7 @@ Options:
 
 /** `mqops alarms …`; returns the exit code. */
 export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   if (values.help) {
     io.out(ALARMS_HELP);
     return 0;
@@ -67,12 +60,11 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
     io.out(JSON.stringify(report, null, 2));
     return report.errors.length ? 3 : 0;
   }
-  const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
   const w = Math.max(6, ...report.perBroker.map((b) => (b.brokerName ?? b.brokerId).length));
-  io.out(`${pad('BROKER', w)}  DESIRED  CREATE  UPDATE  DELETE  OK`);
+  io.out(`${cell('BROKER', w)}  DESIRED  CREATE  UPDATE  DELETE  OK`);
   for (const b of report.perBroker)
     io.out(
-      `${pad(b.brokerName ?? b.brokerId, w)}  ${String(b.desired).padStart(7)}  ${String(b.created.length).padStart(6)}  ${String(b.updated.length).padStart(6)}  ${String(b.deleted.length).padStart(6)}  ${String(b.unchanged).padStart(2)}`,
+      `${cell(b.brokerName ?? b.brokerId, w)}  ${String(b.desired).padStart(7)}  ${String(b.created.length).padStart(6)}  ${String(b.updated.length).padStart(6)}  ${String(b.deleted.length).padStart(6)}  ${String(b.unchanged).padStart(2)}`,
     );
   io.out(
     `\n${report.brokers} brokers, ${report.desired} alarms recommended: ${report.created} to create, ${report.updated} to update, ${report.deleted} to delete` +
@@ -84,18 +76,13 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      local: { type: 'boolean' },
-      apply: { type: 'boolean' },
-      topic: { type: 'string' },
-      output: { type: 'string' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  return parseOptions(argv, {
+    local: { type: 'boolean' },
+    apply: { type: 'boolean' },
+    topic: { type: 'string' },
+    output: { type: 'string' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchMetricReader } from '@mqops/aws/cloudwatch-metrics';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
@@ -24,7 +23,7 @@ import type { Recommendation } from '@mqops/core/capacity/recommend';
 import { type RightsizeDeps, rightsizeFleet } from '@mqops/core/capacity/rightsize';
 import type { Io } from './main';
 import { progressBar } from './progress';
-import { clientSettings, tableOrJson, UsageError } from './usage';
+import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
 export const RIGHTSIZE_HELP = `mqops rightsize — host instance type recommendations with their monthly cost
 
@@ -47,27 +46,18 @@ Options:
   --region REGION, --profile NAME`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        local: { type: 'boolean' },
-        scenario: { type: 'string' },
-        broker: { type: 'string', multiple: true },
-        accept: { type: 'string' },
-        table: { type: 'string' },
-        config: { type: 'string' },
-        output: { type: 'string' },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseOptions(argv, {
+    local: { type: 'boolean' },
+    scenario: { type: 'string' },
+    broker: { type: 'string', multiple: true },
+    accept: { type: 'string' },
+    table: { type: 'string' },
+    config: { type: 'string' },
+    output: { type: 'string' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
 }
 
 type Values = ReturnType<typeof parse>['values'];
@@ -128,7 +118,6 @@ function deps(target: Target, values: Values): RightsizeDeps {
   };
 }
 
-const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 const money = (usd: number) => `${usd >= 0 ? '+' : '−'}$${Math.abs(usd).toFixed(2)}`;
 
 /** The reason that decided: for a kept broker whose metrics breach, the last (why nothing can be done). */
@@ -137,14 +126,14 @@ const why = (r: Recommendation) => (r.action === 'keep' ? r.reasons.at(-1) : r.r
 function table(recs: Recommendation[], io: Io): void {
   const w = Math.max(6, ...recs.map((r) => r.brokerName.length));
   io.out(
-    `${pad('BROKER', w)}  ${pad('ENGINE', 8)}  ${pad('MODE', 23)}  ${pad('TYPE', 13)}  ${pad('ACTION', 15)}  ${pad('TO', 13)}  ${pad('$/MONTH', 11)}  WHY`,
+    `${cell('BROKER', w)}  ${cell('ENGINE', 8)}  ${cell('MODE', 23)}  ${cell('TYPE', 13)}  ${cell('ACTION', 15)}  ${cell('TO', 13)}  ${cell('$/MONTH', 11)}  WHY`,
   );
   for (const r of recs) {
     const delta = r.monthlyCostDelta
       ? `${money(r.monthlyCostDelta.usd)}${r.monthlyCostDelta.source === 'table' ? '*' : ''}`
       : '-';
     io.out(
-      `${pad(r.brokerName, w)}  ${pad(r.engine, 8)}  ${pad(r.deploymentMode, 23)}  ${pad(r.from, 13)}  ${pad(r.action, 15)}  ${pad(r.to ?? '-', 13)}  ${pad(delta, 11)}  ${why(r)}`,
+      `${cell(r.brokerName, w)}  ${cell(r.engine, 8)}  ${cell(r.deploymentMode, 23)}  ${cell(r.from, 13)}  ${cell(r.action, 15)}  ${cell(r.to ?? '-', 13)}  ${cell(delta, 11)}  ${why(r)}`,
     );
   }
   const resizes = recs.filter((r) => r.action === 'upsize' || r.action === 'downsize');
@@ -233,7 +222,7 @@ export async function maintenanceCommand(argv: string[], io: Io): Promise<number
     }
     const w = Math.max(6, ...entries.map((e) => e.brokerName.length));
     io.out(
-      `${pad('BROKER', w)}  ${pad('STATE', 9)}  ${pad('NEXT WINDOW (UTC)', 17)}  ${pad('LOCAL', 25)}  PENDING (applied then)`,
+      `${cell('BROKER', w)}  ${cell('STATE', 9)}  ${cell('NEXT WINDOW (UTC)', 17)}  ${cell('LOCAL', 25)}  PENDING (applied then)`,
     );
     for (const e of entries) {
       const next = e.current ?? e.next;
@@ -243,7 +232,7 @@ export async function maintenanceCommand(argv: string[], io: Io): Promise<number
           ? 'unreadable'
           : '-';
       io.out(
-        `${pad(e.brokerName, w)}  ${pad(e.state, 9)}  ${pad(when, 17)}  ${pad(next?.startLocal.slice(0, 16).replace('T', ' ') ?? '-', 25)}  ${
+        `${cell(e.brokerName, w)}  ${cell(e.state, 9)}  ${cell(when, 17)}  ${cell(next?.startLocal.slice(0, 16).replace('T', ' ') ?? '-', 25)}  ${
           e.pending.map((p) => p.text).join('; ') || '-'
         }`,
       );

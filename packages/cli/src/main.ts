@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { buildTargets, type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import {
   type AuditReport,
@@ -24,7 +23,7 @@ import { FileStateStore } from './file-state';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
 import { runCommand } from './run';
-import { tableOrJson, UsageError } from './usage';
+import { cell, parseOptions, tableOrJson, UsageError } from './usage';
 
 export const VERSION = '0.2.0';
 
@@ -108,27 +107,22 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      local: { type: 'boolean' },
-      scenario: { type: 'string' },
-      'real-brokers': { type: 'boolean' },
-      region: { type: 'string' },
-      regions: { type: 'string' },
-      profile: { type: 'string' },
-      broker: { type: 'string', multiple: true },
-      config: { type: 'string' },
-      state: { type: 'string' },
-      output: { type: 'string' },
-      out: { type: 'string' },
-      severity: { type: 'string' },
-      'fail-on': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
+  return parseOptions(argv, {
+    local: { type: 'boolean' },
+    scenario: { type: 'string' },
+    'real-brokers': { type: 'boolean' },
+    region: { type: 'string' },
+    regions: { type: 'string' },
+    profile: { type: 'string' },
+    broker: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    state: { type: 'string' },
+    output: { type: 'string' },
+    out: { type: 'string' },
+    severity: { type: 'string' },
+    'fail-on': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'v' },
   });
 }
 
@@ -155,13 +149,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     return rotationCommand(argv.slice(1), io);
   }
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   if (values.version) {
     io.out(VERSION);
     return 0;
@@ -193,12 +181,11 @@ function listChecks(values: Values, io: Io): number {
     io.out(JSON.stringify(rows, null, 2));
     return 0;
   }
-  const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
-  io.out(`${pad('ID', 40)}  ${pad('SEVERITY', 8)}  ${pad('ENGINES', 17)}  ${pad('CONTROLS', 28)}  TITLE`);
+  io.out(`${cell('ID', 40)}  ${cell('SEVERITY', 8)}  ${cell('ENGINES', 17)}  ${cell('CONTROLS', 28)}  TITLE`);
   for (const r of rows) {
     const controls = [r.securityHub, r.awsConfig].filter(Boolean).join(', ') || '-';
     io.out(
-      `${pad(r.id, 40)}  ${pad(r.severity, 8)}  ${pad(r.engines.join(','), 17)}  ${pad(controls, 28)}  ${r.title}`,
+      `${cell(r.id, 40)}  ${cell(r.severity, 8)}  ${cell(r.engines.join(','), 17)}  ${cell(controls, 28)}  ${r.title}`,
     );
   }
   io.out(`\n${rows.length} checks.`);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { ActiveMqCredentialTarget } from '@mqops/aws/activemq-credentials';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { describeBrokerLocator, RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
@@ -15,7 +14,7 @@ import {
   rotationSecretValue,
 } from '@mqops/core/rotation/index';
 import type { Io } from './main';
-import { clientSettings, tableOrJson, UsageError } from './usage';
+import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
 export const ROTATION_HELP = `mqops rotation — credential rotation of Amazon MQ broker users through Secrets Manager
 
@@ -54,36 +53,27 @@ never printed. Example:
     --function arn:aws:lambda:eu-west-1:123456789012:function:mqops-prod-Rotate --password-stdin`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        broker: { type: 'string' },
-        user: { type: 'string' },
-        function: { type: 'string' },
-        'password-stdin': { type: 'boolean' },
-        strategy: { type: 'string' },
-        masterarn: { type: 'string' },
-        schedule: { type: 'string' },
-        window: { type: 'string' },
-        'no-schedule': { type: 'boolean' },
-        'rotate-now': { type: 'boolean' },
-        'secret-name': { type: 'string' },
-        vhost: { type: 'string' },
-        'apply-now': { type: 'string' },
-        'skip-login-check': { type: 'boolean' },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        output: { type: 'string' },
-        local: { type: 'boolean' },
-        'real-brokers': { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseOptions(argv, {
+    broker: { type: 'string' },
+    user: { type: 'string' },
+    function: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    strategy: { type: 'string' },
+    masterarn: { type: 'string' },
+    schedule: { type: 'string' },
+    window: { type: 'string' },
+    'no-schedule': { type: 'boolean' },
+    'rotate-now': { type: 'boolean' },
+    'secret-name': { type: 'string' },
+    vhost: { type: 'string' },
+    'apply-now': { type: 'string' },
+    'skip-login-check': { type: 'boolean' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    output: { type: 'string' },
+    local: { type: 'boolean' },
+    'real-brokers': { type: 'boolean' },
+  });
 }
 
 type Values = ReturnType<typeof parse>['values'];
@@ -125,13 +115,14 @@ async function list(settings: ClientSettings, output: 'table' | 'json', io: Io):
     return 0;
   }
   const day = (d?: Date) => (d ? d.toISOString().slice(0, 16).replace('T', ' ') : '-');
-  const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
   const width = Math.max(6, ...secrets.map((s) => s.name.length));
-  io.out(`${pad('SECRET', width)}  ${pad('ROTATION', 8)}  ${pad('SCHEDULE', 22)}  ${pad('LAST', 16)}  NEXT`);
+  io.out(
+    `${cell('SECRET', width)}  ${cell('ROTATION', 8)}  ${cell('SCHEDULE', 22)}  ${cell('LAST', 16)}  NEXT`,
+  );
   for (const s of secrets) {
     const state = s.rotating ? 'running' : s.rotationEnabled ? 'on' : 'off';
     io.out(
-      `${pad(s.name, width)}  ${pad(state, 8)}  ${pad(s.schedule ?? '-', 22)}  ${pad(day(s.lastRotated), 16)}  ${day(s.nextRotation)}`,
+      `${cell(s.name, width)}  ${cell(state, 8)}  ${cell(s.schedule ?? '-', 22)}  ${cell(day(s.lastRotated), 16)}  ${day(s.nextRotation)}`,
     );
   }
   io.out(`\n${secrets.length} secret${secrets.length === 1 ? '' : 's'}.`);

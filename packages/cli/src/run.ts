@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -15,7 +14,7 @@ import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { listRuns, type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import type { Io } from './main';
-import { clientSettings, tableOrJson, UsageError } from './usage';
+import { clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
 const list = () =>
   RUNBOOKS.map((r) => `  ${r.name.padEnd(15)} ${r.summary}\n  ${''.padEnd(15)} payload ${r.usage}`).join(
@@ -47,29 +46,20 @@ Options:
 Exit codes: 0 done, dry run or started; 1 refused or failed; 2 bad usage; 3 could not run.`;
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        broker: { type: 'string', multiple: true },
-        secret: { type: 'string' },
-        payload: { type: 'string' },
-        execute: { type: 'boolean' },
-        invoke: { type: 'string' },
-        local: { type: 'boolean' },
-        output: { type: 'string' },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        table: { type: 'string' },
-        limit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseOptions(argv, {
+    broker: { type: 'string', multiple: true },
+    secret: { type: 'string' },
+    payload: { type: 'string' },
+    execute: { type: 'boolean' },
+    invoke: { type: 'string' },
+    local: { type: 'boolean' },
+    output: { type: 'string' },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    table: { type: 'string' },
+    limit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
 }
 
 /** The ports of every runbook on the clients `settings` configure (the local cloud with --local). */

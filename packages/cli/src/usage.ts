@@ -1,3 +1,5 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+
 /** A usage mistake: the CLI exits with code 2 and the message. */
 export class UsageError extends Error {}
 
@@ -23,3 +25,15 @@ export function clientSettings(values: { region?: string; profile?: string }): {
 /** Pads or clips a table cell to `width` characters. */
 export const cell = (text: string, width: number) =>
   text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
+
+/**
+ * Reads a command's arguments (positionals allowed, unknown options refused) with node's parseArgs.
+ * @throws UsageError with parseArgs' message.
+ */
+export function parseOptions<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
