@@ -2,6 +2,7 @@ import { CloudWatchAlarmStore } from '@mqops/aws/cloudwatch-alarms';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import type { ClientSettings } from '@mqops/aws/targets';
 import { reconcileAlarms } from '@mqops/core/alarms/reconcile';
+import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { progressBar } from './progress';
 import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
@@ -46,13 +47,7 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
   };
   let report: Awaited<ReturnType<typeof run>>;
   if (values.local) {
-    const local = await import('@mqops/local');
-    const cloud = await local.startLocalCloud({ scenario: 'demo' });
-    try {
-      report = await run({ ...cloud.clientConfig(), ...settings });
-    } finally {
-      await cloud.stop();
-    }
+    report = await withLocalCloud({}, (cloud) => run({ ...cloud.clientConfig(), ...settings }));
   } else report = await run(settings);
   bar?.end();
 

@@ -21,6 +21,7 @@ import { acceptPlan, planFromRecommendation } from '@mqops/core/capacity/plan';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import type { Recommendation } from '@mqops/core/capacity/recommend';
 import { type RightsizeDeps, rightsizeFleet } from '@mqops/core/capacity/rightsize';
+import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { progressBar } from './progress';
 import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
@@ -72,17 +73,13 @@ interface Target {
 async function withTarget<T>(values: Values, use: (target: Target) => Promise<T>): Promise<T> {
   const settings: ClientSettings = clientSettings(values);
   if (!values.local) return use({ settings, now: () => new Date() });
-  const local = await import('@mqops/local');
-  const cloud = await local.startLocalCloud({ scenario: values.scenario ?? 'demo' });
-  try {
-    return await use({
+  return withLocalCloud({ scenario: values.scenario }, (cloud) =>
+    use({
       settings: { ...cloud.clientConfig(), ...settings },
       now: () => cloud.clock.now(),
       store: new MemoryKeyValueStore(),
-    });
-  } finally {
-    await cloud.stop();
-  }
+    }),
+  );
 }
 
 function loadPolicy(values: Values) {

@@ -20,6 +20,7 @@ import {
 import { alarmsCommand } from './alarms';
 import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity';
 import { FileStateStore } from './file-state';
+import { withLocalCloud } from './local';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
 import { runCommand } from './run';
@@ -289,13 +290,8 @@ async function withTargets<T>(
     if (values.profile) base.profile = values.profile;
     return use(await buildTargets(config, base));
   }
-  // Loaded only for --local, so the production path never carries the local cloud.
-  const local = await import('@mqops/local');
-  const backings = values['real-brokers']
-    ? [new local.RabbitMqBacking(), new local.ActiveMqBacking(local.activeMqInfo())]
-    : [];
-  const cloud = await local.startLocalCloud({ scenario: values.scenario ?? 'demo', backings });
-  try {
+  // `@mqops/local` is loaded only for --local (withLocalCloud), so the production path never carries it.
+  return withLocalCloud({ scenario: values.scenario, realBrokers: values['real-brokers'] }, async (cloud) => {
     const settings = { ...cloud.clientConfig(), ...(values.region ? { region: values.region } : {}) };
     const { inventory, sources } = sourcesFor(settings);
     // Without real brokers there is no RabbitMQ management API to read: those checks report UNKNOWN.
@@ -307,7 +303,5 @@ async function withTargets<T>(
       };
     // The local cloud's clock is the audit's clock (the demo fleet is set at a fixed instant).
     return await use([{ name: `local/${settings.region}`, inventory, sources }], () => cloud.clock.now());
-  } finally {
-    await cloud.stop();
-  }
+  });
 }

@@ -13,6 +13,7 @@ import {
   rotatedSecretName,
   rotationSecretValue,
 } from '@mqops/core/rotation/index';
+import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
@@ -96,16 +97,9 @@ export async function rotationCommand(argv: string[], io: Io): Promise<number> {
   const go = (s: ClientSettings) => (sub === 'list' ? list(s, output, io) : enable(values, s, output, io));
   if (!values.local) return go(settings);
   // The embedded demo fleet (its secrets live as long as this command; add --real-brokers for a login check).
-  const local = await import('@mqops/local');
-  const backings = values['real-brokers']
-    ? [new local.RabbitMqBacking(), new local.ActiveMqBacking(local.activeMqInfo())]
-    : [];
-  const cloud = await local.startLocalCloud({ scenario: 'demo', backings });
-  try {
-    return await go({ ...cloud.clientConfig(), ...settings });
-  } finally {
-    await cloud.stop();
-  }
+  return withLocalCloud({ realBrokers: values['real-brokers'] }, (cloud) =>
+    go({ ...cloud.clientConfig(), ...settings }),
+  );
 }
 
 async function list(settings: ClientSettings, output: 'table' | 'json', io: Io): Promise<number> {

@@ -13,6 +13,7 @@ import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { listRuns, type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
@@ -224,9 +225,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return print(JSON.parse(text) as RunRecord, output, io);
   }
 
-  const local = await import('@mqops/local');
-  const cloud = await local.startLocalCloud({ scenario: 'demo' });
-  try {
+  return withLocalCloud({}, async (cloud) => {
     const cloudSettings = { ...cloud.clientConfig(), ...settings };
     const now = () => cloud.clock.now();
     const request = await requestOf(name, values, new MqBrokerInventory(cloudSettings), userInfo().username);
@@ -243,7 +242,5 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       now,
     });
     return print(record, output, io);
-  } finally {
-    await cloud.stop();
-  }
+  });
 }
