@@ -123,7 +123,8 @@ export class RotationSetup {
         ),
       );
       created = true;
-      existing = (await this.describe(name)) ?? { ARN: made.ARN, $metadata: {} };
+      // A new secret has no rotation yet; CreateSecret answers its ARN.
+      existing = { ARN: made.ARN, RotationEnabled: false, $metadata: {} };
     }
     const arn = existing?.ARN ?? name;
     if (!input.rules) return { arn, created, rotationEnabled: existing?.RotationEnabled ?? false };

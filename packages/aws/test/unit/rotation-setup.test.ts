@@ -77,12 +77,7 @@ describe('Function: RotationSetup.enable', () => {
     const result = await setup().enable(input({ secretString: text }));
 
     // Assess
-    expect(sent()).toEqual([
-      'DescribeSecretCommand',
-      'CreateSecretCommand',
-      'DescribeSecretCommand',
-      'RotateSecretCommand',
-    ]);
+    expect(sent()).toEqual(['DescribeSecretCommand', 'CreateSecretCommand', 'RotateSecretCommand']);
     expect(sm.commandCalls(CreateSecretCommand)[0]?.args[0].input).toStrictEqual({
       Name: NAME,
       SecretString: text,
