@@ -1,9 +1,8 @@
 import { mapBounded } from '../concurrency';
-import { BrokerNotFoundError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import type { Broker } from '../model';
 import { type Notice, type NoticeSink, postNotice } from '../notices';
-import type { BrokerInventory } from '../ports';
+import { type BrokerInventory, selectBrokers } from '../ports';
 import { fleetCatalog, lookbackRange, summarize } from './metrics';
 import { acceptPlan, autoPlans, type CapacityPlan } from './plan';
 import { type CapacityPolicy, DEFAULT_CAPACITY_POLICY } from './policy';
@@ -53,17 +52,7 @@ export async function rightsizeFleet(
   const policy = deps.policy ?? DEFAULT_CAPACITY_POLICY;
   const now = (deps.now ?? (() => new Date()))();
   const range = lookbackRange(now, policy);
-  const refs = await deps.inventory.list();
-  let chosen = refs;
-  if (request.brokers?.length) {
-    const picked = new Map<string, (typeof refs)[number]>();
-    for (const wanted of request.brokers) {
-      const ref = refs.find((r) => r.id === wanted) ?? refs.find((r) => r.name === wanted);
-      if (!ref) throw new BrokerNotFoundError(wanted);
-      picked.set(ref.id, ref);
-    }
-    chosen = [...picked.values()];
-  }
+  const chosen = selectBrokers(await deps.inventory.list(), request.brokers);
   const errors: RightsizeReport['errors'] = [];
   let done = 0;
   const described = await mapBounded(chosen, 8, async (ref) => {

@@ -2,7 +2,7 @@ import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';
-import type { BrokerInventory, BrokerRef } from '../ports';
+import { selectBrokers } from '../ports';
 import * as z from '../zod';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
@@ -635,22 +635,6 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
-/** The brokers asked for (ids or names, each once), or every broker. */
-async function chosenBrokers(
-  inventory: BrokerInventory,
-  asked: readonly string[] | undefined,
-): Promise<BrokerRef[]> {
-  const refs = await inventory.list();
-  if (!asked?.length) return refs;
-  const out: BrokerRef[] = [];
-  for (const b of asked) {
-    const ref = refs.find((r) => r.id === b || r.name === b);
-    if (!ref) throw new BrokerNotFoundError(b);
-    if (!out.includes(ref)) out.push(ref);
-  }
-  return out;
-}
-
 const brokersField = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100));
 
 /** The payload of backup-config. */
@@ -679,7 +663,7 @@ export const backupConfig: RunbookDefinition<BackupRunbookPorts, BackupConfigPay
   async run(payload, ctx, ports) {
     const inventory = requirePort(ports.inventory, 'backup-config', 'the broker inventory');
     const { source, store } = requirePort(ports.backup, 'backup-config', 'the backup bucket');
-    const refs = await chosenBrokers(inventory, payload.brokers);
+    const refs = selectBrokers(await inventory.list(), payload.brokers);
     const at = ctx.now();
     const includePasswordHashes = payload.includePasswordHashes ?? false;
     const results = await mapBounded(refs, BACKUP_DEFAULTS.concurrency, async (ref) => {
@@ -811,7 +795,7 @@ export const restoreConfig: RunbookDefinition<BackupRunbookPorts, RestoreConfigP
       };
     const inventory = requirePort(ports.inventory, 'restore-config', 'the broker inventory');
     const { source, store } = requirePort(ports.backup, 'restore-config', 'the backup bucket');
-    const [ref] = await chosenBrokers(inventory, [payload.brokerId]);
+    const [ref] = selectBrokers(await inventory.list(), [payload.brokerId]);
     if (!ref) throw new BrokerNotFoundError(payload.brokerId);
     const prefix = `${BACKUP_PREFIX}${ref.name}/`;
     const key = payload.key ?? latestBackupKey((await store.list(prefix)).map((o) => o.key));

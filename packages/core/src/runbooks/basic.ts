@@ -1,5 +1,5 @@
-import { acceptPlan, advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
-import { BrokerNotFoundError } from '../errors';
+import { advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
+import { selectBrokers } from '../ports';
 import * as z from '../zod';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
@@ -18,14 +18,7 @@ export const auditNow: RunbookDefinition<RunbookPorts, { brokers?: string[] }> =
     const scope = payload.brokers?.length ? `brokers ${payload.brokers.join(', ')}` : 'every broker';
     if (ctx.dryRun) {
       const inventory = requirePort(ports.inventory, 'audit-now', 'the broker inventory');
-      const refs = await inventory.list();
-      const chosen = payload.brokers?.length
-        ? payload.brokers.map((b) => {
-            const ref = refs.find((r) => r.id === b || r.name === b);
-            if (!ref) throw new BrokerNotFoundError(b);
-            return ref;
-          })
-        : refs;
+      const chosen = selectBrokers(await inventory.list(), payload.brokers);
       return {
         status: 'dry-run',
         summary: `would audit ${chosen.length} broker${chosen.length === 1 ? '' : 's'} (${scope}) and report to the configured channels`,
@@ -145,6 +138,3 @@ export const resizeNow: RunbookDefinition<RunbookPorts, { brokerId: string }> = 
     };
   },
 };
-
-/** Re-exported for the function: accepting a plan is the CLI's, applying it the tick's. */
-export { acceptPlan };
