@@ -31,7 +31,7 @@ import type {
   RabbitMqDefinitions,
 } from '@mqops/core/runbooks/backup';
 import { USER_CONCURRENCY } from './mq-details';
-import { RabbitManagementError } from './rabbitmq-management';
+import { managementGet, RabbitManagementError } from './rabbit-http';
 import { CREDENTIAL_TAGS, SecretsCredentialSource } from './secrets-credentials';
 
 /**
@@ -71,6 +71,8 @@ export interface MqBackupSourceOptions {
   fetch?: typeof fetch;
   /** Per management API request, in milliseconds; default 10 s. */
   timeoutMs?: number;
+  /** Wait before retrying a GET answered 5xx or 429 (twice, doubling); default 250 ms. */
+  retryDelayMs?: number;
 }
 
 const isLookup = (value: unknown): value is CredentialLookup =>
@@ -107,6 +109,7 @@ export class MqBackupSource implements BackupSource {
   private readonly role: string;
   private readonly fetch: typeof fetch;
   private readonly timeoutMs: number;
+  private readonly retryDelayMs: number | undefined;
 
   constructor(options: MqBackupSourceOptions = {}) {
     this.mq = options.mq instanceof MqClient ? options.mq : new MqClient(options.mq ?? {});
@@ -120,6 +123,7 @@ export class MqBackupSource implements BackupSource {
     this.role = options.role ?? 'audit';
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retryDelayMs = options.retryDelayMs;
   }
 
   async configuration(broker: Broker, keep: number): Promise<ConfigurationBackup | undefined> {
@@ -199,7 +203,14 @@ export class MqBackupSource implements BackupSource {
       );
     const credential = await this.credential(broker);
     const base = consoleUrl.replace(/\/+$/, '');
-    const get = <T>(path: string) => this.get<T>(base, path, broker, credential);
+    const http = {
+      fetch: this.fetch,
+      timeoutMs: this.timeoutMs,
+      ...(this.retryDelayMs !== undefined ? { retryDelayMs: this.retryDelayMs } : {}),
+      hint401: () =>
+        ` (user ${credential.username} needs the administrator tag: RabbitMQ exports definitions to administrators only)`,
+    };
+    const get = <T>(path: string) => managementGet<T>(http, base, path, broker, credential);
     const definitions = await get<RabbitMqDefinitions>('/api/definitions');
     if (Array.isArray(definitions.vhosts)) return definitions;
 
@@ -293,53 +304,6 @@ export class MqBackupSource implements BackupSource {
           'the backup reads /api/definitions with it (a RabbitMQ administrator)',
       );
     return this.credentials.read(secret.secretArn);
-  }
-
-  private async get<T>(base: string, path: string, broker: Broker, credential: BrokerCredential): Promise<T> {
-    const where = `RabbitMQ management API GET ${path} of broker ${broker.name}`;
-    const redact = (text: string) =>
-      credential.password.length > 0 ? text.split(credential.password).join('***') : text;
-    const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetch(`${base}${path}`, {
-        headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const name = (error as { name?: string } | null)?.name;
-      const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-      const why =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `timed out after ${this.timeoutMs / 1000} s`
-          : (cause?.code ?? cause?.message ?? reason(error));
-      throw new RabbitManagementError(`${where} failed: ${redact(String(why))}`, path);
-    }
-    if (!response.ok) {
-      let why = '';
-      try {
-        const parsed = JSON.parse(text) as { reason?: unknown; error?: unknown };
-        why = String(parsed.reason ?? parsed.error ?? '');
-      } catch {
-        why = text.slice(0, 200);
-      }
-      const hint =
-        response.status === 401
-          ? ` (user ${credential.username} needs the administrator tag: RabbitMQ exports definitions to administrators only)`
-          : '';
-      throw new RabbitManagementError(
-        `${where} answered HTTP ${response.status}${why.trim() ? `: ${redact(why.trim())}` : ''}${hint}`,
-        path,
-        response.status,
-      );
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
-    }
   }
 }
 

@@ -1,16 +1,18 @@
-import {
-  type Broker,
-  type BrokerCredential,
-  type FactSources,
-  MqopsError,
-  type RabbitFacts,
-  type RabbitListenerFacts,
-  type RabbitNodeFacts,
-  type RabbitPermissionFacts,
-  type RabbitPolicyFacts,
-  type RabbitQueueFacts,
-  type RabbitUserFacts,
+import type {
+  Broker,
+  BrokerCredential,
+  FactSources,
+  RabbitFacts,
+  RabbitListenerFacts,
+  RabbitNodeFacts,
+  RabbitPermissionFacts,
+  RabbitPolicyFacts,
+  RabbitQueueFacts,
+  RabbitUserFacts,
 } from '@mqops/core';
+import { type ManagementGetOptions, managementGet, RabbitManagementError } from './rabbit-http';
+
+export { RabbitManagementError } from './rabbit-http';
 
 /** Defaults of {@link RabbitManagementSource}. */
 export const RABBIT_MANAGEMENT_DEFAULTS = {
@@ -41,19 +43,10 @@ export interface RabbitManagementOptions {
   timeoutMs?: number;
   /** Queues per page (1–500); default 500. */
   pageSize?: number;
-}
-
-/** A management API request that failed: the path and HTTP status (if one came back), never a password. */
-export class RabbitManagementError extends MqopsError {
-  constructor(
-    message: string,
-    readonly path: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'RabbitManagementError';
-  }
+  /** Further attempts of a GET answered 5xx or 429; default 2. */
+  retries?: number;
+  /** Wait before the first retry, doubled for each further one; default 250 ms. */
+  retryDelayMs?: number;
 }
 
 // ---- wire shapes (RabbitMQ 3.8 – 4.x; everything optional that some version leaves out) ----------------------
@@ -189,13 +182,17 @@ function toQueue(q: WireQueue, policies: readonly RabbitPolicyFacts[]): RabbitQu
  * const facts = await rabbit.snapshot(broker, { username: 'mqops-audit', password });
  */
 export class RabbitManagementSource implements NonNullable<FactSources['rabbit']> {
-  private readonly fetch: typeof fetch;
-  private readonly timeoutMs: number;
+  private readonly http: ManagementGetOptions;
   private readonly pageSize: number;
 
   constructor(options: RabbitManagementOptions = {}) {
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.timeoutMs = options.timeoutMs ?? RABBIT_MANAGEMENT_DEFAULTS.timeoutMs;
+    this.http = {
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeoutMs: options.timeoutMs ?? RABBIT_MANAGEMENT_DEFAULTS.timeoutMs,
+      ...(options.retries !== undefined ? { retries: options.retries } : {}),
+      ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+      hint401: auditHint,
+    };
     this.pageSize = Math.min(500, Math.max(1, options.pageSize ?? RABBIT_MANAGEMENT_DEFAULTS.pageSize));
   }
 
@@ -210,7 +207,8 @@ export class RabbitManagementSource implements NonNullable<FactSources['rabbit']
         '/api',
       );
     }
-    const get = <T>(path: string) => this.get<T>(consoleUrl.replace(/\/+$/, ''), path, broker, credential);
+    const base = consoleUrl.replace(/\/+$/, '');
+    const get = <T>(path: string) => managementGet<T>(this.http, base, path, broker, credential);
 
     // The overview first: a wrong password then fails once, with one clear error, instead of six at once.
     const overview = await get<WireOverview>('/api/overview');
@@ -277,73 +275,13 @@ export class RabbitManagementSource implements NonNullable<FactSources['rabbit']
       if (page >= answer.page_count) return out;
     }
   }
-
-  private async get<T>(base: string, path: string, broker: Broker, credential: BrokerCredential): Promise<T> {
-    const where = `RabbitMQ management API GET ${path.split('?')[0]} of broker ${broker.name}`;
-    const redact = (text: string) =>
-      credential.password.length > 0 ? text.split(credential.password).join('***') : text;
-    const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
-    // The timeout covers the whole exchange, body included, even with a fetch that ignores its signal.
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    const timedOut = new Promise<never>((_resolve, reject) =>
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
-    );
-    let response: Response;
-    let text: string;
-    try {
-      ({ response, text } = await Promise.race([
-        (async () => {
-          const answer = await this.fetch(`${base}${path}`, {
-            headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
-            signal,
-          });
-          return { response: answer, text: await answer.text() };
-        })(),
-        timedOut,
-      ]));
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
-        throw new RabbitManagementError(`${where} timed out after ${this.timeoutMs / 1000} s`, path);
-      }
-      // Node's fetch puts the reason (ECONNREFUSED, ENOTFOUND, a certificate error) in `cause`.
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const reason =
-        cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-      throw new RabbitManagementError(`${where} failed: ${redact(reason)}`, path);
-    }
-    if (!response.ok) {
-      throw new RabbitManagementError(
-        `${where} answered HTTP ${response.status}${explain(response.status, path, text, redact)}`,
-        path,
-        response.status,
-      );
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
-    }
-  }
 }
 
-/** The reason RabbitMQ gave (`{"error","reason"}`), and what it means for mqops's audit user. */
-function explain(status: number, path: string, body: string, redact: (text: string) => string): string {
-  let reason = '';
-  try {
-    const parsed = JSON.parse(body) as { reason?: unknown; error?: unknown };
-    reason = String(parsed.reason ?? parsed.error ?? '');
-  } catch {
-    reason = body.slice(0, 200);
-  }
-  const hint =
-    status !== 401
-      ? ''
-      : /not.administrator/i.test(reason)
-        ? ` (the audit user needs the administrator tag: RabbitMQ shows ${path.split('?')[0]} to administrators only)`
-        : /not.(monitor|management|policymaker)/i.test(reason)
-          ? ' (the audit user needs the administrator tag)'
-          : ' (check the audit secret: wrong username or password, or a user without a management tag)';
-  const text = redact(reason.trim());
-  return `${text ? `: ${text}` : ''}${hint}`;
+/** What a 401 means for mqops's audit user, given RabbitMQ's reason. */
+function auditHint(reason: string, path: string): string {
+  return /not.administrator/i.test(reason)
+    ? ` (the audit user needs the administrator tag: RabbitMQ shows ${path.split('?')[0]} to administrators only)`
+    : /not.(monitor|management|policymaker)/i.test(reason)
+      ? ' (the audit user needs the administrator tag)'
+      : ' (check the audit secret: wrong username or password, or a user without a management tag)';
 }

@@ -558,10 +558,28 @@ describe('Class: MqBackupSource', () => {
         credentials: lookup(),
         fetch: api.fetch,
         mq: REGION,
+        retryDelayMs: 1,
       }).rabbitDefinitions(rabbitBroker());
       await expect(failed).rejects.toThrow(RabbitManagementError);
       await expect(failed).rejects.toThrow(message);
       await failed.catch((error: Error) => expect(error.message).not.toContain(PASSWORD));
+    });
+
+    it('asks again after a transient HTTP 503, and exports the definitions', async () => {
+      const api = fakeApi({ '/api/definitions': { body: FULL } });
+      let failures = 1;
+      const fetch = ((input: string | URL | Request, init?: RequestInit) =>
+        String(input).endsWith('/api/definitions') && failures-- > 0
+          ? Promise.resolve(new Response('', { status: 503 }))
+          : api.fetch(input, init)) as typeof globalThis.fetch;
+      const definitions = await new MqBackupSource({
+        credentials: lookup(),
+        fetch,
+        mq: REGION,
+        retryDelayMs: 1,
+      }).rabbitDefinitions(rabbitBroker());
+      expect(definitions.vhosts?.length).toBeGreaterThan(0);
+      expect(failures).toBe(-1);
     });
 
     it('fails when the request cannot be made, naming the reason', async () => {

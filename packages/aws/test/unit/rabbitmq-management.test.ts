@@ -386,7 +386,11 @@ describe('Class: RabbitManagementSource', () => {
 
   describe('errors', () => {
     const source = (overrides: Parameters<typeof fakeApi>[0], timeoutMs?: number) =>
-      new RabbitManagementSource({ fetch: fakeApi(overrides).fetch, ...(timeoutMs ? { timeoutMs } : {}) });
+      new RabbitManagementSource({
+        fetch: fakeApi(overrides).fetch,
+        retryDelayMs: 1,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
 
     it('names the path and status, and says the audit user must be an administrator', async () => {
       const denied = { status: 401, body: { error: 'not_authorised', reason: 'Not administrator user' } };
@@ -429,6 +433,52 @@ describe('Class: RabbitManagementSource', () => {
       expect(error.message).toMatch(/GET \/api\/nodes of broker payments answered HTTP 50[02]/);
       expect(error.message).not.toContain(PASSWORD);
       expect(error.message).toContain('***');
+    });
+
+    it('asks again after a bare HTTP 500 (RabbitMQ lists queues while one is deleted) and then succeeds', async () => {
+      const api = fakeApi();
+      let failures = 2;
+      const fetch = ((input: string | URL | Request, init?: RequestInit) => {
+        if (String(input).includes('/api/queues') && failures-- > 0)
+          return Promise.resolve(new Response('', { status: 500 }));
+        return api.fetch(input, init);
+      }) as typeof globalThis.fetch;
+      const facts = await new RabbitManagementSource({ fetch, retryDelayMs: 1 }).snapshot(broker, CREDENTIAL);
+      expect(facts.queues.map((q) => q.name)).toEqual(QUEUES.map((q) => q.name));
+      expect(failures).toBe(-1);
+    });
+
+    it.each([
+      [500, 3],
+      [503, 3],
+      [429, 3],
+      [401, 1],
+      [404, 1],
+    ])('gives up on HTTP %i after %i attempt(s)', async (status, attempts) => {
+      let calls = 0;
+      const api = fakeApi({
+        '/api/nodes': () => {
+          calls++;
+          return Promise.resolve(new Response('{"error":"x"}', { status }));
+        },
+      });
+      const error = await new RabbitManagementSource({ fetch: api.fetch, retryDelayMs: 1 })
+        .snapshot(broker, CREDENTIAL)
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ path: '/api/nodes', status });
+      expect(calls).toBe(attempts);
+    });
+
+    it('does not ask again after a timeout (it would only multiply the wait)', async () => {
+      let calls = 0;
+      const hang = () => {
+        calls++;
+        return new Promise<Response>(() => undefined);
+      };
+      await expect(source({ '/api/overview': hang }, 30).snapshot(broker, CREDENTIAL)).rejects.toThrow(
+        'timed out',
+      );
+      expect(calls).toBe(1);
     });
 
     it('times out each request', async () => {

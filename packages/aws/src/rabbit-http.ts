@@ -1,0 +1,123 @@
+import type { Broker, BrokerCredential } from '@mqops/core';
+import { MqopsError } from '@mqops/core/errors';
+
+/** A management API request that failed: the path and HTTP status (if one came back), never a password. */
+export class RabbitManagementError extends MqopsError {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RabbitManagementError';
+  }
+}
+
+/** How a GET on the RabbitMQ management API is made. */
+export interface ManagementGetOptions {
+  fetch: typeof fetch;
+  /** Per attempt, body included. */
+  timeoutMs: number;
+  /** Further attempts after a 5xx or 429 answer; default 2. */
+  retries?: number;
+  /** Wait before the first retry, doubled for each further one; default 250 ms. */
+  retryDelayMs?: number;
+  /** What a 401 means for this caller (which tag the user needs), given RabbitMQ's reason. */
+  hint401?: (reason: string, path: string) => string;
+}
+
+/** Statuses worth asking again: the server was busy or tripped over a race, not the request. */
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One JSON GET on a broker's management API with basic authentication. A 5xx or 429 answer is asked again
+ * (a GET has no side effect): RabbitMQ answers `GET /api/queues` with a bare HTTP 500 when a queue is deleted
+ * while it lists them, which a busy broker does all day. A timeout, a refused connection or any 4xx fails at once.
+ *
+ * @throws RabbitManagementError naming the path and status; the password never appears in it.
+ */
+export async function managementGet<T>(
+  options: ManagementGetOptions,
+  base: string,
+  path: string,
+  broker: Broker,
+  credential: BrokerCredential,
+): Promise<T> {
+  const retries = options.retries ?? 2;
+  const delay = options.retryDelayMs ?? 250;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await getOnce<T>(options, base, path, broker, credential);
+    } catch (error) {
+      const status = error instanceof RabbitManagementError ? error.status : undefined;
+      if (attempt >= retries || status === undefined || !TRANSIENT.has(status)) throw error;
+      await sleep(delay * 2 ** attempt);
+    }
+  }
+}
+
+async function getOnce<T>(
+  options: ManagementGetOptions,
+  base: string,
+  path: string,
+  broker: Broker,
+  credential: BrokerCredential,
+): Promise<T> {
+  const { timeoutMs } = options;
+  const where = `RabbitMQ management API GET ${path.split('?')[0]} of broker ${broker.name}`;
+  const redact = (text: string) =>
+    credential.password.length > 0 ? text.split(credential.password).join('***') : text;
+  const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
+  // The timeout covers the whole exchange, body included, even with a fetch that ignores its signal.
+  const signal = AbortSignal.timeout(timeoutMs);
+  const timedOut = new Promise<never>((_resolve, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
+  let response: Response;
+  let text: string;
+  try {
+    ({ response, text } = await Promise.race([
+      (async () => {
+        const answer = await options.fetch(`${base}${path}`, {
+          headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
+          signal,
+        });
+        return { response: answer, text: await answer.text() };
+      })(),
+      timedOut,
+    ]));
+  } catch (error) {
+    const name = (error as { name?: string } | null)?.name;
+    if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
+      throw new RabbitManagementError(`${where} timed out after ${timeoutMs / 1000} s`, path);
+    }
+    // Node's fetch puts the reason (ECONNREFUSED, ENOTFOUND, a certificate error) in `cause`.
+    const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
+    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new RabbitManagementError(`${where} failed: ${redact(reason)}`, path);
+  }
+  if (!response.ok) {
+    let reason = '';
+    try {
+      const parsed = JSON.parse(text) as { reason?: unknown; error?: unknown };
+      reason = String(parsed.reason ?? parsed.error ?? '');
+    } catch {
+      reason = text.slice(0, 200);
+    }
+    const hint = response.status === 401 && options.hint401 ? options.hint401(reason, path) : '';
+    const shown = redact(reason.trim());
+    throw new RabbitManagementError(
+      `${where} answered HTTP ${response.status}${shown ? `: ${shown}` : ''}${hint}`,
+      path,
+      response.status,
+    );
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
+  }
+}
