@@ -51,7 +51,7 @@ interface Bundle {
   gzipBytes: number;
   /** AWS SDK client packages among the inputs (`@aws-sdk/client-mq`, …). */
   clients: string[];
-  /** Bytes in the output per package (`zod`, `@aws-sdk/client-mq`, `@mqops/core`, `functions`, …). */
+  /** Bytes in the output per package (`valibot`, `@aws-sdk/client-mq`, `@mqops/core`, `functions`, …). */
   byPackage: Map<string, number>;
   /** Bytes in the output per input file. */
   byInput: Map<string, number>;

@@ -2,8 +2,8 @@ import { type CapacityPolicy, parseCapacityPolicy } from './capacity/policy';
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
 import { type RotationSchedule, rotationScheduleSchema } from './rotation/enable';
+import * as v from './schema';
 import { type Suppression, SuppressionSchema } from './suppressions';
-import * as z from './zod';
 
 /**
  * The mqops configuration file (`mqops.config.json`): policy overrides, suppressions, and what to audit (regions,
@@ -34,49 +34,52 @@ export interface MqopsConfig {
   capacity: CapacityPolicy;
 }
 
-const PolicySchema = z.partial(
-  z.strictObject({
-    productionTags: z.record(z.string(), z.array(z.string())),
-    requiredTags: z.array(z.string()),
-    maxCredentialAgeDays: z.number().check(z.int(), z.positive()),
-    maxAdminUsers: z.number().check(z.int(), z.nonnegative()),
-    adminGroups: z.array(z.string()),
-    rabbitAdmins: z.array(z.string()),
-    pendingChangeMaxDays: z.number().check(z.int(), z.positive()),
-    endOfSupportWarningDays: z.number().check(z.int(), z.nonnegative()),
-    queueBacklogMessages: z.number().check(z.int(), z.positive()),
-    resourceAlarmRatio: z.number().check(z.gt(0), z.lte(1)),
+const count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+
+const PolicySchema = v.partial(
+  v.strictObject({
+    productionTags: v.record(v.string(), v.array(v.string())),
+    requiredTags: v.array(v.string()),
+    maxCredentialAgeDays: count(1),
+    maxAdminUsers: count(0),
+    adminGroups: v.array(v.string()),
+    rabbitAdmins: v.array(v.string()),
+    pendingChangeMaxDays: count(1),
+    endOfSupportWarningDays: count(0),
+    queueBacklogMessages: count(1),
+    resourceAlarmRatio: v.pipe(v.number(), v.gtValue(0), v.maxValue(1)),
   }),
 );
 
-const ConfigSchema = z.strictObject({
-  policy: z.optional(PolicySchema),
-  suppressions: z.optional(z.array(SuppressionSchema)),
-  regions: z.optional(
-    z.union([
-      z.literal('all'),
-      z
-        .array(z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name')))
-        .check(z.minLength(1)),
+const ConfigSchema = v.strictObject({
+  policy: v.optional(PolicySchema),
+  suppressions: v.optional(v.array(SuppressionSchema)),
+  regions: v.optional(
+    v.union([
+      v.literal('all'),
+      v.pipe(
+        v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name'))),
+        v.minLength(1),
+      ),
     ]),
   ),
-  accounts: z.optional(
-    z.array(
-      z.strictObject({
-        accountId: z.string().check(z.regex(/^\d{12}$/, 'an account id has 12 digits')),
-        roleArn: z.string().check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN')),
-        externalId: z.optional(z.string()),
+  accounts: v.optional(
+    v.array(
+      v.strictObject({
+        accountId: v.pipe(v.string(), v.regex(/^\d{12}$/, 'an account id has 12 digits')),
+        roleArn: v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN')),
+        externalId: v.optional(v.string()),
       }),
     ),
   ),
-  securityHub: z.optional(z.boolean()),
-  alarmTopics: z.optional(
-    z.array(
-      z.string().check(z.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
+  securityHub: v.optional(v.boolean()),
+  alarmTopics: v.optional(
+    v.array(
+      v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
     ),
   ),
-  rotations: z.optional(z.array(rotationScheduleSchema)),
-  capacity: z.optional(z.unknown()),
+  rotations: v.optional(v.array(rotationScheduleSchema)),
+  capacity: v.optional(v.unknown()),
 });
 
 /**
@@ -85,9 +88,9 @@ const ConfigSchema = z.strictObject({
  * @throws InvalidInputError naming every field that is wrong.
  */
 export function parseConfig(value: unknown): MqopsConfig {
-  const parsed = ConfigSchema.safeParse(value ?? {});
+  const parsed = v.safeParse(ConfigSchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid mqops configuration', z.issueLines(parsed.error, '(config)'));
+    throw new InvalidInputError('invalid mqops configuration', v.issueLines(parsed.issues, '(config)'));
   const {
     policy = {},
     suppressions = [],
@@ -97,7 +100,7 @@ export function parseConfig(value: unknown): MqopsConfig {
     alarmTopics = [],
     rotations = [],
     capacity: capacityInput,
-  } = parsed.data;
+  } = parsed.output;
   let capacity: CapacityPolicy;
   try {
     capacity = parseCapacityPolicy(capacityInput);
@@ -110,9 +113,9 @@ export function parseConfig(value: unknown): MqopsConfig {
   }
   const productionTags = policy.productionTags
     ? Object.fromEntries(
-        Object.entries(policy.productionTags).map(([k, v]) => [
+        Object.entries(policy.productionTags).map(([k, values]) => [
           k.toLowerCase(),
-          v.map((x) => x.toLowerCase()),
+          values.map((x) => x.toLowerCase()),
         ]),
       )
     : DEFAULT_POLICY.productionTags;

@@ -1,20 +1,20 @@
 import type { AuditRequest } from './audit';
 import { InvalidInputError } from './errors';
-import * as z from './zod';
+import * as v from './schema';
 
 /**
  * An EventBridge scheduled event (what an `sst.aws.Cron` delivers). The one schema of it: the audit and the alarm
  * reconciler take it as is, the watcher tightens a few fields (packages/core/src/watch/event.ts).
  */
-export const ScheduledEventSchema = z.object({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
-  id: z.string(),
-  time: z.string(),
-  account: z.string(),
-  region: z.string(),
-  resources: z.array(z.string()),
-  detail: z.record(z.string(), z.unknown()),
+export const ScheduledEventSchema = v.object({
+  source: v.literal('aws.events'),
+  'detail-type': v.literal('Scheduled Event'),
+  id: v.string(),
+  time: v.string(),
+  account: v.string(),
+  region: v.string(),
+  resources: v.array(v.string()),
+  detail: v.record(v.string(), v.unknown()),
 });
 
 /** Amazon MQ API calls that change what the audit sees. */
@@ -42,30 +42,30 @@ export const SECURITY_GROUP_CHANGE_EVENTS = [
 ] as const;
 
 /** An AWS API call delivered by EventBridge from CloudTrail. */
-const CloudTrailEvent = z.object({
-  source: z.enum(['aws.amazonmq', 'aws.ec2']),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-  id: z.string(),
-  region: z.string(),
-  account: z.string(),
-  detail: z.object({
-    eventSource: z.enum(['amazonmq.amazonaws.com', 'ec2.amazonaws.com']),
-    eventName: z.string(),
-    errorCode: z.optional(z.string()),
-    requestParameters: z.nullish(z.record(z.string(), z.unknown())),
-    responseElements: z.nullish(z.record(z.string(), z.unknown())),
+const CloudTrailEvent = v.object({
+  source: v.picklist(['aws.amazonmq', 'aws.ec2']),
+  'detail-type': v.literal('AWS API Call via CloudTrail'),
+  id: v.string(),
+  region: v.string(),
+  account: v.string(),
+  detail: v.object({
+    eventSource: v.picklist(['amazonmq.amazonaws.com', 'ec2.amazonaws.com']),
+    eventName: v.string(),
+    errorCode: v.optional(v.string()),
+    requestParameters: v.nullish(v.record(v.string(), v.unknown())),
+    responseElements: v.nullish(v.record(v.string(), v.unknown())),
   }),
 });
 
 /** A manual invoke: `{}` audits everything, `{ "brokerIds": [...] }` only those brokers. */
-const ManualEvent = z.strictObject({
-  brokerIds: z.optional(
-    z.array(z.string().check(z.minLength(1), z.maxLength(150))).check(z.minLength(1), z.maxLength(200)),
+const ManualEvent = v.strictObject({
+  brokerIds: v.optional(
+    v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(150))), v.minLength(1), v.maxLength(200)),
   ),
 });
 
-function issues(error: z.core.$ZodError): string[] {
-  return z.issueLines(error, '(event)');
+function issues(list: v.Issues): string[] {
+  return v.issueLines(list, '(event)');
 }
 
 const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
@@ -81,7 +81,7 @@ function groupIds(params: Record<string, unknown>): string[] {
  * not react to).
  * @throws InvalidInputError when a relevant event lacks the id it should carry.
  */
-function changeRequest(event: z.infer<typeof CloudTrailEvent>): AuditRequest | null {
+function changeRequest(event: v.InferOutput<typeof CloudTrailEvent>): AuditRequest | null {
   const { eventName, errorCode } = event.detail;
   if (errorCode) return null; // The call failed: nothing changed.
   const params = event.detail.requestParameters ?? {};
@@ -121,23 +121,23 @@ function changeRequest(event: z.infer<typeof CloudTrailEvent>): AuditRequest | n
 export function parseAuditEvent(event: unknown): AuditRequest | null {
   if (event !== null && typeof event === 'object' && 'source' in event) {
     if ((event as { 'detail-type'?: unknown })['detail-type'] === 'AWS API Call via CloudTrail') {
-      const change = CloudTrailEvent.safeParse(event);
+      const change = v.safeParse(CloudTrailEvent, event);
       if (!change.success)
-        throw new InvalidInputError('not a valid CloudTrail change event', issues(change.error));
-      return changeRequest(change.data);
+        throw new InvalidInputError('not a valid CloudTrail change event', issues(change.issues));
+      return changeRequest(change.output);
     }
-    const scheduled = ScheduledEventSchema.safeParse(event);
+    const scheduled = v.safeParse(ScheduledEventSchema, event);
     if (!scheduled.success)
-      throw new InvalidInputError('not a valid scheduled event', issues(scheduled.error));
+      throw new InvalidInputError('not a valid scheduled event', issues(scheduled.issues));
     return { trigger: 'schedule' };
   }
-  const manual = ManualEvent.safeParse(event);
+  const manual = v.safeParse(ManualEvent, event);
   if (!manual.success)
     throw new InvalidInputError(
       'expected an EventBridge scheduled event, a CloudTrail change event or { "brokerIds": [...] }',
-      issues(manual.error),
+      issues(manual.issues),
     );
-  return manual.data.brokerIds
-    ? { trigger: 'manual', brokerIds: manual.data.brokerIds }
+  return manual.output.brokerIds
+    ? { trigger: 'manual', brokerIds: manual.output.brokerIds }
     : { trigger: 'manual' };
 }

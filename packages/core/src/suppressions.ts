@@ -1,7 +1,7 @@
 import type { Finding } from './audit';
 import { InvalidInputError } from './errors';
 import type { Broker } from './model';
-import * as z from './zod';
+import * as v from './schema';
 
 /** Why a failing finding is not reported, until when, and where that was said. */
 export interface Suppression {
@@ -21,19 +21,19 @@ export const SUPPRESS_TAG_PREFIX = 'mqops:suppress:';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export const SuppressionSchema = z.strictObject({
-  check: z.string().check(z.minLength(1)),
-  broker: z.string().check(z.minLength(1)),
-  reason: z.string().check(z.minLength(3, 'a suppression needs a reason')),
-  expires: z.string().check(z.regex(DATE, 'expires must be a date YYYY-MM-DD')),
+export const SuppressionSchema = v.strictObject({
+  check: v.pipe(v.string(), v.minLength(1)),
+  broker: v.pipe(v.string(), v.minLength(1)),
+  reason: v.pipe(v.string(), v.minLength(3, 'a suppression needs a reason')),
+  expires: v.pipe(v.string(), v.regex(DATE, 'expires must be a date YYYY-MM-DD')),
 });
 
 /** Reads the `suppressions` list of a config file. @throws InvalidInputError naming the entry that is wrong. */
 export function parseSuppressions(value: unknown): Suppression[] {
-  const parsed = z.array(SuppressionSchema).safeParse(value ?? []);
+  const parsed = v.safeParse(v.array(SuppressionSchema), value ?? []);
   if (!parsed.success)
-    throw new InvalidInputError('invalid suppressions', z.issueLines(parsed.error, '', 'suppressions.'));
-  return parsed.data.map((s) => ({ ...s, source: 'config' as const }));
+    throw new InvalidInputError('invalid suppressions', v.issueLines(parsed.issues, '', 'suppressions.'));
+  return parsed.output.map((s) => ({ ...s, source: 'config' as const }));
 }
 
 /**

@@ -26,7 +26,7 @@
  */
 import { InvalidInputError } from '../errors';
 import type { Engine } from '../model';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** The alarms mqops knows, as constants with a derived union. */
 export const AlarmKey = {
@@ -380,20 +380,28 @@ export function brokerAlarmPolicy(policy: AlarmPolicy, tags: Record<string, stri
   return { enabled, alarms, notifyOnOk: policy.notifyOnOk, applied: applied.sort(), issues };
 }
 
-const SettingsSchema = z.partial(
-  z.strictObject({
-    enabled: z.boolean(),
-    threshold: z.number(),
-    period: z.number().check(z.int()),
-    evaluationPeriods: z.number().check(z.int()),
-    datapointsToAlarm: z.number().check(z.int()),
-    treatMissingData: z.enum(TREAT_MISSING_DATA),
+const SettingsSchema = v.partial(
+  v.strictObject({
+    enabled: v.boolean(),
+    threshold: v.number(),
+    period: v.pipe(v.number(), v.integer()),
+    evaluationPeriods: v.pipe(v.number(), v.integer()),
+    datapointsToAlarm: v.pipe(v.number(), v.integer()),
+    treatMissingData: v.picklist(TREAT_MISSING_DATA),
   }),
 );
 
-const PolicySchema = z.strictObject({
-  alarms: z.optional(z.partialRecord(z.enum(ALARM_KEYS as [AlarmKey, ...AlarmKey[]]), SettingsSchema)),
-  notifyOnOk: z.optional(z.boolean()),
+/** Settings for any of the alarm keys; another key is an unknown field. */
+const AlarmsSchema = v.strictObject(
+  Object.fromEntries(ALARM_KEYS.map((key) => [key, v.exactOptional(SettingsSchema)])) as Record<
+    AlarmKey,
+    v.ExactOptionalSchema<typeof SettingsSchema, undefined>
+  >,
+);
+
+const PolicySchema = v.strictObject({
+  alarms: v.optional(AlarmsSchema),
+  notifyOnOk: v.optional(v.boolean()),
 });
 
 /**
@@ -404,13 +412,13 @@ const PolicySchema = z.strictObject({
  * parseAlarmPolicy({ alarms: { cpu: { threshold: 90 }, journal: { enabled: false } } });
  */
 export function parseAlarmPolicy(value: unknown): AlarmPolicy {
-  const parsed = PolicySchema.safeParse(value ?? {});
+  const parsed = v.safeParse(PolicySchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid alarm policy', z.issueLines(parsed.error, '(policy)'));
+    throw new InvalidInputError('invalid alarm policy', v.issueLines(parsed.issues, '(policy)'));
   const problems: string[] = [];
   const alarms = Object.fromEntries(
     ALARM_KEYS.map((key) => {
-      const given = parsed.data.alarms?.[key] ?? {};
+      const given = parsed.output.alarms?.[key] ?? {};
       const merged: AlarmSettings = { ...DEFAULT_ALARM_POLICY.alarms[key], ...given };
       if (given.evaluationPeriods !== undefined && given.datapointsToAlarm === undefined)
         merged.datapointsToAlarm = Math.min(merged.datapointsToAlarm, merged.evaluationPeriods);
@@ -424,5 +432,5 @@ export function parseAlarmPolicy(value: unknown): AlarmPolicy {
     }),
   ) as Record<AlarmKey, AlarmSettings>;
   if (problems.length) throw new InvalidInputError('invalid alarm policy', problems);
-  return { alarms, notifyOnOk: parsed.data.notifyOnOk ?? DEFAULT_ALARM_POLICY.notifyOnOk };
+  return { alarms, notifyOnOk: parsed.output.notifyOnOk ?? DEFAULT_ALARM_POLICY.notifyOnOk };
 }

@@ -6,7 +6,7 @@
  */
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** Amazon MQ API calls after which the alarms may have to change. */
 export const ALARM_CHANGE_EVENTS = [
@@ -28,24 +28,24 @@ export interface AlarmsRequest {
   eventName?: string;
 }
 
-const CloudTrailEvent = z.object({
-  source: z.literal('aws.amazonmq'),
-  'detail-type': z.literal('AWS API Call via CloudTrail'),
-  id: z.string(),
-  account: z.string(),
-  region: z.string(),
-  detail: z.object({
-    eventSource: z.literal('amazonmq.amazonaws.com'),
-    eventName: z.string().check(z.minLength(1)),
-    errorCode: z.optional(z.string()),
-    requestParameters: z.nullish(z.record(z.string(), z.unknown())),
+const CloudTrailEvent = v.object({
+  source: v.literal('aws.amazonmq'),
+  'detail-type': v.literal('AWS API Call via CloudTrail'),
+  id: v.string(),
+  account: v.string(),
+  region: v.string(),
+  detail: v.object({
+    eventSource: v.literal('amazonmq.amazonaws.com'),
+    eventName: v.pipe(v.string(), v.minLength(1)),
+    errorCode: v.optional(v.string()),
+    requestParameters: v.nullish(v.record(v.string(), v.unknown())),
   }),
 });
 
 /** A manual invoke: `{}`, or `{ "dryRun": true }` to see the plan without writing. */
-const ManualEvent = z.strictObject({ dryRun: z.optional(z.boolean()) });
+const ManualEvent = v.strictObject({ dryRun: v.optional(v.boolean()) });
 
-const issues = (error: z.core.$ZodError) => z.issueLines(error, '(event)');
+const issues = (list: v.Issues) => v.issueLines(list, '(event)');
 
 /**
  * Turns the invocation event into a reconcile request; `null` when the event needs no run (a failed API call, an
@@ -55,10 +55,10 @@ const issues = (error: z.core.$ZodError) => z.issueLines(error, '(event)');
 export function parseAlarmsEvent(event: unknown): AlarmsRequest | null {
   if (event !== null && typeof event === 'object' && !Array.isArray(event) && 'source' in event) {
     if ((event as { 'detail-type'?: unknown })['detail-type'] === 'AWS API Call via CloudTrail') {
-      const parsed = CloudTrailEvent.safeParse(event);
+      const parsed = v.safeParse(CloudTrailEvent, event);
       if (!parsed.success)
-        throw new InvalidInputError('not a valid Amazon MQ CloudTrail event', issues(parsed.error));
-      const { eventName, errorCode, requestParameters } = parsed.data.detail;
+        throw new InvalidInputError('not a valid Amazon MQ CloudTrail event', issues(parsed.issues));
+      const { eventName, errorCode, requestParameters } = parsed.output.detail;
       if (errorCode) return null; // the call failed: nothing changed
       if (!(ALARM_CHANGE_EVENTS as readonly string[]).includes(eventName)) return null;
       if (eventName === 'CreateTags' || eventName === 'DeleteTags') {
@@ -67,16 +67,16 @@ export function parseAlarmsEvent(event: unknown): AlarmsRequest | null {
       }
       return { trigger: 'change', dryRun: false, eventName };
     }
-    const scheduled = ScheduledEventSchema.safeParse(event);
+    const scheduled = v.safeParse(ScheduledEventSchema, event);
     if (!scheduled.success)
-      throw new InvalidInputError('not a valid EventBridge scheduled event', issues(scheduled.error));
+      throw new InvalidInputError('not a valid EventBridge scheduled event', issues(scheduled.issues));
     return { trigger: 'schedule', dryRun: false };
   }
-  const manual = ManualEvent.safeParse(event);
+  const manual = v.safeParse(ManualEvent, event);
   if (!manual.success)
     throw new InvalidInputError(
       'expected an EventBridge scheduled event, an Amazon MQ CloudTrail event, {} or { "dryRun": true }',
-      issues(manual.error),
+      issues(manual.issues),
     );
-  return { trigger: 'manual', dryRun: manual.data.dryRun ?? false };
+  return { trigger: 'manual', dryRun: manual.output.dryRun ?? false };
 }

@@ -14,7 +14,7 @@
  * }
  */
 import { InvalidInputError } from '../errors';
-import * as z from '../zod';
+import * as v from '../schema';
 import type { AlertSeverity } from './events';
 
 /** Labels an alert carries, usable in `groupBy`, inhibition `equal` and silence matchers. */
@@ -113,57 +113,64 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = {
   dedupRetentionHours: 48,
 };
 
-const Severity = z.enum(['CRITICAL', 'WARNING', 'INFO']);
-const Label = z.union([z.enum(ALERT_LABELS), z.string().check(z.regex(/^tag:.+$/, 'a label or tag:<key>'))]);
+const Severity = v.picklist(['CRITICAL', 'WARNING', 'INFO']);
+const Label = v.union([
+  v.picklist(ALERT_LABELS),
+  v.pipe(v.string(), v.regex(/^tag:.+$/, 'a label or tag:<key>')),
+]);
 const Targets = {
-  slack: z.optional(
-    z.string().check(z.regex(/^[\w.-]{1,64}$/, 'a channel name (letters, digits, . _ -), not a webhook URL')),
+  slack: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[\w.-]{1,64}$/, 'a channel name (letters, digits, . _ -), not a webhook URL'),
+    ),
   ),
-  sns: z.optional(
-    z.union([
-      z.literal('default'),
-      z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'not a topic ARN')),
+  sns: v.optional(
+    v.union([
+      v.literal('default'),
+      v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'not a topic ARN')),
     ]),
   ),
 };
 
 /** An integer from `min` to `max`. */
-const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+const integer = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
-const ConfigSchema = z.partial(
-  z.strictObject({
-    groupBy: z.array(Label).check(z.maxLength(8)),
+const ConfigSchema = v.partial(
+  v.strictObject({
+    groupBy: v.pipe(v.array(Label), v.maxLength(8)),
     groupWaitSeconds: integer(0, 3600),
     groupIntervalSeconds: integer(0, 86_400),
     repeatIntervalSeconds: integer(0, 7 * 86_400),
-    sendResolved: z.boolean(),
-    insufficientData: z.enum(['keep', 'firing']),
-    inhibit: z.partial(
-      z.strictObject({
-        maintenanceWindow: z.boolean(),
-        runbook: z.boolean(),
-        brokerDown: z.partial(
-          z.strictObject({ alarms: z.array(z.string().check(z.minLength(1))), equal: z.array(Label) }),
+    sendResolved: v.boolean(),
+    insufficientData: v.picklist(['keep', 'firing']),
+    inhibit: v.partial(
+      v.strictObject({
+        maintenanceWindow: v.boolean(),
+        runbook: v.boolean(),
+        brokerDown: v.partial(
+          v.strictObject({ alarms: v.array(v.pipe(v.string(), v.minLength(1))), equal: v.array(Label) }),
         ),
       }),
     ),
-    routes: z.array(
-      z.strictObject({
-        match: z.optional(
-          z.partial(
-            z.strictObject({
-              severity: z.array(Severity).check(z.minLength(1)),
-              tags: z.record(z.string(), z.string()),
-              brokers: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+    routes: v.array(
+      v.strictObject({
+        match: v.optional(
+          v.partial(
+            v.strictObject({
+              severity: v.pipe(v.array(Severity), v.minLength(1)),
+              tags: v.record(v.string(), v.string()),
+              brokers: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
             }),
           ),
         ),
-        continue: z.optional(z.boolean()),
+        continue: v.optional(v.boolean()),
         ...Targets,
       }),
     ),
-    defaultRoute: z.strictObject(Targets),
-    runbookHints: z.record(z.string(), z.string().check(z.minLength(1), z.maxLength(500))),
+    defaultRoute: v.strictObject(Targets),
+    runbookHints: v.record(v.string(), v.pipe(v.string(), v.minLength(1), v.maxLength(500))),
     leaseSeconds: integer(30, 3600),
     maxDeliveryAttempts: integer(1, 10_000),
     dedupRetentionHours: integer(1, 24 * 30),
@@ -175,10 +182,10 @@ const ConfigSchema = z.partial(
  * @throws InvalidInputError naming every field that is wrong (a webhook URL where a channel name belongs, too).
  */
 export function parseAlertConfig(value: unknown): AlertConfig {
-  const parsed = ConfigSchema.safeParse(value ?? {});
+  const parsed = v.safeParse(ConfigSchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid alerts configuration', z.issueLines(parsed.error, '(config)'));
-  const c = parsed.data;
+    throw new InvalidInputError('invalid alerts configuration', v.issueLines(parsed.issues, '(config)'));
+  const c = parsed.output;
   const d = DEFAULT_ALERT_CONFIG;
   return {
     ...d,

@@ -7,11 +7,11 @@
  *   `NewStateValue`, `Trigger`, …), for users who already route alarms through a topic.
  * - An EventBridge alarm event delivered through an SNS topic (the `Message` is the event's JSON).
  *
- * Everything is validated with zod; anything malformed is an {@link InvalidInputError} naming what is wrong, so the
+ * Everything is validated with valibot; anything malformed is an {@link InvalidInputError} naming what is wrong, so the
  * caller sends nothing and writes nothing.
  */
 import { InvalidInputError } from '../errors';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** CloudWatch alarm states. */
 export const AlarmState = { OK: 'OK', ALARM: 'ALARM', INSUFFICIENT_DATA: 'INSUFFICIENT_DATA' } as const;
@@ -262,84 +262,84 @@ const KEY_SEVERITY: Readonly<Record<string, AlertSeverity>> = {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** CloudWatch's timestamps: `2019-10-02T17:04:40.989+0000`, or plain ISO 8601. */
-const Timestamp = z
-  .string()
-  .check(
-    z.regex(
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/,
-      'not a timestamp (expected 2019-10-02T17:04:40.989+0000)',
-    ),
-  );
+const Timestamp = v.pipe(
+  v.string(),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/,
+    'not a timestamp (expected 2019-10-02T17:04:40.989+0000)',
+  ),
+);
 
-const StateValue = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+const StateValue = v.picklist(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
-const EbState = z.object({
+const EbState = v.object({
   value: StateValue,
-  reason: z._default(z.string(), ''),
-  reasonData: z.optional(z.string()),
+  reason: v.optional(v.string(), ''),
+  reasonData: v.optional(v.string()),
   timestamp: Timestamp,
 });
 
-const EbMetricStat = z.object({
-  metric: z.object({
-    namespace: z.string().check(z.minLength(1)),
-    name: z.string().check(z.minLength(1)),
-    dimensions: z._default(z.record(z.string(), z.string()), {}),
+const EbMetricStat = v.object({
+  metric: v.object({
+    namespace: v.pipe(v.string(), v.minLength(1)),
+    name: v.pipe(v.string(), v.minLength(1)),
+    dimensions: v.optional(v.record(v.string(), v.string()), {}),
   }),
-  period: z.optional(z.number()),
-  stat: z.optional(z.string()),
+  period: v.optional(v.number()),
+  stat: v.optional(v.string()),
 });
 
-const EbMetric = z.object({
-  id: z.string(),
-  metricStat: z.optional(EbMetricStat),
-  expression: z.optional(z.string()),
-  label: z.optional(z.string()),
-  returnData: z.optional(z.boolean()),
+const EbMetric = v.object({
+  id: v.string(),
+  metricStat: v.optional(EbMetricStat),
+  expression: v.optional(v.string()),
+  label: v.optional(v.string()),
+  returnData: v.optional(v.boolean()),
 });
 
 /** Tags as CloudWatch propagates them: an object; a `[{Key, Value}]` list is read too. */
-const Tags = z.pipe(
-  z.union([
-    z.record(z.string(), z.string()),
-    z.array(
-      z.union([
-        z.pipe(
-          z.object({ Key: z.string(), Value: z.string() }),
-          z.transform((t) => [t.Key, t.Value] as const),
+const Tags = v.pipe(
+  v.union([
+    v.record(v.string(), v.string()),
+    v.array(
+      v.union([
+        v.pipe(
+          v.object({ Key: v.string(), Value: v.string() }),
+          v.transform((t) => [t.Key, t.Value] as const),
         ),
-        z.pipe(
-          z.object({ key: z.string(), value: z.string() }),
-          z.transform((t) => [t.key, t.value] as const),
+        v.pipe(
+          v.object({ key: v.string(), value: v.string() }),
+          v.transform((t) => [t.key, t.value] as const),
         ),
       ]),
     ),
   ]),
-  z.transform((t): Record<string, string> => (Array.isArray(t) ? Object.fromEntries(t) : t)),
+  v.transform((t): Record<string, string> => (Array.isArray(t) ? Object.fromEntries(t) : t)),
 );
 
-const EventBridgeAlarmEvent = z.object({
-  id: z.string().check(z.minLength(1)),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  source: z.literal('aws.cloudwatch'),
-  account: z.string().check(z.minLength(1)),
-  time: z.string(),
-  region: z.string().check(z.regex(REGION_CODE, 'not a region code')),
-  resources: z
-    .array(z.string().check(z.startsWith('arn:', 'not an ARN')))
-    .check(z.minLength(1, 'names no alarm ARN')),
-  detail: z.object({
-    alarmName: z.string().check(z.minLength(1, 'empty alarm name')),
+const EventBridgeAlarmEvent = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  'detail-type': v.literal('CloudWatch Alarm State Change'),
+  source: v.literal('aws.cloudwatch'),
+  account: v.pipe(v.string(), v.minLength(1)),
+  time: v.string(),
+  region: v.pipe(v.string(), v.regex(REGION_CODE, 'not a region code')),
+  resources: v.pipe(
+    v.array(v.pipe(v.string(), v.startsWith('arn:', 'not an ARN'))),
+    v.minLength(1, 'names no alarm ARN'),
+  ),
+  detail: v.object({
+    alarmName: v.pipe(v.string(), v.minLength(1, 'empty alarm name')),
     state: EbState,
-    previousState: z.optional(z.partial(EbState, { timestamp: true })),
-    configuration: z.optional(
-      z.object({
-        description: z.nullish(z.string()),
-        metrics: z._default(z.array(EbMetric), []),
-        alarmRule: z.optional(z.string()),
+    previousState: v.optional(v.partial(EbState, ['timestamp'])),
+    configuration: v.optional(
+      v.object({
+        description: v.nullish(v.string()),
+        metrics: v.optional(v.array(EbMetric), []),
+        alarmRule: v.optional(v.string()),
       }),
     ),
-    alarmTags: z.optional(Tags),
+    alarmTags: v.optional(Tags),
   }),
 });
 
@@ -347,79 +347,80 @@ const EventBridgeAlarmEvent = z.object({
  * A dimension in an SNS alarm notification: `{name, value}` as CloudWatch writes them for a metric's `Trigger`;
  * `{Name, Value}` (the API's spelling) is accepted too, as some emitters write it inside `Trigger.Metrics`.
  */
-const SnsDimension = z.pipe(
-  z.union([
-    z.object({ name: z.string(), value: z.string() }),
-    z.object({ Name: z.string(), Value: z.string() }),
+const SnsDimension = v.pipe(
+  v.union([
+    v.object({ name: v.string(), value: v.string() }),
+    v.object({ Name: v.string(), Value: v.string() }),
   ]),
-  z.transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value })),
+  v.transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value })),
 );
 
-const SnsMetric = z.object({
-  Id: z.string(),
-  Expression: z.optional(z.string()),
-  Label: z.optional(z.string()),
-  ReturnData: z.optional(z.boolean()),
-  MetricStat: z.optional(
-    z.object({
-      Metric: z.object({
-        Namespace: z.string().check(z.minLength(1)),
-        MetricName: z.string().check(z.minLength(1)),
-        Dimensions: z._default(z.array(SnsDimension), []),
+const SnsMetric = v.object({
+  Id: v.string(),
+  Expression: v.optional(v.string()),
+  Label: v.optional(v.string()),
+  ReturnData: v.optional(v.boolean()),
+  MetricStat: v.optional(
+    v.object({
+      Metric: v.object({
+        Namespace: v.pipe(v.string(), v.minLength(1)),
+        MetricName: v.pipe(v.string(), v.minLength(1)),
+        Dimensions: v.optional(v.array(SnsDimension), []),
       }),
-      Period: z.optional(z.number()),
-      Stat: z.optional(z.string()),
+      Period: v.optional(v.number()),
+      Stat: v.optional(v.string()),
     }),
   ),
 });
 
-const SnsAlarmMessage = z.object({
-  AlarmName: z.string().check(z.minLength(1, 'empty alarm name')),
-  AlarmDescription: z.nullish(z.string()),
-  AWSAccountId: z.string().check(z.minLength(1)),
+const SnsAlarmMessage = v.object({
+  AlarmName: v.pipe(v.string(), v.minLength(1, 'empty alarm name')),
+  AlarmDescription: v.nullish(v.string()),
+  AWSAccountId: v.pipe(v.string(), v.minLength(1)),
   NewStateValue: StateValue,
-  NewStateReason: z._default(z.string(), ''),
+  NewStateReason: v.optional(v.string(), ''),
   StateChangeTime: Timestamp,
-  Region: z._default(z.string(), ''),
-  AlarmArn: z.string().check(z.startsWith('arn:', 'not an ARN')),
-  OldStateValue: z.optional(StateValue),
-  Trigger: z.nullish(
-    z.object({
-      MetricName: z.nullish(z.string()),
-      Namespace: z.nullish(z.string()),
-      Statistic: z.nullish(z.string()),
-      ExtendedStatistic: z.nullish(z.string()),
-      Dimensions: z.nullish(z.array(SnsDimension)),
-      Period: z.nullish(z.number()),
-      Threshold: z.nullish(z.number()),
-      ComparisonOperator: z.nullish(z.string()),
-      Metrics: z.nullish(z.array(SnsMetric)),
+  Region: v.optional(v.string(), ''),
+  AlarmArn: v.pipe(v.string(), v.startsWith('arn:', 'not an ARN')),
+  OldStateValue: v.optional(StateValue),
+  Trigger: v.nullish(
+    v.object({
+      MetricName: v.nullish(v.string()),
+      Namespace: v.nullish(v.string()),
+      Statistic: v.nullish(v.string()),
+      ExtendedStatistic: v.nullish(v.string()),
+      Dimensions: v.nullish(v.array(SnsDimension)),
+      Period: v.nullish(v.number()),
+      Threshold: v.nullish(v.number()),
+      ComparisonOperator: v.nullish(v.string()),
+      Metrics: v.nullish(v.array(SnsMetric)),
     }),
   ),
-  AlarmTags: z.nullish(Tags),
+  AlarmTags: v.nullish(Tags),
 });
 
-const SnsLambdaEvent = z.object({
-  Records: z
-    .array(
-      z.object({
-        EventSource: z.literal('aws:sns'),
-        Sns: z.object({
-          Message: z.string(),
-          MessageId: z.optional(z.string()),
-          TopicArn: z.optional(z.string()),
+const SnsLambdaEvent = v.object({
+  Records: v.pipe(
+    v.array(
+      v.object({
+        EventSource: v.literal('aws:sns'),
+        Sns: v.object({
+          Message: v.string(),
+          MessageId: v.optional(v.string()),
+          TopicArn: v.optional(v.string()),
         }),
       }),
-    )
-    .check(z.minLength(1, 'no records')),
+    ),
+    v.minLength(1, 'no records'),
+  ),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-function issues(error: z.core.$ZodError, prefix = ''): string[] {
-  return z.issueLines(error, '(event)', prefix);
+function issues(list: v.Issues, prefix = ''): string[] {
+  return v.issueLines(list, '(event)', prefix);
 }
 
 /** `2019-10-02T17:04:40.989+0000` → `2019-10-02T17:04:40.989Z`. */
@@ -622,7 +623,7 @@ function toAlert(parts: AlertParts): Alert {
 // Parsers
 // ---------------------------------------------------------------------------------------------------------------
 
-function fromEventBridge(event: z.infer<typeof EventBridgeAlarmEvent>, source: Alert['source']): Alert {
+function fromEventBridge(event: v.InferOutput<typeof EventBridgeAlarmEvent>, source: Alert['source']): Alert {
   const d = event.detail;
   const metrics: AlertMetric[] = [];
   let expression: string | undefined;
@@ -664,7 +665,7 @@ function fromEventBridge(event: z.infer<typeof EventBridgeAlarmEvent>, source: A
   });
 }
 
-function fromSnsMessage(message: z.infer<typeof SnsAlarmMessage>, eventId: string | undefined): Alert {
+function fromSnsMessage(message: v.InferOutput<typeof SnsAlarmMessage>, eventId: string | undefined): Alert {
   const t = message.Trigger;
   const metrics: AlertMetric[] = [];
   let expression: string | undefined;
@@ -730,13 +731,13 @@ function parseSnsBody(body: string, where: string, eventId: string | undefined):
   }
   if (isObject(value) && 'detail-type' in value)
     return parseEventBridge(value, 'sns', `${where}.Sns.Message.`);
-  const parsed = SnsAlarmMessage.safeParse(value);
+  const parsed = v.safeParse(SnsAlarmMessage, value);
   if (!parsed.success)
     throw new InvalidInputError(
       'invalid alarm notification (not a CloudWatch alarm message)',
-      issues(parsed.error, `${where}.Sns.Message.`),
+      issues(parsed.issues, `${where}.Sns.Message.`),
     );
-  return fromSnsMessage(parsed.data, eventId);
+  return fromSnsMessage(parsed.output, eventId);
 }
 
 /** Detail types from `aws.cloudwatch` that are not state changes: nothing to alert on. */
@@ -752,10 +753,10 @@ function parseEventBridge(
 ): Alert | undefined {
   if (value.source === 'aws.cloudwatch' && IGNORED_DETAIL_TYPES.has(String(value['detail-type'])))
     return undefined;
-  const parsed = EventBridgeAlarmEvent.safeParse(value);
+  const parsed = v.safeParse(EventBridgeAlarmEvent, value);
   if (!parsed.success)
-    throw new InvalidInputError('invalid CloudWatch alarm event', issues(parsed.error, prefix));
-  return fromEventBridge(parsed.data, source);
+    throw new InvalidInputError('invalid CloudWatch alarm event', issues(parsed.issues, prefix));
+  return fromEventBridge(parsed.output, source);
 }
 
 /**
@@ -772,10 +773,10 @@ function parseEventBridge(
  */
 export function parseAlarmEvent(event: unknown): Alert[] {
   if (isObject(event) && 'Records' in event) {
-    const parsed = SnsLambdaEvent.safeParse(event);
-    if (!parsed.success) throw new InvalidInputError('invalid SNS event', issues(parsed.error));
+    const parsed = v.safeParse(SnsLambdaEvent, event);
+    if (!parsed.success) throw new InvalidInputError('invalid SNS event', issues(parsed.issues));
     // Read every record before returning, so a bad record rejects the whole event (nothing half-recorded).
-    return parsed.data.Records.flatMap((record, i) => {
+    return parsed.output.Records.flatMap((record, i) => {
       const alert = parseSnsBody(record.Sns.Message, `Records.${i}`, record.Sns.MessageId);
       return alert ? [alert] : [];
     });

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** What a capacity function was asked to do. */
 export type CapacityRequest =
@@ -8,9 +8,9 @@ export type CapacityRequest =
   /** A manual invoke (`aws lambda invoke`, the console): only these brokers (ids or names), or all. */
   | { trigger: 'manual'; brokers?: string[] };
 
-const Scheduled = z.extend(ScheduledEventSchema, { time: z.iso.datetime({ offset: true }) });
-const Manual = z.strictObject({
-  brokers: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+const Scheduled = v.object({ ...ScheduledEventSchema.entries, time: v.pipe(v.string(), v.isoTimestamp()) });
+const Manual = v.strictObject({
+  brokers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
 });
 
 /**
@@ -18,16 +18,16 @@ const Manual = z.strictObject({
  * @throws InvalidInputError naming what is wrong (nothing is called).
  */
 export function parseCapacityEvent(event: unknown): CapacityRequest {
-  const scheduled = Scheduled.safeParse(event);
-  if (scheduled.success) return { trigger: 'schedule', time: scheduled.data.time };
-  const manual = Manual.safeParse(event);
+  const scheduled = v.safeParse(Scheduled, event);
+  if (scheduled.success) return { trigger: 'schedule', time: scheduled.output.time };
+  const manual = v.safeParse(Manual, event);
   if (manual.success)
-    return { trigger: 'manual', ...(manual.data.brokers ? { brokers: manual.data.brokers } : {}) };
+    return { trigger: 'manual', ...(manual.output.brokers ? { brokers: manual.output.brokers } : {}) };
   // Report against the shape the event was meant to have: a scheduled event's gaps, or the manual payload's.
   const meant =
-    (event as { source?: unknown } | null)?.source === 'aws.events' ? scheduled.error : manual.error;
+    (event as { source?: unknown } | null)?.source === 'aws.events' ? scheduled.issues : manual.issues;
   throw new InvalidInputError(
     'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}',
-    z.issueLines(meant, '(event)'),
+    v.issueLines(meant, '(event)'),
   );
 }

@@ -9,7 +9,7 @@
 import { DEFAULT_POLICY } from '../check';
 import { InvalidInputError } from '../errors';
 import type { Broker } from '../model';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** The metrics whose thresholds drive a resize (the others are reported, not judged). */
 export const DECISION_METRICS = ['cpu', 'memory', 'heap', 'store', 'connections'] as const;
@@ -146,13 +146,14 @@ export function autoApplyActions(broker: Pick<Broker, 'tags'>, policy: CapacityP
   return tagged ? [...actions] : [];
 }
 
-const percent = z.number().check(z.gt(0), z.lte(100));
+const percent = v.pipe(v.number(), v.gtValue(0), v.maxValue(100));
 /** An integer from `min` to `max`. */
-const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+const integer = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const minutes = integer(1, 7 * 24 * 60);
 
-const ApplySchema = z.partial(
-  z.strictObject({
+const ApplySchema = v.partial(
+  v.strictObject({
     leadMinutes: integer(1, 110),
     rebootTimeoutMinutes: minutes,
     settleMinutes: integer(0, 24 * 60),
@@ -165,33 +166,37 @@ const ApplySchema = z.partial(
   }),
 );
 
-const PolicySchema = z.partial(
-  z.strictObject({
+const PolicySchema = v.partial(
+  v.strictObject({
     lookbackDays: integer(1, 63),
-    periodSeconds: z.number().check(
-      z.int(),
-      z.gte(60),
-      z.refine((s) => s % 60 === 0, 'must be a multiple of 60 (Amazon MQ metrics are 1-minute)'),
+    periodSeconds: v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(60),
+      v.check((s) => s % 60 === 0, 'must be a multiple of 60 (Amazon MQ metrics are 1-minute)'),
     ),
-    minCoverage: z.number().check(z.gte(0), z.lte(1)),
-    upsize: z.partial(
-      z.strictObject({ cpu: percent, memory: percent, heap: percent, store: percent, connections: percent }),
+    minCoverage: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
+    upsize: v.partial(
+      v.strictObject({ cpu: percent, memory: percent, heap: percent, store: percent, connections: percent }),
     ),
     downsizeTarget: percent,
-    downsize: z.boolean(),
+    downsize: v.boolean(),
     maxUpsizeSteps: integer(1, 8),
     maxDownsizeSteps: integer(1, 8),
-    crossFamily: z.boolean(),
-    productionTags: z.record(z.string(), z.array(z.string())),
-    productionMinimum: z.partial(
-      z.strictObject({ vcpus: z.number().check(z.int(), z.gte(0)), memoryGiB: z.number().check(z.gte(0)) }),
+    crossFamily: v.boolean(),
+    productionTags: v.record(v.string(), v.array(v.string())),
+    productionMinimum: v.partial(
+      v.strictObject({
+        vcpus: v.pipe(v.number(), v.integer(), v.minValue(0)),
+        memoryGiB: v.pipe(v.number(), v.minValue(0)),
+      }),
     ),
-    allowDowntime: z.boolean(),
-    autoApply: z.partial(
-      z.strictObject({
-        tagKey: z.string().check(z.minLength(1), z.maxLength(128)),
-        tagValue: z.string().check(z.minLength(1), z.maxLength(256)),
-        actions: z.array(z.enum(RESIZE_ACTIONS)),
+    allowDowntime: v.boolean(),
+    autoApply: v.partial(
+      v.strictObject({
+        tagKey: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+        tagValue: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+        actions: v.array(v.picklist(RESIZE_ACTIONS)),
       }),
     ),
     apply: ApplySchema,
@@ -206,10 +211,10 @@ const PolicySchema = z.partial(
  * parseCapacityPolicy({ lookbackDays: 7, periodSeconds: 3600, upsize: { connections: 70 } });
  */
 export function parseCapacityPolicy(value: unknown): CapacityPolicy {
-  const parsed = PolicySchema.safeParse(value ?? {});
+  const parsed = v.safeParse(PolicySchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid capacity policy', z.issueLines(parsed.error, '(policy)'));
-  const given = parsed.data;
+    throw new InvalidInputError('invalid capacity policy', v.issueLines(parsed.issues, '(policy)'));
+  const given = parsed.output;
   const d = DEFAULT_CAPACITY_POLICY;
   const policy: CapacityPolicy = {
     ...d,
@@ -227,9 +232,9 @@ export function parseCapacityPolicy(value: unknown): CapacityPolicy {
     upsize: { ...d.upsize, ...stripUndefined(given.upsize ?? {}) },
     productionTags: given.productionTags
       ? Object.fromEntries(
-          Object.entries(given.productionTags).map(([k, v]) => [
+          Object.entries(given.productionTags).map(([k, values]) => [
             k.toLowerCase(),
-            v.map((x) => x.toLowerCase()),
+            values.map((x) => x.toLowerCase()),
           ]),
         )
       : d.productionTags,

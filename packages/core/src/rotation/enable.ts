@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import * as z from '../zod';
+import * as v from '../schema';
 import {
   parseRotationSecret,
   type RotationEngine,
@@ -120,27 +120,28 @@ export function rotationSecretValue(draft: RotationSecretDraft): { secret: Rotat
 }
 
 /** One entry of mqops.config.json `rotations`: rotation turned on by the deployed stack. */
-export const rotationScheduleSchema = z
-  .strictObject({
+export const rotationScheduleSchema = v.pipe(
+  v.strictObject({
     /** Name of an existing secret (`mqops/…`), made with `mqops rotation enable --no-schedule` or by hand. */
-    secret: z.string().check(z.minLength(1)),
+    secret: v.pipe(v.string(), v.minLength(1)),
     /** As {@link parseRotationSchedule}; default 30 days. */
-    schedule: z._default(z.union([z.string(), z.number()]), 30),
+    schedule: v.optional(v.union([v.string(), v.number()]), 30),
     /** Rotation window, e.g. `4h`. */
-    window: z.optional(z.string()),
-  })
-  .check(
-    z.superRefine((entry, ctx) => {
-      for (const check of [
-        () => checkRotatedSecretName(entry.secret),
-        () => parseRotationSchedule(entry.schedule, entry.window),
-      ]) {
-        try {
-          check();
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
+    window: v.optional(v.string()),
+  }),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const entry = dataset.value;
+    for (const check of [
+      () => checkRotatedSecretName(entry.secret),
+      () => parseRotationSchedule(entry.schedule, entry.window),
+    ]) {
+      try {
+        check();
+      } catch (error) {
+        addIssue({ message: (error as Error).message });
       }
-    }),
-  );
-export type RotationSchedule = z.infer<typeof rotationScheduleSchema>;
+    }
+  }),
+);
+export type RotationSchedule = v.InferOutput<typeof rotationScheduleSchema>;

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import * as z from '../zod';
+import * as v from '../schema';
 import { type CredentialTargets, type SecretStore, STAGES } from './ports';
 import {
   type Credential,
@@ -18,26 +18,26 @@ export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finis
 export type RotationStepName = (typeof ROTATION_STEPS)[number];
 
 /** The event Secrets Manager invokes a rotation function with. */
-export const rotationEventSchema = z.object({
-  Step: z.enum(ROTATION_STEPS),
-  SecretId: z.string().check(z.minLength(1)),
-  ClientRequestToken: z.string().check(z.minLength(32), z.maxLength(64)),
-  RotationToken: z.optional(z.string().check(z.minLength(1))),
+export const rotationEventSchema = v.object({
+  Step: v.picklist(ROTATION_STEPS),
+  SecretId: v.pipe(v.string(), v.minLength(1)),
+  ClientRequestToken: v.pipe(v.string(), v.minLength(32), v.maxLength(64)),
+  RotationToken: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
-export type RotationEvent = z.infer<typeof rotationEventSchema>;
+export type RotationEvent = v.InferOutput<typeof rotationEventSchema>;
 
 /**
  * Validates a rotation event. @throws InvalidInputError (nothing was touched); the RotationToken is never echoed.
  */
 export function parseRotationEvent(event: unknown): RotationEvent {
-  const result = rotationEventSchema.safeParse(event);
+  const result = v.safeParse(rotationEventSchema, event);
   if (!result.success) {
     throw new InvalidInputError(
       'not a Secrets Manager rotation event {Step, SecretId, ClientRequestToken}',
-      z.issueLines(result.error, '(root)'),
+      v.issueLines(result.issues, '(root)'),
     );
   }
-  return result.data;
+  return result.output;
 }
 
 /** What a step did (for logs and tests; never a secret value). */

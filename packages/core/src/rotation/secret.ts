@@ -1,5 +1,5 @@
 import { InvalidInputError, MqopsError } from '../errors';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /** Engines whose users mqops rotates. */
 export const ROTATION_ENGINES = ['rabbitmq', 'activemq'] as const;
@@ -33,35 +33,35 @@ export const PASSWORD_LENGTH = 32;
  * {"engine":"rabbitmq","brokerId":"b-1234…","username":"orders","password":"…","strategy":"alternating-users",
  *  "masterarn":"arn:aws:secretsmanager:…:secret:mq/orders/admin-AbCdEf","vhost":"/"}
  */
-export const rotationSecretSchema = z.looseObject({
+export const rotationSecretSchema = v.looseObject({
   /** `rabbitmq` or `activemq`. */
-  engine: z.enum(ROTATION_ENGINES),
+  engine: v.picklist(ROTATION_ENGINES),
   /** The Amazon MQ broker id (`b-…`), used to find its console URL and endpoints. */
-  brokerId: z.string().check(z.minLength(1)),
+  brokerId: v.pipe(v.string(), v.minLength(1)),
   /** The user this secret currently holds (for alternating-users: the active one of the pair). */
-  username: z.string().check(z.minLength(1)),
-  password: z.string().check(z.minLength(1)),
+  username: v.pipe(v.string(), v.minLength(1)),
+  password: v.pipe(v.string(), v.minLength(1)),
   /** Default `single-user`. */
-  strategy: z._default(z.enum(ROTATION_STRATEGIES), 'single-user'),
+  strategy: v.optional(v.picklist(ROTATION_STRATEGIES), 'single-user'),
   /** Admin secret (ARN) whose credential creates and updates users; required for alternating-users. */
-  masterarn: z.optional(z.string().check(z.minLength(1))),
+  masterarn: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Suffix of the clone user (alternating-users); default `_clone`. */
-  cloneSuffix: z._default(z.string().check(z.minLength(1)), DEFAULT_CLONE_SUFFIX),
+  cloneSuffix: v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_CLONE_SUFFIX),
   /** Management API base URL (RabbitMQ; the broker's console URL otherwise). */
-  host: z.optional(z.url()),
+  host: v.optional(v.pipe(v.string(), v.url())),
   /** Wire endpoints (e.g. `amqps://b-….mq.eu-west-1.amazonaws.com:5671`); the broker's otherwise. */
-  endpoints: z.optional(z.array(z.string().check(z.minLength(1)))),
+  endpoints: v.optional(v.array(v.pipe(v.string(), v.minLength(1)))),
   /** The RabbitMQ virtual host to open when testing a login; default `/`. */
-  vhost: z.optional(z.string().check(z.minLength(1))),
+  vhost: v.optional(v.pipe(v.string(), v.minLength(1))),
   /**
    * ActiveMQ: `reboot` makes setSecret reboot an ACTIVE_STANDBY_MULTI_AZ broker right away so the user change goes
    * live (the standby takes over); refused for single-instance brokers. Unset: the change waits for a reboot or the
    * maintenance window.
    */
-  applyNow: z.optional(z.enum(['reboot'])),
+  applyNow: v.optional(v.picklist(['reboot'])),
 });
 
-export type RotationSecret = z.infer<typeof rotationSecretSchema>;
+export type RotationSecret = v.InferOutput<typeof rotationSecretSchema>;
 
 /** A broker login. */
 export interface Credential {
@@ -70,9 +70,9 @@ export interface Credential {
 }
 
 /** An admin secret (`masterarn`): any JSON with a string username and password. */
-const adminSchema = z.looseObject({
-  username: z.string().check(z.minLength(1)),
-  password: z.string().check(z.minLength(1)),
+const adminSchema = v.looseObject({
+  username: v.pipe(v.string(), v.minLength(1)),
+  password: v.pipe(v.string(), v.minLength(1)),
 });
 
 function parseJson(text: string, what: string): unknown {
@@ -85,8 +85,8 @@ function parseJson(text: string, what: string): unknown {
 }
 
 /** Issues as `path: message`, never with the received value (it may be the password). */
-function issuesOf(error: z.core.$ZodError): string[] {
-  return z.issueLines(error, '(root)');
+function issuesOf(issues: v.Issues): string[] {
+  return v.issueLines(issues, '(root)');
 }
 
 /**
@@ -96,28 +96,28 @@ function issuesOf(error: z.core.$ZodError): string[] {
  */
 export function parseRotationSecret(text: string | undefined, what = 'secret'): RotationSecret {
   if (text === undefined) throw new InvalidInputError(`${what} has no SecretString`);
-  const result = rotationSecretSchema.safeParse(parseJson(text, what));
+  const result = v.safeParse(rotationSecretSchema, parseJson(text, what));
   if (!result.success)
-    throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, issuesOf(result.error));
+    throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, issuesOf(result.issues));
   if (
-    result.data.strategy === 'alternating-users' &&
-    result.data.engine === 'rabbitmq' &&
-    !result.data.masterarn
+    result.output.strategy === 'alternating-users' &&
+    result.output.engine === 'rabbitmq' &&
+    !result.output.masterarn
   ) {
     throw new InvalidInputError(`${what} is not a valid mqops rotation secret`, [
       'masterarn: required by the alternating-users strategy (the admin secret that creates the clone user)',
     ]);
   }
-  return result.data;
+  return result.output;
 }
 
 /** Parses an admin secret (`masterarn`). @throws InvalidInputError, never echoing a value. */
 export function parseAdminSecret(text: string | undefined, what = 'admin secret'): Credential {
   if (text === undefined) throw new InvalidInputError(`${what} has no SecretString`);
-  const result = adminSchema.safeParse(parseJson(text, what));
+  const result = v.safeParse(adminSchema, parseJson(text, what));
   if (!result.success)
-    throw new InvalidInputError(`${what} lacks a username and password`, issuesOf(result.error));
-  return { username: result.data.username, password: result.data.password };
+    throw new InvalidInputError(`${what} lacks a username and password`, issuesOf(result.issues));
+  return { username: result.output.username, password: result.output.password };
 }
 
 /** The other user of an alternating pair: `name` ↔ `name_clone`. */

@@ -3,7 +3,7 @@ import { BrokerNotFoundError, InvalidInputError } from '../errors';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';
 import { selectBrokers } from '../ports';
-import * as z from '../zod';
+import * as v from '../schema';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
 import type { RunbookDefinition, RunOutcome } from './types';
@@ -580,33 +580,33 @@ export function contentsOf(backup: BrokerBackup): Record<string, number | string
   return out;
 }
 
-const BackupDocument = z.looseObject({
-  format: z.literal(BACKUP_FORMAT),
-  takenAt: z.string(),
-  by: z.optional(z.string()),
-  broker: z.looseObject({ id: z.string(), name: z.string(), engine: z.enum(['ACTIVEMQ', 'RABBITMQ']) }),
-  configuration: z.optional(
-    z.looseObject({
-      id: z.string(),
-      revision: z.number(),
-      data: z.string(),
-      pending: z.optional(z.object({ id: z.string(), revision: z.number(), data: z.string() })),
-      latest: z.number(),
-      revisions: z.array(z.looseObject({ revision: z.number() })),
+const BackupDocument = v.looseObject({
+  format: v.literal(BACKUP_FORMAT),
+  takenAt: v.string(),
+  by: v.optional(v.string()),
+  broker: v.looseObject({ id: v.string(), name: v.string(), engine: v.picklist(['ACTIVEMQ', 'RABBITMQ']) }),
+  configuration: v.optional(
+    v.looseObject({
+      id: v.string(),
+      revision: v.number(),
+      data: v.string(),
+      pending: v.optional(v.object({ id: v.string(), revision: v.number(), data: v.string() })),
+      latest: v.number(),
+      revisions: v.array(v.looseObject({ revision: v.number() })),
     }),
   ),
-  users: z.optional(
-    z.array(
-      z.looseObject({
-        username: z.string(),
-        consoleAccess: z.boolean(),
-        groups: z.array(z.string()),
-        replicationUser: z.boolean(),
+  users: v.optional(
+    v.array(
+      v.looseObject({
+        username: v.string(),
+        consoleAccess: v.boolean(),
+        groups: v.array(v.string()),
+        replicationUser: v.boolean(),
       }),
     ),
   ),
-  definitions: z.optional(z.record(z.string(), z.unknown())),
-  passwordHashes: z.optional(z.enum(['included', 'stripped'])),
+  definitions: v.optional(v.record(v.string(), v.unknown())),
+  passwordHashes: v.optional(v.picklist(['included', 'stripped'])),
 });
 
 /**
@@ -620,13 +620,13 @@ export function parseBackup(text: string, key: string): BrokerBackup {
   } catch {
     throw new InvalidInputError(`${key} is not JSON: not an mqops backup`);
   }
-  const parsed = BackupDocument.safeParse(json);
+  const parsed = v.safeParse(BackupDocument, json);
   if (!parsed.success)
     throw new InvalidInputError(
       `${key} is not an mqops backup (${BACKUP_FORMAT})`,
-      z.issueLines(parsed.error, '(document)'),
+      v.issueLines(parsed.issues, '(document)'),
     );
-  return parsed.data as unknown as BrokerBackup;
+  return parsed.output as unknown as BrokerBackup;
 }
 
 // ---- runbooks ---------------------------------------------------------------------------------------------------
@@ -635,7 +635,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
-const brokersField = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100));
+const brokersField = v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1), v.maxLength(100));
 
 /** The payload of backup-config. */
 export interface BackupConfigPayload {
@@ -653,12 +653,12 @@ export const backupConfig: RunbookDefinition<BackupRunbookPorts, BackupConfigPay
   summary:
     'save ActiveMQ configuration revisions and users, and RabbitMQ definitions, of one broker, several or all to the backup bucket',
   usage: '{"brokers"?: ["name or b-…"], "includePasswordHashes"?: false, "revisions"?: 5}',
-  payload: z.strictObject({
-    brokers: z.optional(brokersField),
+  payload: v.strictObject({
+    brokers: v.optional(brokersField),
     /** RabbitMQ users' password hashes are stripped unless this is true. */
-    includePasswordHashes: z.optional(z.boolean()),
+    includePasswordHashes: v.optional(v.boolean()),
     /** Newest configuration revisions whose text is kept (the current and pending ones always are). */
-    revisions: z.optional(z.number().check(z.int(), z.gte(0), z.lte(300))),
+    revisions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(300))),
   }),
   async run(payload, ctx, ports) {
     const inventory = requirePort(ports.inventory, 'backup-config', 'the broker inventory');
@@ -776,12 +776,13 @@ export const restoreConfig: RunbookDefinition<BackupRunbookPorts, RestoreConfigP
   summary:
     'show what changed on a broker since a backup (a diff; always a dry run, nothing is restored automatically)',
   usage: '{"brokerId": "b-… or name", "key"?: "backups/<broker>/<time>.json (default: the latest)"}',
-  payload: z.strictObject({
-    brokerId: z.string().check(z.minLength(1)),
-    key: z.optional(
-      z
-        .string()
-        .check(z.regex(/^backups\/[^/]+\/.+\.json$/, 'a backup key: backups/<broker name>/<ISO time>.json')),
+  payload: v.strictObject({
+    brokerId: v.pipe(v.string(), v.minLength(1)),
+    key: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^backups\/[^/]+\/.+\.json$/, 'a backup key: backups/<broker name>/<ISO time>.json'),
+      ),
     ),
   }),
   async run(payload, ctx, ports): Promise<RunOutcome> {

@@ -1,18 +1,18 @@
 import { advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
 import { selectBrokers } from '../ports';
-import * as z from '../zod';
+import * as v from '../schema';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
 import type { RunbookDefinition } from './types';
 
-const brokers = z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(100));
+const brokers = v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1), v.maxLength(100));
 
 /** audit-now: the audit of one broker, several, or all, now (reports go to the configured channels). */
 export const auditNow: RunbookDefinition<RunbookPorts, { brokers?: string[] }> = {
   name: 'audit-now',
   summary: 'audit one broker, several, or all now; findings go to Slack and SNS',
   usage: '{"brokers"?: ["name or b-…"]}',
-  payload: z.strictObject({ brokers: z.optional(brokers) }),
+  payload: v.strictObject({ brokers: v.optional(brokers) }),
   async run(payload, ctx, ports) {
     const audit = requirePort(ports.audit, 'audit-now', 'the audit');
     const scope = payload.brokers?.length ? `brokers ${payload.brokers.join(', ')}` : 'every broker';
@@ -41,7 +41,7 @@ export const rotateNow: RunbookDefinition<RunbookPorts, { secretId: string }> = 
   name: 'rotate-now',
   summary: 'rotate one broker credential secret now through Secrets Manager',
   usage: '{"secretId": "mqops/… or its ARN"}',
-  payload: z.strictObject({ secretId: z.string().check(z.minLength(1)) }),
+  payload: v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)) }),
   async run(payload, ctx, ports) {
     const rotation = requirePort(ports.rotation, 'rotate-now', 'Secrets Manager');
     const status = await rotation.status(payload.secretId);
@@ -85,7 +85,7 @@ export const resizeNow: RunbookDefinition<RunbookPorts, { brokerId: string }> = 
   name: 'resize-now',
   summary: "apply a broker's planned resize now, outside its maintenance window, with the same guards",
   usage: '{"brokerId": "b-…"}',
-  payload: z.strictObject({ brokerId: z.string().check(z.minLength(1)) }),
+  payload: v.strictObject({ brokerId: v.pipe(v.string(), v.minLength(1)) }),
   async run(payload, ctx, ports) {
     const deps = requirePort(ports.plans, 'resize-now', 'the capacity plans');
     const stored = await ctx.store.get<CapacityPlan>(planKey(payload.brokerId));

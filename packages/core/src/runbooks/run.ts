@@ -1,18 +1,18 @@
 import { InvalidInputError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import { errorText, type NoticeLevel, type NoticeSink, postNotice } from '../notices';
-import * as z from '../zod';
+import * as v from '../schema';
 import type { RunbookPorts } from './ports';
 import type { RunbookDefinition, RunContext, RunStatus } from './types';
 
 /** What the Runbook function is invoked with. */
-const RequestSchema = z.strictObject({
-  runbook: z.string().check(z.minLength(1)),
-  payload: z.optional(z.record(z.string(), z.unknown())),
+const RequestSchema = v.strictObject({
+  runbook: v.pipe(v.string(), v.minLength(1)),
+  payload: v.optional(v.record(v.string(), v.unknown())),
   /** Without it (or false) the run is a dry run. */
-  execute: z.optional(z.boolean()),
+  execute: v.optional(v.boolean()),
   /** Who asks (the CLI sends the caller's IAM ARN); default `unknown`. */
-  by: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+  by: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
 });
 
 export interface RunbookRequest<P = unknown> {
@@ -22,7 +22,7 @@ export interface RunbookRequest<P = unknown> {
   by: string;
 }
 
-const issuesOf = (error: z.core.$ZodError) => z.issueLines(error, '(payload)');
+const issuesOf = (issues: v.Issues) => v.issueLines(issues, '(payload)');
 
 /** The valid runbooks, one per line, for errors and help. */
 export function runbookList(runbooks: readonly RunbookDefinition<never>[]): string {
@@ -38,25 +38,26 @@ export function parseRunbookRequest<P>(
   runbooks: readonly RunbookDefinition<P>[],
 ): RunbookRequest<P> {
   const valid = runbookList(runbooks as unknown as RunbookDefinition<never>[]);
-  const parsed = RequestSchema.safeParse(event);
+  const parsed = v.safeParse(RequestSchema, event);
   if (!parsed.success)
     throw new InvalidInputError(
       `not a runbook request {"runbook", "payload", "execute"}; runbooks: ${valid}`,
-      issuesOf(parsed.error),
+      issuesOf(parsed.issues),
     );
-  const definition = runbooks.find((r) => r.name === parsed.data.runbook);
-  if (!definition) throw new InvalidInputError(`unknown runbook ${parsed.data.runbook}; runbooks: ${valid}`);
-  const payload = definition.payload.safeParse(parsed.data.payload ?? {});
+  const request = parsed.output;
+  const definition = runbooks.find((r) => r.name === request.runbook);
+  if (!definition) throw new InvalidInputError(`unknown runbook ${request.runbook}; runbooks: ${valid}`);
+  const payload = v.safeParse(definition.payload, request.payload ?? {});
   if (!payload.success)
     throw new InvalidInputError(
       `bad payload for runbook ${definition.name} (expected ${definition.usage})`,
-      issuesOf(payload.error),
+      issuesOf(payload.issues),
     );
   return {
     definition,
-    payload: payload.data,
-    execute: parsed.data.execute ?? false,
-    by: parsed.data.by ?? 'unknown',
+    payload: payload.output,
+    execute: request.execute ?? false,
+    by: request.by ?? 'unknown',
   };
 }
 

@@ -42,7 +42,7 @@ import type { KeyValueStore } from '../kv';
 import type { Broker, DeploymentMode, Engine } from '../model';
 import { errorText, type Notice, type NoticeSink, postNotice } from '../notices';
 import { activeRunbook, clearRunbook, markRunbook } from '../runbook-marker';
-import * as z from '../zod';
+import * as v from '../schema';
 import type { RunbookPorts } from './ports';
 import { RUN_KEY_PREFIX, type RunRecord, requirePort } from './run';
 import type { RunbookDefinition, RunOutcome } from './types';
@@ -147,12 +147,12 @@ const MODE_TEXT: Record<DeploymentMode, string> = {
 };
 
 /** The payload: a broker id (never a name: alerts and markers are keyed by id) and the downtime consent. */
-export const SafeRebootPayloadSchema = z.strictObject({
-  brokerId: z.string().check(z.regex(/^b-[A-Za-z0-9-]+$/, 'a broker id (b-…), not a name')),
+export const SafeRebootPayloadSchema = v.strictObject({
+  brokerId: v.pipe(v.string(), v.regex(/^b-[A-Za-z0-9-]+$/, 'a broker id (b-…), not a name')),
   /** A single-instance broker is offline while it reboots: only with this set. */
-  allowDowntime: z.optional(z.boolean()),
+  allowDowntime: v.optional(v.boolean()),
 });
-export type SafeRebootPayload = z.infer<typeof SafeRebootPayloadSchema>;
+export type SafeRebootPayload = v.InferOutput<typeof SafeRebootPayloadSchema>;
 
 /** The deployment-mode guard (pure). */
 export function deploymentModeVerdict(

@@ -1,6 +1,6 @@
 import type { KeyValueStore } from '../kv';
 import type { NoticeSink } from '../notices';
-import type * as z from '../zod';
+import type * as v from '../schema';
 
 /**
  * Runbooks: operations a person starts by hand (the Runbook function, `aws lambda invoke`, `mqops run`). Every run is
@@ -52,6 +52,7 @@ export interface RunbookDefinition<P, Payload = unknown> {
   summary: string;
   /** The payload's fields, in words (`{"brokerId": "b-…"}`), for errors and help. */
   usage: string;
-  payload: z.ZodMiniType<Payload>;
+  /** Reads the payload (anything) into a `Payload`. */
+  payload: v.GenericSchema<unknown, Payload>;
   run(payload: Payload, ctx: RunContext, ports: P): Promise<RunOutcome>;
 }

@@ -1,15 +1,16 @@
 import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
-import * as z from '../zod';
+import * as v from '../schema';
 
 /**
  * An EventBridge scheduled event (what an `sst.aws.Cron` delivers), stricter where the watcher uses the fields: a
  * non-empty id and region, and an ISO 8601 time.
  */
-const ScheduledEvent = z.extend(ScheduledEventSchema, {
-  id: z.string().check(z.minLength(1)),
-  time: z.iso.datetime({ offset: true }),
-  region: z.string().check(z.minLength(1)),
+const ScheduledEvent = v.object({
+  ...ScheduledEventSchema.entries,
+  id: v.pipe(v.string(), v.minLength(1)),
+  time: v.pipe(v.string(), v.isoTimestamp()),
+  region: v.pipe(v.string(), v.minLength(1)),
 });
 
 /** A scheduled poll: which rule fired, and when. */
@@ -24,11 +25,11 @@ export interface WatchRequest {
  * @throws InvalidInputError for anything else (nothing is called).
  */
 export function parseWatchEvent(event: unknown): WatchRequest {
-  const parsed = ScheduledEvent.safeParse(event);
+  const parsed = v.safeParse(ScheduledEvent, event);
   if (!parsed.success)
     throw new InvalidInputError(
       'expected an EventBridge scheduled event',
-      z.issueLines(parsed.error, '(event)'),
+      v.issueLines(parsed.issues, '(event)'),
     );
-  return { id: parsed.data.id, time: parsed.data.time, region: parsed.data.region };
+  return { id: parsed.output.id, time: parsed.output.time, region: parsed.output.region };
 }

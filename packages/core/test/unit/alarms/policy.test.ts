@@ -130,10 +130,11 @@ describe('Function: parseAlarmPolicy', () => {
   it.each([
     [{ alarms: { cpu: { threshold: 500 } } }, 'alarms.cpu.threshold'],
     [{ alarms: { cpu: { period: 45 } } }, 'alarms.cpu: period'],
-    [{ alarms: { nope: {} } }, 'alarms: Unrecognized key: "nope"'],
-    [{ alarms: { cpu: { colour: 'red' } } }, 'alarms.cpu'],
+    [{ alarms: { nope: {} } }, 'alarms.nope: unknown field'],
+    [{ alarms: { cpu: { colour: 'red' } } }, 'alarms.cpu.colour: unknown field'],
     [{ notifyOnOk: 'yes' }, 'notifyOnOk'],
-    [{ extra: 1 }, '(policy)'],
+    [{ extra: 1 }, 'extra: unknown field'],
+    [{ alarms: [] }, 'alarms: Invalid type: Expected Object but received Array'],
   ])('refuses %j naming %s', (value, where) => {
     expect(() => parseAlarmPolicy(value)).toThrow(InvalidInputError);
     expect(() => parseAlarmPolicy(value)).toThrow(where);

@@ -80,7 +80,7 @@ describe('Function: parseAlarmsEvent', () => {
     ['a string', 'run', 'expected an EventBridge scheduled event'],
     ['a number', 42, 'expected an EventBridge scheduled event'],
     ['an array', [], 'expected an EventBridge scheduled event'],
-    ['an unknown manual field', { brokerIds: ['b-1'] }, 'Unrecognized key: "brokerIds"'],
+    ['an unknown manual field', { brokerIds: ['b-1'] }, 'brokerIds: unknown field'],
     ['a non-boolean dryRun', { dryRun: 'yes' }, 'dryRun'],
     [
       'a scheduled event without its fields',

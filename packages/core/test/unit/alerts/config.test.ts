@@ -40,7 +40,7 @@ describe('Function: parseAlertConfig', () => {
   });
 
   it.each([
-    ['an unknown key', { groupWait: 30 }, /groupWait|Unrecognized/],
+    ['an unknown key', { groupWait: 30 }, 'invalid alerts configuration: groupWait: unknown field'],
     [
       'a webhook URL as channel',
       { defaultRoute: { slack: 'https://hooks.slack.com/services/T/B/x' } },

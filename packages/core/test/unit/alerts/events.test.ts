@@ -316,14 +316,20 @@ describe('Function: parseAlarmEvent (malformed)', () => {
   });
 
   it.each([
-    ['eventbridge-missing-state.json', /detail\.state: /],
-    ['eventbridge-unknown-state.json', /detail\.state\.value: /],
+    ['eventbridge-missing-state.json', /detail\.state: required$/],
+    [
+      'eventbridge-unknown-state.json',
+      'detail.state.value: Invalid type: Expected ("OK" | "ALARM" | "INSUFFICIENT_DATA") but received a string',
+    ],
     ['eventbridge-bad-timestamp.json', /detail\.state\.timestamp: not a timestamp/],
     ['eventbridge-empty-alarm-name.json', /detail\.alarmName: empty alarm name/],
     ['eventbridge-no-resources.json', /resources: names no alarm ARN/],
     ['sns-message-not-json.json', /Records\.0\.Sns\.Message: not JSON/],
-    ['sns-missing-alarm-arn.json', /Records\.0\.Sns\.Message\.AlarmArn/],
-    ['sns-unknown-state.json', /Records\.0\.Sns\.Message\.NewStateValue/],
+    ['sns-missing-alarm-arn.json', /Records\.0\.Sns\.Message\.AlarmArn: required$/],
+    [
+      'sns-unknown-state.json',
+      'Records.0.Sns.Message.NewStateValue: Invalid type: Expected ("OK" | "ALARM" | "INSUFFICIENT_DATA") but received a string',
+    ],
     ['sns-not-an-alarm.json', /not a CloudWatch alarm message/],
     ['sns-no-records.json', /Records: no records/],
   ])('says what is wrong with %s', (name, message) => {

@@ -12,6 +12,7 @@ import {
   rotationScheduleSchema,
   rotationSecretValue,
 } from '../../../src/rotation/enable';
+import * as v from '../../../src/schema';
 
 /** The accepted forms every schedule error lists. */
 const ACCEPTED_FORMS = 'use 30, 30d, rate(12 hours), rate(10 days) or cron(0 4 ? * SUN *)';
@@ -292,7 +293,7 @@ describe('Function: rotationSecretValue', () => {
 describe('Function: rotationScheduleSchema', () => {
   it('defaults the schedule to 30 days', () => {
     // Act
-    const entry = rotationScheduleSchema.parse({ secret: 'mqops/orders/app' });
+    const entry = v.parse(rotationScheduleSchema, { secret: 'mqops/orders/app' });
 
     // Assess
     expect(entry).toStrictEqual({ secret: 'mqops/orders/app', schedule: 30 });
@@ -301,16 +302,16 @@ describe('Function: rotationScheduleSchema', () => {
 
   it('keeps a schedule and window that parse', () => {
     const entry = { secret: 'mqops/orders/app', schedule: 'rate(12 hours)', window: '2h' };
-    expect(rotationScheduleSchema.parse(entry)).toStrictEqual(entry);
+    expect(v.parse(rotationScheduleSchema, entry)).toStrictEqual(entry);
   });
 
   it('reports a bad name and a bad schedule as two issues', () => {
     // Act
-    const result = rotationScheduleSchema.safeParse({ secret: 'orders/app', schedule: 'weekly' });
+    const result = v.safeParse(rotationScheduleSchema, { secret: 'orders/app', schedule: 'weekly' });
 
     // Assess
     expect(result.success).toBe(false);
-    const messages = result.error?.issues.map((i) => i.message) ?? [];
+    const messages = result.issues?.map((i) => i.message) ?? [];
     expect(messages).toHaveLength(2);
     expect(messages[0]).toMatch(/secret name orders\/app must start with mqops\//);
     expect(messages[1]).toMatch(/rotation schedule "weekly": not a schedule/);
@@ -324,9 +325,9 @@ describe('Function: rotationScheduleSchema', () => {
     ['a window without unit', { secret: 'mqops/o/a', window: '4' }, /window 4 must be 1h to 24h/],
     ['0 days', { secret: 'mqops/o/a', schedule: 0 }, /days must be 1 to 1000/],
   ])('reports %s', (_case, value, why) => {
-    const result = rotationScheduleSchema.safeParse(value);
+    const result = v.safeParse(rotationScheduleSchema, value);
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message).join('\n')).toMatch(why);
+    expect(result.issues?.map((i) => i.message).join('\n')).toMatch(why);
   });
 
   it.each<[string, unknown]>([
@@ -334,7 +335,7 @@ describe('Function: rotationScheduleSchema', () => {
     ['no secret', { schedule: 30 }],
     ['a boolean schedule', { secret: 'mqops/o/a', schedule: true }],
   ])('refuses %s', (_case, value) => {
-    expect(rotationScheduleSchema.safeParse(value).success).toBe(false);
+    expect(v.safeParse(rotationScheduleSchema, value).success).toBe(false);
   });
 });
 

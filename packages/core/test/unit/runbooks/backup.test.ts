@@ -599,7 +599,17 @@ describe('Function: parseBackup', () => {
   it.each([
     ['not JSON', '{', /not JSON/],
     ['another format', JSON.stringify({ format: 'x/1' }), /not an mqops backup/],
-    ['no broker', JSON.stringify({ format: BACKUP_FORMAT, takenAt: T0.toISOString() }), /broker/],
+    ['no broker', JSON.stringify({ format: BACKUP_FORMAT, takenAt: T0.toISOString() }), /broker: required/],
+    [
+      'definitions that are not an object',
+      JSON.stringify({
+        format: BACKUP_FORMAT,
+        takenAt: T0.toISOString(),
+        broker: { id: RABBIT.id, name: RABBIT.name, engine: 'RABBITMQ' },
+        definitions: [],
+      }),
+      'definitions: Invalid type: Expected Object but received Array',
+    ],
   ])('refuses %s', (_name, text, error) => {
     expect(() => parseBackup(text, 'backups/x/1.json')).toThrow(InvalidInputError);
     expect(() => parseBackup(text, 'backups/x/1.json')).toThrow(error);
@@ -725,6 +735,13 @@ describe('Runbook: backup-config', () => {
     await expect(run({ runbook: 'backup-config', payload })).rejects.toThrow(
       /bad payload for runbook backup-config/,
     );
+  });
+
+  it('refuses a payload that is not an object, before anything is recorded', async () => {
+    const failed = run({ runbook: 'backup-config', payload: [] });
+    await expect(failed).rejects.toThrow(InvalidInputError);
+    await expect(failed).rejects.toThrow('payload: Invalid type: Expected Object but received Array');
+    expect(await trail.list('runbookrun#')).toEqual([]);
   });
 
   it('fails clearly when the deployment has no backup bucket', async () => {

@@ -19,6 +19,7 @@ import {
   safeRebootKey,
 } from '../../../src/runbooks/safe-reboot';
 import type { RunContext } from '../../../src/runbooks/types';
+import * as v from '../../../src/schema';
 import { makeBroker } from '../../helpers/broker';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
@@ -148,12 +149,12 @@ describe('Function: safeReboot (payload)', () => {
     ['allowDowntime that is not a boolean', { brokerId: ID, allowDowntime: 'yes' }],
     ['no broker', {}],
   ])('rejects %s', (_case, payload) => {
-    expect(safeReboot.payload.safeParse(payload).success).toBe(false);
+    expect(v.safeParse(safeReboot.payload, payload).success).toBe(false);
   });
 
   it('accepts a broker id with or without allowDowntime', () => {
-    expect(safeReboot.payload.parse({ brokerId: ID })).toEqual({ brokerId: ID });
-    expect(safeReboot.payload.parse({ brokerId: ID, allowDowntime: true })).toEqual({
+    expect(v.parse(safeReboot.payload, { brokerId: ID })).toEqual({ brokerId: ID });
+    expect(v.parse(safeReboot.payload, { brokerId: ID, allowDowntime: true })).toEqual({
       brokerId: ID,
       allowDowntime: true,
     });
