@@ -47,7 +47,7 @@ export const rotateFunction: FunctionSpec = {
  * `mqops rotation enable --no-schedule`, which checks that the password logs in). The first rotation runs at the
  * schedule, not at deploy.
  */
-export function secretRotations(rotations = deployedConfig().config.rotations): SecretRotationSpec[] {
+export function secretRotations(rotations = deployedConfig().rotations): SecretRotationSpec[] {
   return rotations.map((r) => ({
     name: `Rotation${r.secret
       .replace(/^mqops\//, '')

@@ -3,7 +3,7 @@ import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
 import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
 import { type KeyValueStore, MqopsError, type NoticeSink } from '@mqops/core';
-import type { CapacityPolicy } from '@mqops/core/capacity/policy';
+import { type CapacityPolicy, capacityPolicyOf } from '@mqops/core/capacity/policy';
 import { functionConfig, optionalEnv } from './config';
 
 /**
@@ -28,7 +28,7 @@ export function capacityBase(env: NodeJS.ProcessEnv = process.env): CapacityBase
   return {
     store: new DynamoKeyValueStore(table),
     sinks: noticeSinksFromEnv(env),
-    policy: functionConfig(env).mqops.capacity,
+    policy: capacityPolicyOf(functionConfig(env).mqops),
     mq: paced(new MqClient({ retryMode: 'standard', maxAttempts: 8 }), new Pacer(DEFAULT_RATE_LIMITS), 'mq'),
   };
 }

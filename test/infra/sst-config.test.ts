@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveActions } from '../../infra/iam';
@@ -285,13 +286,23 @@ describe('infra/sst.ts', () => {
   });
 
   it('refuses a configured rotation of a secret outside mqops/ or with a bad schedule, naming it', async () => {
-    const { parseConfig } = await import('@mqops/core');
-    expect(() => parseConfig({ rotations: [{ secret: 'prod/app', schedule: 30 }] })).toThrow(
+    const { deployedConfig } = await import('../../infra/config');
+    const root = mkdtempSync(join(tmpdir(), 'mqops-config-'));
+    const deployWith = (config: unknown) => {
+      writeFileSync(join(root, 'mqops.config.json'), JSON.stringify(config));
+      return () => deployedConfig(root);
+    };
+    expect(deployWith({ rotations: [{ secret: 'prod/app', schedule: 30 }] })).toThrow(
       /rotations\.0: secret name prod\/app must start with mqops\//,
     );
-    expect(() => parseConfig({ rotations: [{ secret: 'mqops/a/b', schedule: 'rate(2 hours)' }] })).toThrow(
+    expect(deployWith({ rotations: [{ secret: 'mqops/a/b', schedule: 'rate(2 hours)' }] })).toThrow(
       /at most every 4 hours/,
     );
+    // A section only the capacity functions read is checked at deploy too.
+    expect(deployWith({ capacity: { lookbackDays: 0 } })).toThrow(/capacity\.lookbackDays: /);
+    expect(deployWith({ rotations: [{ secret: 'mqops/a/b' }] })().rotations).toEqual([
+      { secret: 'mqops/a/b', schedule: 30 },
+    ]);
   });
 
   it('is stage-aware: production keeps logs 3 months, other stages a week; every function knows its stage', async () => {

@@ -14,13 +14,13 @@ import {
   type KeyValueStore,
   MemoryKeyValueStore,
   mapBounded,
-  parseConfigText,
 } from '@mqops/core';
 import { maintenanceReport } from '@mqops/core/capacity/maintenance';
 import { acceptPlan, planFromRecommendation } from '@mqops/core/capacity/plan';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import type { Recommendation } from '@mqops/core/capacity/recommend';
 import { type RightsizeDeps, rightsizeFleet } from '@mqops/core/capacity/rightsize';
+import { parseConfigFile } from '@mqops/core/config-file';
 import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { progressBar } from './progress';
@@ -99,7 +99,7 @@ function loadPolicy(values: Values) {
       // No config file: the defaults.
     }
   }
-  return parseConfigText(text, file ?? 'configuration').capacity;
+  return parseConfigFile(text, file ?? 'configuration').capacity;
 }
 
 function deps(target: Target, values: Values): RightsizeDeps {

@@ -7,7 +7,6 @@ import {
   CHECKS,
   failing,
   type MqopsConfig,
-  parseConfigText,
   renderHtml,
   renderMarkdown,
   renderSarif,
@@ -17,6 +16,7 @@ import {
   type Severity,
   toAsff,
 } from '@mqops/core';
+import { parseConfigFile } from '@mqops/core/config-file';
 import { alarmsCommand } from './alarms';
 import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity';
 import { FileStateStore } from './file-state';
@@ -195,14 +195,14 @@ function listChecks(values: Values, io: Io): number {
 
 function loadConfig(values: Values): MqopsConfig {
   const file = values.config ?? (existsSync('mqops.config.json') ? 'mqops.config.json' : undefined);
-  if (!file) return parseConfigText('{}');
+  if (!file) return parseConfigFile('{}').config;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     throw new UsageError(`cannot read the config file ${file}`);
   }
-  return parseConfigText(text, file);
+  return parseConfigFile(text, file).config;
 }
 
 function regionsOption(values: Values, config: MqopsConfig): MqopsConfig['regions'] {

@@ -1,7 +1,5 @@
-import { type CapacityPolicy, parseCapacityPolicy } from './capacity/policy';
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
-import { type RotationSchedule, rotationScheduleSchema } from './rotation/enable';
 import * as v from './schema';
 import { type Suppression, SuppressionSchema } from './suppressions';
 
@@ -28,10 +26,14 @@ export interface MqopsConfig {
   securityHub: boolean;
   /** SNS topics your CloudWatch alarms already notify: the alert notifier subscribes to them too. */
   alarmTopics: string[];
-  /** Secrets (`mqops/…`) whose rotation the deployed stack turns on, each with its schedule. */
-  rotations: RotationSchedule[];
-  /** Rightsizing: lookback, headroom thresholds, downtime and auto-apply rules (see capacity/policy.ts). */
-  capacity: CapacityPolicy;
+  /**
+   * The sections that only some functions read, as written: `capacity` (rightsizing: lookback, headroom thresholds,
+   * downtime and auto-apply rules), read by `capacityPolicyOf` (capacity/policy.ts), and `rotations` (secrets whose
+   * rotation the deployed stack turns on), read by `rotationSchedulesOf` (rotation/enable.ts). A function never
+   * fails on, or carries the code of, a section it does not use; `parseConfigFile` (config-file.ts) reads them all,
+   * for the CLI and for `sst deploy`.
+   */
+  sections: { capacity?: unknown; rotations?: unknown };
 }
 
 const count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
@@ -78,13 +80,14 @@ const ConfigSchema = v.strictObject({
       v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
     ),
   ),
-  rotations: v.optional(v.array(rotationScheduleSchema)),
+  rotations: v.optional(v.unknown()),
   capacity: v.optional(v.unknown()),
 });
 
 /**
- * Reads a configuration (the parsed JSON). Policy fields left out keep their defaults; lower-cases production tag
- * keys and values.
+ * Reads a configuration (the parsed JSON), all but the `capacity` and `rotations` sections (see
+ * {@link MqopsConfig.sections}). Policy fields left out keep their defaults; lower-cases production tag keys and
+ * values.
  * @throws InvalidInputError naming every field that is wrong.
  */
 export function parseConfig(value: unknown): MqopsConfig {
@@ -98,19 +101,9 @@ export function parseConfig(value: unknown): MqopsConfig {
     accounts = [],
     securityHub = false,
     alarmTopics = [],
-    rotations = [],
-    capacity: capacityInput,
+    rotations,
+    capacity,
   } = parsed.output;
-  let capacity: CapacityPolicy;
-  try {
-    capacity = parseCapacityPolicy(capacityInput);
-  } catch (error) {
-    const issues = error instanceof InvalidInputError ? error.issues : [(error as Error).message];
-    throw new InvalidInputError(
-      'invalid mqops configuration',
-      issues.map((i) => `capacity.${i}`),
-    );
-  }
   const productionTags = policy.productionTags
     ? Object.fromEntries(
         Object.entries(policy.productionTags).map(([k, values]) => [
@@ -126,8 +119,10 @@ export function parseConfig(value: unknown): MqopsConfig {
     accounts,
     securityHub,
     alarmTopics,
-    rotations,
-    capacity,
+    sections: {
+      ...(capacity !== undefined ? { capacity } : {}),
+      ...(rotations !== undefined ? { rotations } : {}),
+    },
   };
 }
 

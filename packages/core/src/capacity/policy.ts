@@ -7,6 +7,7 @@
  * const policy = parseCapacityPolicy({ upsize: { cpu: 80 }, allowDowntime: true });
  */
 import { DEFAULT_POLICY } from '../check';
+import type { MqopsConfig } from '../config';
 import { InvalidInputError } from '../errors';
 import type { Broker } from '../model';
 import * as v from '../schema';
@@ -202,6 +203,22 @@ const PolicySchema = v.partial(
     apply: ApplySchema,
   }),
 );
+
+/**
+ * The capacity policy of a configuration (its `capacity` section; the defaults without one).
+ * @throws InvalidInputError "invalid mqops configuration" naming each wrong field as `capacity.<field>`.
+ */
+export function capacityPolicyOf(config: Pick<MqopsConfig, 'sections'>): CapacityPolicy {
+  try {
+    return parseCapacityPolicy(config.sections.capacity);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError(
+      'invalid mqops configuration',
+      error.issues.map((i) => `capacity.${i}`),
+    );
+  }
+}
 
 /**
  * Reads a capacity policy (a config file section, a JSON environment variable): every field is optional and falls

@@ -1,3 +1,4 @@
+import type { MqopsConfig } from '../config';
 import { InvalidInputError } from '../errors';
 import * as v from '../schema';
 import {
@@ -145,3 +146,16 @@ export const rotationScheduleSchema = v.pipe(
   }),
 );
 export type RotationSchedule = v.InferOutput<typeof rotationScheduleSchema>;
+
+const RotationsSection = v.object({ rotations: v.optional(v.array(rotationScheduleSchema), []) });
+
+/**
+ * The rotations a configuration turns on (its `rotations` section; none without one), each with its schedule.
+ * @throws InvalidInputError "invalid mqops configuration" naming each wrong entry as `rotations.<n>`.
+ */
+export function rotationSchedulesOf(config: Pick<MqopsConfig, 'sections'>): RotationSchedule[] {
+  const parsed = v.safeParse(RotationsSection, { rotations: config.sections.rotations });
+  if (!parsed.success)
+    throw new InvalidInputError('invalid mqops configuration', v.issueLines(parsed.issues, 'rotations'));
+  return parsed.output.rotations;
+}

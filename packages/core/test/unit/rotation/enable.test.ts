@@ -10,6 +10,7 @@ import {
   type RotationSecretDraft,
   rotatedSecretName,
   rotationScheduleSchema,
+  rotationSchedulesOf,
   rotationSecretValue,
 } from '../../../src/rotation/enable';
 import * as v from '../../../src/schema';
@@ -339,40 +340,52 @@ describe('Function: rotationScheduleSchema', () => {
   });
 });
 
-describe('Function: parseConfig rotations', () => {
-  it('accepts rotations and returns them with the default schedule', () => {
+describe('Function: rotationSchedulesOf', () => {
+  it('reads the rotations of a configuration, with the default schedule', () => {
     // Act
-    const config = parseConfig({
-      rotations: [
-        { secret: 'mqops/orders/app' },
-        { secret: 'mqops/orders/billing', schedule: 'rate(12 hours)', window: '2h' },
-        { secret: 'mqops/orders/reports', schedule: '7d' },
-      ],
-    });
+    const rotations = rotationSchedulesOf(
+      parseConfig({
+        rotations: [
+          { secret: 'mqops/orders/app' },
+          { secret: 'mqops/orders/billing', schedule: 'rate(12 hours)', window: '2h' },
+          { secret: 'mqops/orders/reports', schedule: '7d' },
+        ],
+      }),
+    );
 
     // Assess
-    expect(config.rotations).toStrictEqual([
+    expect(rotations).toStrictEqual([
       { secret: 'mqops/orders/app', schedule: 30 },
       { secret: 'mqops/orders/billing', schedule: 'rate(12 hours)', window: '2h' },
       { secret: 'mqops/orders/reports', schedule: '7d' },
     ]);
   });
 
-  it.each([{}, undefined, { securityHub: true }])('returns rotations [] when absent (%j)', (value) => {
-    expect(parseConfig(value).rotations).toStrictEqual([]);
+  it.each([{}, undefined, { securityHub: true }])('returns [] when absent (%j)', (value) => {
+    expect(rotationSchedulesOf(parseConfig(value))).toStrictEqual([]);
   });
 
   it('refuses a bad rotation, naming the entry and the problem', () => {
+    // Arrange: parseConfig itself leaves the section to this reader.
+    const config = parseConfig({
+      rotations: [{ secret: 'mqops/orders/app' }, { secret: 'orders/app', schedule: 'weekly' }],
+    });
+
     // Act
-    const error = thrownBy(() =>
-      parseConfig({
-        rotations: [{ secret: 'mqops/orders/app' }, { secret: 'orders/app', schedule: 'weekly' }],
-      }),
-    );
+    const error = thrownBy(() => rotationSchedulesOf(config));
 
     // Assess
     expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/^invalid mqops configuration: /);
     expect(error.message).toMatch(/rotations\.1: secret name orders\/app must start with mqops\//);
     expect(error.message).toMatch(/rotations\.1: rotation schedule "weekly": not a schedule/);
+  });
+
+  it.each<[unknown, string]>([
+    [{ secret: 'mqops/a/b' }, 'rotations: Invalid type: Expected Array but received Object'],
+    ['mqops/a/b', 'rotations: Invalid type: Expected Array but received a string'],
+    [[{ secret: 'mqops/a/b', every: 3 }], 'rotations.0.every: unknown field'],
+  ])('refuses rotations %j', (rotations, message) => {
+    expect(() => rotationSchedulesOf(parseConfig({ rotations }))).toThrow(message);
   });
 });
