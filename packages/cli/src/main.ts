@@ -26,7 +26,10 @@ import { ROTATION_HELP, rotationCommand } from './rotation';
 import { runCommand } from './run';
 import { cell, parseOptions, tableOrJson, UsageError } from './usage';
 
-export const VERSION = '0.2.0';
+/** The version of the `mqops` package (packages/cli/package.json). */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const OUTPUTS = ['table', 'json', 'md', 'html', 'sarif', 'asff'] as const;
 type Output = (typeof OUTPUTS)[number];

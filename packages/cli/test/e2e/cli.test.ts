@@ -153,6 +153,9 @@ describe('mqops audit --local', () => {
   it('prints help and version', async () => {
     expect((await run('--help')).out).toBe(HELP);
     expect((await run('--version')).out).toBe(VERSION);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     expect((await run()).code).toBe(2);
   });
 });
