@@ -9,5 +9,6 @@ import { type ConfigFile, parseConfigFile } from '@mqops/core/config-file';
 export function deployedConfig(root: string = process.cwd()): ConfigFile & { text: string } {
   const file = join(root, 'mqops.config.json');
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '{}';
-  return { text: JSON.stringify(JSON.parse(text)), ...parseConfigFile(text, file) };
+  const read = parseConfigFile(text, file); // first: it names the file when the text is not JSON
+  return { text: JSON.stringify(JSON.parse(text)), ...read };
 }

@@ -10,7 +10,10 @@ export interface FunctionConfig {
   slackWebhookUrl?: string;
   /** S3 bucket for the audit state (`MQOPS_STATE_BUCKET`); without it every run reports all findings as new. */
   stateBucket?: string;
-  /** The mqops configuration (`MQOPS_CONFIG`, JSON: policy, suppressions, regions, accounts). */
+  /**
+   * The mqops configuration (`MQOPS_CONFIG`, JSON: policy, suppressions, regions, accounts); its `capacity` and
+   * `rotations` sections are read where used (`capacityPolicyOf`), and all of it was checked at deploy.
+   */
   mqops: MqopsConfig;
 }
 
@@ -20,7 +23,7 @@ export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env):
   return value ? value : undefined;
 }
 
-/** @throws InvalidInputError when MQOPS_CONFIG is not valid JSON or not a valid configuration. */
+/** @throws InvalidInputError when MQOPS_CONFIG is not valid JSON or its common sections are not valid. */
 export function functionConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig {
   return {
     topicArn: optionalEnv('MQOPS_ALERT_TOPIC_ARN', env),

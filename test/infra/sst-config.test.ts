@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -303,6 +303,9 @@ describe('infra/sst.ts', () => {
     expect(deployWith({ rotations: [{ secret: 'mqops/a/b' }] })().rotations).toEqual([
       { secret: 'mqops/a/b', schedule: 30 },
     ]);
+    writeFileSync(join(root, 'mqops.config.json'), '{"rotations": [');
+    expect(() => deployedConfig(root)).toThrow(/mqops\.config\.json is not valid JSON/);
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('is stage-aware: production keeps logs 3 months, other stages a week; every function knows its stage', async () => {

@@ -3,6 +3,9 @@ import { MqopsError } from '@mqops/core/errors';
 
 /** A management API request that failed: the path and HTTP status (if one came back), never a password. */
 export class RabbitManagementError extends MqopsError {
+  /** A 429's Retry-After, in milliseconds. */
+  retryAfterMs?: number;
+
   constructor(
     message: string,
     readonly path: string,
@@ -19,23 +22,28 @@ export interface ManagementGetOptions {
   fetch: typeof fetch;
   /** Per attempt, body included. */
   timeoutMs: number;
-  /** Further attempts after a 5xx or 429 answer; default 2. */
+  /** Further attempts after a 5xx or 429 answer: a whole number from 0 to 5; default 2. */
   retries?: number;
-  /** Wait before the first retry, doubled for each further one; default 250 ms. */
+  /** Wait before the first retry, doubled for each further one (a 429's Retry-After, up to 5 s, instead); default 250 ms. */
   retryDelayMs?: number;
   /** What a 401 means for this caller (which tag the user needs), given RabbitMQ's reason. */
   hint401?: (reason: string, path: string) => string;
 }
 
-/** Statuses worth asking again: the server was busy or tripped over a race, not the request. */
+/**
+ * Statuses worth asking again: the server was busy, or tripped over a race, or the load balancer in front of it
+ * did (502–504), not the request.
+ */
 const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+/** The longest Retry-After honoured. */
+const MAX_RETRY_AFTER_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One JSON GET on a broker's management API with basic authentication. A 5xx or 429 answer is asked again
  * (a GET has no side effect): RabbitMQ answers `GET /api/queues` with a bare HTTP 500 when a queue is deleted
- * while it lists them, which a busy broker does all day. A timeout, a refused connection or any 4xx fails at once.
+ * while it lists them, which a busy broker does all day. A timeout, a refused connection or another 4xx fails at once.
  *
  * @throws RabbitManagementError naming the path and status; the password never appears in it.
  */
@@ -46,17 +54,28 @@ export async function managementGet<T>(
   broker: Broker,
   credential: BrokerCredential,
 ): Promise<T> {
-  const retries = options.retries ?? 2;
-  const delay = options.retryDelayMs ?? 250;
+  const retries = Math.min(5, Math.max(0, Math.floor(finiteOr(options.retries, 2))));
+  const delay = Math.max(0, finiteOr(options.retryDelayMs, 250));
   for (let attempt = 0; ; attempt++) {
     try {
       return await getOnce<T>(options, base, path, broker, credential);
     } catch (error) {
       const status = error instanceof RabbitManagementError ? error.status : undefined;
       if (attempt >= retries || status === undefined || !TRANSIENT.has(status)) throw error;
-      await sleep(delay * 2 ** attempt);
+      const asked = (error as RabbitManagementError).retryAfterMs;
+      await sleep(asked !== undefined ? Math.min(asked, MAX_RETRY_AFTER_MS) : delay * 2 ** attempt);
     }
   }
+}
+
+const finiteOr = (value: number | undefined, fallback: number) =>
+  value !== undefined && Number.isFinite(value) ? value : fallback;
+
+/** A Retry-After in seconds, as milliseconds (an HTTP date is left to the usual wait). */
+function retryAfterMs(response: Response): number | undefined {
+  const header = response.headers.get('retry-after')?.trim();
+  if (!header || !/^\d+(\.\d+)?$/.test(header)) return undefined;
+  return Number(header) * 1000;
 }
 
 async function getOnce<T>(
@@ -109,11 +128,14 @@ async function getOnce<T>(
     }
     const hint = response.status === 401 && options.hint401 ? options.hint401(reason, path) : '';
     const shown = redact(reason.trim());
-    throw new RabbitManagementError(
+    const error = new RabbitManagementError(
       `${where} answered HTTP ${response.status}${shown ? `: ${shown}` : ''}${hint}`,
       path,
       response.status,
     );
+    const after = response.status === 429 ? retryAfterMs(response) : undefined;
+    if (after !== undefined) error.retryAfterMs = after;
+    throw error;
   }
   try {
     return JSON.parse(text) as T;

@@ -1,5 +1,5 @@
 import { type CapacityPolicy, capacityPolicyOf } from './capacity/policy';
-import { type MqopsConfig, parseConfigText } from './config';
+import { type MqopsConfig, parseConfig } from './config';
 import { InvalidInputError } from './errors';
 import { type RotationSchedule, rotationSchedulesOf } from './rotation/enable';
 
@@ -13,13 +13,18 @@ export interface ConfigFile {
 }
 
 /**
- * Reads a whole configuration file: the common sections ({@link parseConfigText}) and every section only some
+ * Reads a whole configuration file: the common sections (`parseConfig`) and every section only some
  * functions read (`capacity`, `rotations`), so the CLI and `sst deploy` refuse a mistake in any of them before
  * anything runs or is deployed. The deployed functions read only the sections they use.
  * @throws InvalidInputError naming every wrong field of every section.
  */
 export function parseConfigFile(text: string, origin = 'configuration'): ConfigFile {
-  const config = parseConfigText(text, origin);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
+  }
   const issues: string[] = [];
   const read = <T>(section: () => T): T | undefined => {
     try {
@@ -30,9 +35,16 @@ export function parseConfigFile(text: string, origin = 'configuration'): ConfigF
       return undefined;
     }
   };
-  const capacity = read(() => capacityPolicyOf(config));
-  const rotations = read(() => rotationSchedulesOf(config));
-  if (!capacity || !rotations || issues.length)
+  const config = read(() => parseConfig(value));
+  // The sections as written, even when a common section is wrong: one error names every mistake of the file.
+  const raw = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
+  const sections = {
+    capacity: (raw as { capacity?: unknown }).capacity,
+    rotations: (raw as { rotations?: unknown }).rotations,
+  };
+  const capacity = read(() => capacityPolicyOf({ sections }));
+  const rotations = read(() => rotationSchedulesOf({ sections }));
+  if (!config || !capacity || !rotations || issues.length)
     throw new InvalidInputError('invalid mqops configuration', issues);
   return { config, capacity, rotations };
 }

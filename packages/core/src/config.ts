@@ -36,7 +36,7 @@ export interface MqopsConfig {
   sections: { capacity?: unknown; rotations?: unknown };
 }
 
-const count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
+const count = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));
 
 const PolicySchema = v.partial(
   v.strictObject({

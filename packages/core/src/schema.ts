@@ -4,8 +4,13 @@
  * configuration schemas, where zod/mini was 35 KB). Import it as `import * as v from '../schema'` and turn a
  * failed parse into messages with {@link issueLines}.
  *
- * One difference from valibot itself: `object`, `strictObject`, `looseObject` and `record` here refuse an array
- * (valibot takes `[]` for an object with no keys, so `[]` would pass as an empty manual event or an empty policy).
+ * Where it differs from valibot itself:
+ * - `object`, `strictObject`, `looseObject` and `record` refuse an array (valibot takes `[]` for an object with no
+ *   keys, so `[]` would pass as an empty manual event or an empty policy);
+ * - `number` refuses Infinity (JSON's `1e999`), as zod did; whole numbers are `safeInteger`;
+ * - `timestamp` is an ISO 8601 date-time with seconds and a `Z` or `±hh:mm` offset, on a real calendar day (valibot's
+ *   `isoTimestamp` takes `2024-02-30` and a space for the `T`);
+ * - {@link issueLines} never repeats a received value (see `message`).
  */
 import type {
   BaseIssue,
@@ -34,29 +39,68 @@ interface Dataset {
   issues?: BaseIssue<unknown>[];
 }
 
-/** The schema, except that an array fails it as a value of the wrong type. */
-function refuseArrays<S>(schema: S): S {
+/**
+ * The schema, except that a value `refused` names fails it as a value of the wrong type (received: what `refused`
+ * returns). Its Standard Schema `validate` goes through the same check.
+ */
+function refusing<S>(schema: S, refused: (value: unknown) => string | undefined): S {
   const inner = schema as unknown as RunnableSchema;
   const run = inner['~run'];
-  const wrapped: RunnableSchema = {
+  const wrapped: RunnableSchema & { '~standard': unknown } = {
     ...inner,
     '~run'(dataset, config) {
-      if (!Array.isArray(dataset.value)) return run.call(this, dataset, config);
+      const received = refused(dataset.value);
+      if (received === undefined) return run.call(this, dataset, config);
       const issue = {
         kind: 'schema',
         type: this.type,
         input: dataset.value,
         expected: this.expects,
-        received: 'Array',
-        message: `Invalid type: Expected ${this.expects} but received Array`,
+        received,
+        message: `Invalid type: Expected ${this.expects} but received ${received}`,
         lang: config.lang,
         abortEarly: config.abortEarly,
         abortPipeEarly: config.abortPipeEarly,
       } as BaseIssue<unknown>;
       return { value: dataset.value, typed: false, issues: [issue] };
     },
+    '~standard': {
+      version: 1,
+      vendor: 'valibot',
+      validate: (value: unknown) => wrapped['~run']({ value }, valibot.getGlobalConfig()),
+    },
   };
   return wrapped as unknown as S;
+}
+
+const refuseArrays = <S>(schema: S): S =>
+  refusing(schema, (value) => (Array.isArray(value) ? 'Array' : undefined));
+
+/** valibot's `number`, refusing Infinity and -Infinity too (valibot refuses only NaN). */
+export function number(message?: ErrorMessage<valibot.NumberIssue>) {
+  return refusing(valibot.number(message), (value) =>
+    value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY ? String(value) : undefined,
+  );
+}
+
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** True for a calendar day that exists (not 2024-02-30). */
+function realDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** An ISO 8601 date-time as EventBridge writes it: `2026-11-26T05:00:00Z`, `…+01:00`, `….123Z`. */
+export function timestamp(message = 'not an ISO 8601 date-time (e.g. 2026-11-26T05:00:00Z)') {
+  return valibot.pipe(
+    valibot.string(),
+    valibot.check((text: string) => {
+      const m = ISO_DATE_TIME.exec(text);
+      return m !== null && realDay(Number(m[1]), Number(m[2]), Number(m[3]));
+    }, message),
+  );
 }
 
 /** valibot's `object` (unknown keys dropped), refusing arrays. */
@@ -96,9 +140,22 @@ function dotPath(issue: BaseIssue<unknown>): string | undefined {
     : undefined;
 }
 
+/** What a value is, without the value: `a string`, `a number`, `Array`, `null` (and `NaN`, `Infinity` as such). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) return 'Array';
+  const type = typeof value;
+  if (type === 'object') return 'Object';
+  return type === 'undefined' ? 'undefined' : `a ${type}`;
+}
+
 /**
- * valibot's message, said plainly for a missing and an unknown key, and never with a received string: valibot's own
- * messages end "…but received <the value>", and the value may be a password (a rotation secret's JSON).
+ * valibot's message, said plainly for a missing and an unknown key, and never with the received value: valibot's
+ * own messages end "…but received <the value>", and the value may be a password (a rotation secret's JSON), a
+ * token or any other secret. A wrong type says what was received (`a number`); a failed check on a string says
+ * `a string`; a failed check on a number keeps the number (a range is easier to fix knowing it, and a value that
+ * passed a type check for a number is no password).
  */
 function message(issue: BaseIssue<unknown>): string {
   const objectKey =
@@ -108,8 +165,10 @@ function message(issue: BaseIssue<unknown>): string {
   if (issue.type === 'strict_object' && issue.expected === 'never') return 'unknown field';
   const standard =
     issue.message.startsWith('Invalid ') && issue.message.endsWith(`eceived ${issue.received}`);
-  if (standard && typeof issue.input === 'string' && issue.received === `"${issue.input}"`)
-    return `${issue.message.slice(0, -issue.received.length)}a string`;
+  if (!standard) return issue.message;
+  const head = issue.message.slice(0, -issue.received.length);
+  if (issue.kind === 'schema') return `${head}${kindOf(issue.input)}`;
+  if (typeof issue.input === 'string' && issue.received === `"${issue.input}"`) return `${head}a string`;
   return issue.message;
 }
 

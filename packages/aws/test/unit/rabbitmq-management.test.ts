@@ -469,6 +469,48 @@ describe('Class: RabbitManagementSource', () => {
       expect(calls).toBe(attempts);
     });
 
+    it.each([
+      ['NaN (the default, 2)', Number.NaN, 3],
+      ['100 (capped at 5)', 100, 6],
+      ['-1 (none)', -1, 1],
+      ['1.7 (1)', 1.7, 2],
+    ])('takes retries %s', async (_case, retries, attempts) => {
+      let calls = 0;
+      const api = fakeApi({
+        '/api/nodes': () => {
+          calls++;
+          return Promise.resolve(new Response('', { status: 503 }));
+        },
+      });
+      await expect(
+        new RabbitManagementSource({ fetch: api.fetch, retries, retryDelayMs: 0 }).snapshot(
+          broker,
+          CREDENTIAL,
+        ),
+      ).rejects.toMatchObject({ status: 503 });
+      expect(calls).toBe(attempts);
+    });
+
+    it("waits a 429's Retry-After (capped at 5 s) instead of its own delay", async () => {
+      let calls = 0;
+      const api = fakeApi({
+        '/api/nodes': () =>
+          Promise.resolve(
+            calls++ === 0
+              ? new Response('', { status: 429, headers: { 'retry-after': '0' } })
+              : new Response(JSON.stringify(NODES), { status: 200 }),
+          ),
+      });
+      const started = Date.now();
+      const facts = await new RabbitManagementSource({ fetch: api.fetch, retryDelayMs: 60_000 }).snapshot(
+        broker,
+        CREDENTIAL,
+      );
+      expect(facts.nodes).toHaveLength(NODES.length);
+      expect(calls).toBe(2);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
     it('does not ask again after a timeout (it would only multiply the wait)', async () => {
       let calls = 0;
       const hang = () => {

@@ -384,9 +384,9 @@ const SettingsSchema = v.partial(
   v.strictObject({
     enabled: v.boolean(),
     threshold: v.number(),
-    period: v.pipe(v.number(), v.integer()),
-    evaluationPeriods: v.pipe(v.number(), v.integer()),
-    datapointsToAlarm: v.pipe(v.number(), v.integer()),
+    period: v.pipe(v.number(), v.safeInteger()),
+    evaluationPeriods: v.pipe(v.number(), v.safeInteger()),
+    datapointsToAlarm: v.pipe(v.number(), v.safeInteger()),
     treatMissingData: v.picklist(TREAT_MISSING_DATA),
   }),
 );

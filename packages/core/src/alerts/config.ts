@@ -135,7 +135,7 @@ const Targets = {
 
 /** An integer from `min` to `max`. */
 const integer = (min: number, max: number) =>
-  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 
 const ConfigSchema = v.partial(
   v.strictObject({

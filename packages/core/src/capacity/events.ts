@@ -8,7 +8,7 @@ export type CapacityRequest =
   /** A manual invoke (`aws lambda invoke`, the console): only these brokers (ids or names), or all. */
   | { trigger: 'manual'; brokers?: string[] };
 
-const Scheduled = v.object({ ...ScheduledEventSchema.entries, time: v.pipe(v.string(), v.isoTimestamp()) });
+const Scheduled = v.object({ ...ScheduledEventSchema.entries, time: v.timestamp() });
 const Manual = v.strictObject({
   brokers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
 });

@@ -150,7 +150,7 @@ export function autoApplyActions(broker: Pick<Broker, 'tags'>, policy: CapacityP
 const percent = v.pipe(v.number(), v.gtValue(0), v.maxValue(100));
 /** An integer from `min` to `max`. */
 const integer = (min: number, max: number) =>
-  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+  v.pipe(v.number(), v.safeInteger(), v.minValue(min), v.maxValue(max));
 const minutes = integer(1, 7 * 24 * 60);
 
 const ApplySchema = v.partial(
@@ -172,7 +172,7 @@ const PolicySchema = v.partial(
     lookbackDays: integer(1, 63),
     periodSeconds: v.pipe(
       v.number(),
-      v.integer(),
+      v.safeInteger(),
       v.minValue(60),
       v.check((s) => s % 60 === 0, 'must be a multiple of 60 (Amazon MQ metrics are 1-minute)'),
     ),
@@ -188,7 +188,7 @@ const PolicySchema = v.partial(
     productionTags: v.record(v.string(), v.array(v.string())),
     productionMinimum: v.partial(
       v.strictObject({
-        vcpus: v.pipe(v.number(), v.integer(), v.minValue(0)),
+        vcpus: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
         memoryGiB: v.pipe(v.number(), v.minValue(0)),
       }),
     ),

@@ -658,7 +658,7 @@ export const backupConfig: RunbookDefinition<BackupRunbookPorts, BackupConfigPay
     /** RabbitMQ users' password hashes are stripped unless this is true. */
     includePasswordHashes: v.optional(v.boolean()),
     /** Newest configuration revisions whose text is kept (the current and pending ones always are). */
-    revisions: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(300))),
+    revisions: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(300))),
   }),
   async run(payload, ctx, ports) {
     const inventory = requirePort(ports.inventory, 'backup-config', 'the broker inventory');

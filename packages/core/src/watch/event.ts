@@ -9,7 +9,7 @@ import * as v from '../schema';
 const ScheduledEvent = v.object({
   ...ScheduledEventSchema.entries,
   id: v.pipe(v.string(), v.minLength(1)),
-  time: v.pipe(v.string(), v.isoTimestamp()),
+  time: v.timestamp(),
   region: v.pipe(v.string(), v.minLength(1)),
 });
 

@@ -48,11 +48,20 @@ describe('Function: parseConfigFile', () => {
     ]);
   });
 
-  it('refuses a mistake in a common section before reading the others', () => {
+  it('names a mistake in a common section and in the other sections in one error', () => {
     const error = thrownBy(() =>
       parseConfigFile(JSON.stringify({ polic: {}, capacity: { lookbackDays: 0 } })),
     );
-    expect(error.issues).toEqual(['polic: unknown field']);
+    expect(error.issues).toEqual([
+      'polic: unknown field',
+      'capacity.lookbackDays: Invalid value: Expected >=1 but received 0',
+    ]);
+  });
+
+  it('refuses a file that is not an object', () => {
+    expect(thrownBy(() => parseConfigFile('[]')).issues).toEqual([
+      '(config): Invalid type: Expected Object but received Array',
+    ]);
   });
 
   it('says when the text is not JSON, naming the file', () => {
