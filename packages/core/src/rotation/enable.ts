@@ -130,13 +130,18 @@ export const rotationScheduleSchema = v.pipe(
     /** Rotation window, e.g. `4h`. */
     window: v.optional(v.string()),
   }),
+  // Also when another field is wrong (an unknown key): each check runs when its own fields have the right types.
   v.rawCheck(({ dataset, addIssue }) => {
-    if (!dataset.typed) return;
-    const entry = dataset.value;
-    for (const check of [
-      () => checkRotatedSecretName(entry.secret),
-      () => parseRotationSchedule(entry.schedule, entry.window),
-    ]) {
+    const entry = dataset.value as { secret?: unknown; schedule?: unknown; window?: unknown };
+    const { secret, schedule = 30, window } = entry;
+    const checks: (() => unknown)[] = [];
+    if (typeof secret === 'string' && secret) checks.push(() => checkRotatedSecretName(secret));
+    if (
+      (typeof schedule === 'string' || typeof schedule === 'number') &&
+      (window === undefined || typeof window === 'string')
+    )
+      checks.push(() => parseRotationSchedule(schedule, window));
+    for (const check of checks) {
       try {
         check();
       } catch (error) {

@@ -385,6 +385,7 @@ describe('Function: rotationSchedulesOf', () => {
     [{ secret: 'mqops/a/b' }, 'rotations: Invalid type: Expected Array but received Object'],
     ['mqops/a/b', 'rotations: Invalid type: Expected Array but received a string'],
     [[{ secret: 'mqops/a/b', every: 3 }], 'rotations.0.every: unknown field'],
+    [[{ secret: 'other/b', every: 3 }], 'rotations.0.every: unknown field; rotations.0: secret name other/b'],
   ])('refuses rotations %j', (rotations, message) => {
     expect(() => rotationSchedulesOf(parseConfig({ rotations }))).toThrow(message);
   });
