@@ -76,7 +76,7 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
     const dry = await mqops(['run', 'audit-now', '--broker', 'billing-prod', '--invoke', FUNCTION]);
     expect(dry.stderr).toBe('');
     expect(dry.status).toBe(0);
-    expect(dry.stdout).toMatch(/^audit-now \(dry run\): dry-run\n {2}would audit 1 broker/);
+    expect(dry.stdout).toMatch(/^audit-now: dry run\n {2}would audit 1 broker/);
     const done = await mqops([
       'run',
       'audit-now',

@@ -145,7 +145,7 @@ describe('safe-reboot runbook (local cloud and its clock, real ActiveMQ over STO
     expect(await store.get(safeRebootKey(id('sr-pair')))).toBeUndefined();
     // The trail has the run, and chat its message.
     expect((await listRuns(store))[0]).toMatchObject({ id: record.id, status: 'dry-run', dryRun: true });
-    expect(slackTexts().filter((t) => t.includes('safe-reboot (dry run): dry-run'))).toHaveLength(1);
+    expect(slackTexts().filter((t) => t.includes('safe-reboot: dry run'))).toHaveLength(1);
   });
 
   it('refuses a single-instance broker without allowDowntime; with it, the dry run passes', async () => {

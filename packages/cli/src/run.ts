@@ -12,7 +12,7 @@ import { SecretsRotationControl } from '@mqops/aws/rotation-control';
 import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
-import { listRuns, type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import { listRuns, type RunRecord, runRunbook, runTitle } from '@mqops/core/runbooks/run';
 import { withLocalCloud } from './local';
 import type { Io } from './main';
 import { clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
@@ -142,7 +142,7 @@ function line(value: unknown): string {
 function print(record: RunRecord, output: string, io: Io): number {
   if (output === 'json') io.out(JSON.stringify(record, null, 2));
   else {
-    io.out(`${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`);
+    io.out(runTitle(record));
     io.out(`  ${record.summary}`);
     for (const [k, v] of Object.entries(record.details)) {
       if (Array.isArray(v) && v.length > 0) {

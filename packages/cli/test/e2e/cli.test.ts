@@ -269,7 +269,7 @@ describe('mqops run --local', () => {
   it('dry-runs by default and acts with --execute', async () => {
     const dry = await run('run', 'audit-now', '--local', '--broker', 'billing-prod');
     expect(dry.code).toBe(0);
-    expect(dry.out).toMatch(/^audit-now \(dry run\): dry-run\n {2}would audit 1 broker/);
+    expect(dry.out).toMatch(/^audit-now: dry run\n {2}would audit 1 broker/);
     expect(dry.out).toContain('Run again with --execute to act.');
     const done = await run(
       'run',
@@ -331,7 +331,7 @@ describe('mqops run backup-config / restore-config --local', () => {
     const dry = await run('run', 'backup-config', '--local', '--broker', 'orders-prod');
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(
-      /^backup-config \(dry run\): dry-run\n {2}would save 1 backup \([\d.]+ KB\) to s3:\/\/mqops-local-backups\/backups\/: orders-prod/,
+      /^backup-config: dry run\n {2}would save 1 backup \([\d.]+ KB\) to s3:\/\/mqops-local-backups\/backups\/: orders-prod/,
     );
     const done = await run('run', 'backup-config', '--local', '--broker', 'orders-prod', '--execute');
     expect(done.code).toBe(0);

@@ -62,6 +62,12 @@ export function parseRunbookRequest<P>(
 }
 
 /** One run, as the trail keeps it (`runbookrun#<started>#<id>`, kept 400 days). */
+/** A run in one line: `safe-reboot: dry run`, `safe-reboot (dry run): refused`, `safe-reboot: started`. */
+export function runTitle(record: Pick<RunRecord, 'runbook' | 'dryRun' | 'status'>): string {
+  if (record.status === 'dry-run') return `${record.runbook}: dry run`;
+  return `${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`;
+}
+
 export interface RunRecord {
   id: string;
   runbook: string;
@@ -154,7 +160,7 @@ export async function runRunbook<P = RunbookPorts>(event: unknown, deps: Runbook
     {
       kind: 'runbook',
       level: LEVEL[record.status],
-      title: `${record.runbook}${record.dryRun ? ' (dry run)' : ''}: ${record.status}`,
+      title: runTitle(record),
       text: record.summary,
       fields: {
         by: record.by,

@@ -653,7 +653,7 @@ describe('Runbook: backup-config', () => {
     expect(record.summary).toContain('RabbitMQ password hashes stripped');
     expect(record.brokers).toEqual([ACTIVE.id, RABBIT.id]);
     expect(source.keepAsked).toEqual([5, 5]);
-    expect(sink.notices[0]?.title).toBe('backup-config (dry run): dry-run');
+    expect(sink.notices[0]?.title).toBe('backup-config: dry run');
   });
 
   it('execute: writes one object per broker with the expected content and returns the keys', async () => {
