@@ -198,6 +198,17 @@ describe('mqops binary', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/findings \(.*\) on \d+ of 8 brokers/);
   });
+
+  it('stops quietly when the reader of its output has gone (mqops … | head)', () => {
+    // `true` exits without reading: the pipe is closed before mqops writes its first line (EPIPE).
+    const command = `"${process.execPath}" packages/cli/bin/mqops.mjs run safe-reboot --local --broker orders-prod`;
+    const result = spawnSync('bash', ['-o', 'pipefail', '-c', `${command} | true`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
 });
 
 describe('mqops rightsize / maintenance --local', () => {
