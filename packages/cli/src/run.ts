@@ -127,6 +127,11 @@ async function requestOf(
     else payload.brokerId = ids[0];
   }
   if (values.secret) payload.secretId = values.secret;
+  // The flags a runbook needs, named as the CLI spells them (the function itself would say "brokerId: required").
+  if (definition.usage.includes('"brokerId"') && payload.brokerId === undefined)
+    throw new UsageError(`${name} needs --broker NAME|ID`);
+  if (definition.usage.includes('"secretId"') && payload.secretId === undefined)
+    throw new UsageError(`${name} needs --secret ID`);
   return { runbook: name, payload, execute: values.execute ?? false, by };
 }
 

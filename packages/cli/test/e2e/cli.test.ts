@@ -311,6 +311,17 @@ describe('mqops run --local', () => {
     const badBroker = await run('run', 'audit-now', '--local', '--broker', 'nope');
     expect(badBroker.code).toBe(2);
     expect(badBroker.err).toMatch(/no broker nope/);
+    for (const runbook of ['safe-reboot', 'resize-now', 'restore-config']) {
+      const noBroker = await run('run', runbook, '--local');
+      expect(noBroker.code).toBe(2);
+      expect(noBroker.err).toMatch(new RegExp(`^mqops: ${runbook} needs --broker NAME\\|ID`));
+    }
+    const noSecret = await run('run', 'rotate-now', '--local');
+    expect(noSecret.code).toBe(2);
+    expect(noSecret.err).toMatch(/^mqops: rotate-now needs --secret ID/);
+    // A payload given as JSON counts too.
+    const byPayload = await run('run', 'safe-reboot', '--local', '--payload', '{"brokerId": "b-none"}');
+    expect(byPayload.err).not.toMatch(/needs --broker/);
   });
 });
 
