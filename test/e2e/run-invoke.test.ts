@@ -122,10 +122,11 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
   });
 
   it('a bad payload sent to the function comes back as a clear error and exit code 2', async () => {
-    const bad = await mqops(['run', 'rotate-now', '--payload', '{"secret": "x"}', '--invoke', FUNCTION]);
+    // A secretId (the CLI checks it is there) of the wrong type: only the function's own validation refuses it.
+    const bad = await mqops(['run', 'rotate-now', '--payload', '{"secretId": 42}', '--invoke', FUNCTION]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(
-      /runbook rotate-now failed: bad payload for runbook rotate-now \(expected \{"secretId"/,
+      /runbook rotate-now failed: bad payload for runbook rotate-now \(expected \{"secretId".*secretId: Invalid type: Expected string but received a number/,
     );
   });
 
