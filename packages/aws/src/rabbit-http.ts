@@ -1,4 +1,4 @@
-import type { Broker, BrokerCredential } from '@mqops/core';
+import type { BrokerCredential } from '@mqops/core';
 import { MqopsError } from '@mqops/core/errors';
 
 /** A management API request that failed: the path and HTTP status (if one came back), never a password. */
@@ -17,17 +17,35 @@ export class RabbitManagementError extends MqopsError {
   }
 }
 
-/** How a GET on the RabbitMQ management API is made. */
+/** How requests to the RabbitMQ management API are made. */
 export interface ManagementGetOptions {
   fetch: typeof fetch;
   /** Per attempt, body included. */
   timeoutMs: number;
-  /** Further attempts after a 5xx or 429 answer: a whole number from 0 to 5; default 2. */
+  /** Further attempts of a GET after a 5xx or 429 answer: a whole number from 0 to 5; default 2. */
   retries?: number;
   /** Wait before the first retry, doubled for each further one (a 429's Retry-After, up to 5 s, instead); default 250 ms. */
   retryDelayMs?: number;
   /** What a 401 means for this caller (which tag the user needs), given RabbitMQ's reason. */
   hint401?: (reason: string, path: string) => string;
+}
+
+/** One request: what, on which broker, as whom. */
+export interface ManagementRequest {
+  /** The management API's base URL (the broker's console URL, no trailing slash). */
+  base: string;
+  /** Default GET. */
+  method?: string;
+  path: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Statuses that mean "nothing" rather than an error (404 when asking for a user that may not exist). */
+  allow?: readonly number[];
+  /** The broker, as errors name it. */
+  broker: string;
+  credential: BrokerCredential;
+  /** Values an error must never show; default the credential's password. */
+  secrets?: readonly string[];
 }
 
 /**
@@ -41,24 +59,23 @@ const MAX_RETRY_AFTER_MS = 5_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One JSON GET on a broker's management API with basic authentication. A 5xx or 429 answer is asked again
- * (a GET has no side effect): RabbitMQ answers `GET /api/queues` with a bare HTTP 500 when a queue is deleted
- * while it lists them, which a busy broker does all day. A timeout, a refused connection or another 4xx fails at once.
+ * One request to a broker's management API with basic authentication; its JSON answer, or `undefined` for an
+ * allowed status or an empty answer to a change. A GET answered 5xx or 429 is asked again (it has no side effect):
+ * RabbitMQ answers `GET /api/queues` with a bare HTTP 500 when a queue is deleted while it lists them, which a busy
+ * broker does all day. A timeout, a refused connection, another 4xx, or any failed change fails at once.
  *
- * @throws RabbitManagementError naming the path and status; the password never appears in it.
+ * @throws RabbitManagementError naming the method, path and status; no secret ever appears in it.
  */
-export async function managementGet<T>(
+export async function managementRequest<T>(
   options: ManagementGetOptions,
-  base: string,
-  path: string,
-  broker: Broker,
-  credential: BrokerCredential,
+  request: ManagementRequest,
 ): Promise<T> {
-  const retries = Math.min(5, Math.max(0, Math.floor(finiteOr(options.retries, 2))));
+  const method = request.method ?? 'GET';
+  const retries = method === 'GET' ? Math.min(5, Math.max(0, Math.floor(finiteOr(options.retries, 2)))) : 0;
   const delay = Math.max(0, finiteOr(options.retryDelayMs, 250));
   for (let attempt = 0; ; attempt++) {
     try {
-      return await getOnce<T>(options, base, path, broker, credential);
+      return (await requestOnce(options, request, method)) as T;
     } catch (error) {
       const status = error instanceof RabbitManagementError ? error.status : undefined;
       if (attempt >= retries || status === undefined || !TRANSIENT.has(status)) throw error;
@@ -66,6 +83,17 @@ export async function managementGet<T>(
       await sleep(asked !== undefined ? Math.min(asked, MAX_RETRY_AFTER_MS) : delay * 2 ** attempt);
     }
   }
+}
+
+/** A JSON GET ({@link managementRequest}). */
+export function managementGet<T>(
+  options: ManagementGetOptions,
+  base: string,
+  path: string,
+  broker: { name: string },
+  credential: BrokerCredential,
+): Promise<T> {
+  return managementRequest<T>(options, { base, path, broker: broker.name, credential });
 }
 
 const finiteOr = (value: number | undefined, fallback: number) =>
@@ -78,17 +106,16 @@ function retryAfterMs(response: Response): number | undefined {
   return Number(header) * 1000;
 }
 
-async function getOnce<T>(
+async function requestOnce(
   options: ManagementGetOptions,
-  base: string,
-  path: string,
-  broker: Broker,
-  credential: BrokerCredential,
-): Promise<T> {
+  request: ManagementRequest,
+  method: string,
+): Promise<unknown> {
   const { timeoutMs } = options;
-  const where = `RabbitMQ management API GET ${path.split('?')[0]} of broker ${broker.name}`;
-  const redact = (text: string) =>
-    credential.password.length > 0 ? text.split(credential.password).join('***') : text;
+  const { base, path, body, credential } = request;
+  const where = `RabbitMQ management API ${method} ${path.split('?')[0]} of broker ${request.broker}`;
+  const secrets = (request.secrets ?? [credential.password]).filter((x) => x.length > 0);
+  const redact = (text: string) => secrets.reduce((t, x) => t.split(x).join('***'), text);
   const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
   // The timeout covers the whole exchange, body included, even with a fetch that ignores its signal.
   const signal = AbortSignal.timeout(timeoutMs);
@@ -101,7 +128,13 @@ async function getOnce<T>(
     ({ response, text } = await Promise.race([
       (async () => {
         const answer = await options.fetch(`${base}${path}`, {
-          headers: { authorization: `Basic ${auth}`, accept: 'application/json' },
+          method,
+          headers: {
+            authorization: `Basic ${auth}`,
+            accept: 'application/json',
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal,
         });
         return { response: answer, text: await answer.text() };
@@ -118,6 +151,7 @@ async function getOnce<T>(
     const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     throw new RabbitManagementError(`${where} failed: ${redact(reason)}`, path);
   }
+  if (request.allow?.includes(response.status)) return undefined;
   if (!response.ok) {
     let reason = '';
     try {
@@ -137,8 +171,10 @@ async function getOnce<T>(
     if (after !== undefined) error.retryAfterMs = after;
     throw error;
   }
+  // A change (PUT, DELETE) may answer 201 or 204 with nothing; a read must answer JSON.
+  if (method !== 'GET' && text.trim() === '') return undefined;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
   }

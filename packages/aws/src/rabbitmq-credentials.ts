@@ -7,7 +7,8 @@ import {
 import { MqopsError } from '@mqops/core';
 import type { Credential, CredentialTarget, RotationSecret, UserChange } from '@mqops/core/rotation/index';
 import { amqpLogin } from './amqp-login';
-import { normaliseTags, RabbitManagementError } from './rabbitmq-management';
+import { managementRequest } from './rabbit-http';
+import { normaliseTags } from './rabbitmq-management';
 
 /** Where a broker is reached: its management API base URL and its wire endpoints. */
 export interface BrokerAddress {
@@ -153,57 +154,17 @@ export class RabbitCredentialTarget implements CredentialTarget {
     allow: number[],
     brokerId: string,
   ): Promise<unknown> {
-    const where = `RabbitMQ management API ${method} ${path} of broker ${brokerId}`;
-    const redact = (text: string) => secrets.filter(Boolean).reduce((t, s) => t.split(s).join('***'), text);
-    const auth = Buffer.from(`${admin.username}:${admin.password}`).toString('base64');
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Basic ${auth}`,
-          accept: 'application/json',
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const name = (error as { name?: string }).name;
-      const reason =
-        name === 'TimeoutError'
-          ? `timed out after ${this.timeoutMs} ms`
-          : (cause?.code ?? cause?.message ?? (error as Error).message);
-      throw new RabbitManagementError(`${where} failed: ${redact(String(reason))}`, path);
-    }
-    if (allow.includes(response.status)) return undefined;
-    if (!response.ok) {
-      let reason = '';
-      try {
-        const parsed = JSON.parse(text) as { reason?: unknown; error?: unknown };
-        reason = String(parsed.reason ?? parsed.error ?? '');
-      } catch {
-        reason = text.slice(0, 200);
-      }
-      // Only administrators may change users: a user rotating itself must be one, others need `masterarn`.
-      const hint =
-        response.status === 401
-          ? ` (user ${admin.username} cannot manage users: set the secret's masterarn to an administrator's secret)`
-          : '';
-      throw new RabbitManagementError(
-        `${where} answered HTTP ${response.status}${reason ? `: ${redact(reason)}` : ''}${hint}`,
-        path,
-        response.status,
-      );
-    }
-    if (text.trim() === '') return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
-    }
+    return managementRequest(
+      {
+        fetch: this.fetch,
+        timeoutMs: this.timeoutMs,
+        // No retry here: Secrets Manager retries a failed rotation step itself.
+        retries: 0,
+        // Only administrators may change users: a user rotating itself must be one, others need `masterarn`.
+        hint401: () =>
+          ` (user ${admin.username} cannot manage users: set the secret's masterarn to an administrator's secret)`,
+      },
+      { base, method, path, body, allow, broker: brokerId, credential: admin, secrets },
+    );
   }
 }
