@@ -25,20 +25,16 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
+import { envNumber } from './common';
 
-const env = (name: string, fallback: number) => {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : Number(value);
-};
-
-const BROKERS = env('BENCH_BROKERS', 100);
+const BROKERS = envNumber('BENCH_BROKERS', 100);
 const ALARMS_PER_BROKER = 10;
 /** Invocations of the alert function running at once during the burst. */
-const CONCURRENCY = env('BENCH_CONCURRENCY', 25);
+const CONCURRENCY = envNumber('BENCH_CONCURRENCY', 25);
 /** Re-delivered events (EventBridge and SNS are at-least-once). */
-const REDELIVERIES = env('BENCH_REDELIVERIES', 100);
+const REDELIVERIES = envNumber('BENCH_REDELIVERIES', 100);
 /** HTTP 429 answers (Retry-After 1 s) the Slack receiver gives during the flush. */
-const RATE_LIMITS = env('BENCH_429', 3);
+const RATE_LIMITS = envNumber('BENCH_429', 3);
 const TEAMS = ['team-a', 'team-b', 'team-c', 'team-d'];
 const START = '2026-11-25T12:00:00.000Z';
 const ACCOUNT = '123456789012';

@@ -14,34 +14,29 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pacer, type RateLimits } from '@mqops/aws/pacing';
 import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import { type AuditReport, auditFleet, failing } from '@mqops/core';
 import type { FaultRule, RequestRecord } from '@mqops/local';
 import type { CloudOptions, CloudReply, CloudRequest } from './cloud';
+import { envNumber, machineInfo, reproduceWith } from './common';
 import { fleet } from './fleet';
 
-const env = (name: string, fallback: number) => {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : Number(value);
-};
-
 /** Brokers in the fleet. */
-const BROKERS = env('BENCH_BROKERS', 1000);
+const BROKERS = envNumber('BENCH_BROKERS', 1000);
 /** Requests per second per operation (the throttle's refill rate, and the pacer's). */
-const RATE = env('BENCH_RATE', 100);
+const RATE = envNumber('BENCH_RATE', 100);
 /** Requests at once per operation (the throttle's bucket size, and the pacer's). */
-const BURST = env('BENCH_BURST', 20);
+const BURST = envNumber('BENCH_BURST', 20);
 /** Latency the local cloud adds to every call. */
-const LATENCY_MS = env('BENCH_LATENCY_MS', 30);
+const LATENCY_MS = envNumber('BENCH_LATENCY_MS', 30);
 /**
  * Tokens the pacer keeps below the throttle's burst (the pacer paces at RATE with burst BURST − PACER_HEADROOM).
  * Pacing at exactly BURST gets throttled at the start of every run: the first calls go out on new connections and
  * arrive later than the calls after them, so the server's bucket sees more than BURST at once (see README).
  */
-const PACER_HEADROOM = env('BENCH_PACER_HEADROOM', 0);
+const PACER_HEADROOM = envNumber('BENCH_PACER_HEADROOM', 0);
 /** The SDK retry mode; default: sourcesFor's own (standard). `adaptive` measures the SDK's adaptive limiter instead. */
 const RETRY_MODE = process.env.BENCH_RETRY_MODE || undefined;
 /** Brokers of the warm-up audit (JIT, SDK lazy loading, sockets), not measured. */
@@ -326,27 +321,18 @@ console.log(
     `\nwall ÷ strict bound   = ${wallOverStrictBound.toFixed(3)} ≤ ${TARGET.wallOverBound}: ${verdict(met.wallWithinStrictBound)} (reported, not required)`,
 );
 
-const overrides = [
-  'BENCH_BROKERS',
-  'BENCH_RATE',
-  'BENCH_BURST',
-  'BENCH_LATENCY_MS',
-  'BENCH_PACER_HEADROOM',
-  'BENCH_RETRY_MODE',
-]
-  .filter((name) => process.env[name])
-  .map((name) => `${name}=${process.env[name]} `)
-  .join('');
 const out = {
   benchmark: 'bench/audit',
-  command: `${overrides}npm run bench`,
+  command: reproduceWith('npm run bench', [
+    'BENCH_BROKERS',
+    'BENCH_RATE',
+    'BENCH_BURST',
+    'BENCH_LATENCY_MS',
+    'BENCH_PACER_HEADROOM',
+    'BENCH_RETRY_MODE',
+  ]),
   at: new Date().toISOString(),
-  machine: {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    platform: `${process.platform}-${process.arch}`,
-  },
+  machine: machineInfo(),
   node: process.version,
   fleet: {
     brokers: BROKERS,

@@ -17,7 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -25,18 +25,14 @@ import { type BuildOptions, build, version as esbuildVersion, type Metafile } fr
 import { sstBuildOptions } from '../infra/bundle';
 import { deriveActions } from '../infra/iam';
 import { type EnvValue, type FunctionSpec, stack } from '../infra/index';
-
-const env = (name: string, fallback: number) => {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : Number(value);
-};
+import { envNumber, machineInfo } from './common';
 
 const ROOT = join(import.meta.dirname, '..');
 /** Bundles, baseline sources and the probe: a temporary folder the repository ignores (.mqops/). */
 const WORK = join(ROOT, '.mqops', 'bench-bundles');
 const OUT = process.env.BENCH_OUT || join(import.meta.dirname, 'results', 'bundles.json');
 /** Fresh processes per bundle (the median is reported). */
-const RUNS = env('BENCH_RUNS', 15);
+const RUNS = envNumber('BENCH_RUNS', 15);
 /** Processes per bundle run first and not measured (page cache). */
 const WARM_UP_RUNS = 1;
 const TARGET = { maxDeltaBytes: 150_000, maxInitRatio: 1.25 } as const;
@@ -437,10 +433,7 @@ writeFileSync(
       command: 'npm run bench:bundles',
       at: new Date().toISOString(),
       machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        memoryGiB: round(totalmem() / 2 ** 30, 1),
-        platform: `${process.platform}-${process.arch}`,
+        ...machineInfo(),
         loadAverage1m: { before: round(loadBefore, 2), after: round(loadavg()[0] ?? 0, 2) },
       },
       node: process.version,

@@ -46,7 +46,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -70,12 +69,8 @@ import { handler as resizeHandler } from '../functions/resize';
 import { handler as rightsizeHandler } from '../functions/rightsize';
 import { createWatchHandler } from '../functions/watch';
 import { type EnvValue, type FunctionSpec, stack } from '../infra/index';
+import { envNumber, machineInfo, reproduceWith } from './common';
 import { fleet } from './fleet';
-
-const envNumber = (name: string, fallback: number) => {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : Number(value);
-};
 
 /** Brokers in the fleet. */
 const BROKERS = envNumber('BENCH_BROKERS', 100);
@@ -1469,23 +1464,7 @@ const assumptions = [
   'Not priced (negligible or outside the stack): S3 and DynamoDB storage (kilobytes), KMS calls for AWS-managed keys, the dead-letter queue (empty when nothing fails), EventBridge (scheduled rules and AWS service events on the default bus are free), CloudTrail (the account trail), the Runbook function (manual).',
 ];
 
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memoryGiB: round(totalmem() / 2 ** 30, 1),
-  platform: `${process.platform}-${process.arch}`,
-};
-const overrides = [
-  'BENCH_BROKERS',
-  'BENCH_LATENCY_MS',
-  'BENCH_STEADY_RUNS',
-  'BENCH_ALARM_EVENTS_PER_BROKER_MONTH',
-  'BENCH_CHANGE_EVENTS_PER_MONTH',
-  'BENCH_OUT',
-]
-  .filter((name) => process.env[name])
-  .map((name) => `${name}=${process.env[name]} `)
-  .join('');
+const machine = machineInfo();
 const brokerKinds: Record<string, number> = {};
 for (const b of scenario.brokers ?? []) {
   const kind = `${b.EngineType} ${b.DeploymentMode}`;
@@ -1494,7 +1473,14 @@ for (const b of scenario.brokers ?? []) {
 
 const out = {
   benchmark: 'bench/cost',
-  command: `${overrides}npm run bench:cost`,
+  command: reproduceWith('npm run bench:cost', [
+    'BENCH_BROKERS',
+    'BENCH_LATENCY_MS',
+    'BENCH_STEADY_RUNS',
+    'BENCH_ALARM_EVENTS_PER_BROKER_MONTH',
+    'BENCH_CHANGE_EVENTS_PER_MONTH',
+    'BENCH_OUT',
+  ]),
   at: new Date().toISOString(),
   machine,
   node: process.version,

@@ -19,7 +19,6 @@
  * different data. Results go to bench/results/metrics-1000.json; see bench/README.md.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   CloudWatchClient,
@@ -43,16 +42,12 @@ import { tablePrices } from '@mqops/core/capacity/prices';
 import { RECOMMENDATION_ACTIONS, type RecommendationAction } from '@mqops/core/capacity/recommend';
 import { type RightsizeReport, rightsizeFleet } from '@mqops/core/capacity/rightsize';
 import { type Scenario, type ScenarioBroker, startLocalCloud } from '@mqops/local';
-
-const env = (name: string, fallback: number) => {
-  const value = process.env[name];
-  return value === undefined || value === '' ? fallback : Number(value);
-};
+import { envNumber, machineInfo, reproduceWith } from './common';
 
 /** Brokers in the fleet: half ActiveMQ, half RabbitMQ (so 8 queries per broker on average). */
-const BROKERS = env('BENCH_BROKERS', 1000);
+const BROKERS = envNumber('BENCH_BROKERS', 1000);
 /** Brokers the naive baseline reads at once (one GetMetricData call each), as rightsizeFleet describes them. */
-const NAIVE_CONCURRENCY = env('BENCH_NAIVE_CONCURRENCY', 8);
+const NAIVE_CONCURRENCY = envNumber('BENCH_NAIVE_CONCURRENCY', 8);
 /** Where the results go (default bench/results/metrics-1000.json). */
 const OUT = process.env.BENCH_OUT || join(import.meta.dirname, 'results', 'metrics-1000.json');
 /** Where the local cloud's clock starts: the lookback ends here. */
@@ -550,20 +545,15 @@ try {
       `\nsame queries and datapoints as the naive read: ${met.sameDatapointsAsNaive ? 'yes' : 'NO'}`,
   );
 
-  const overrides = ['BENCH_BROKERS', 'BENCH_NAIVE_CONCURRENCY', 'BENCH_OUT']
-    .filter((name) => process.env[name])
-    .map((name) => `${name}=${process.env[name]} `)
-    .join('');
   const out = {
     benchmark: 'bench/metrics',
-    command: `${overrides}npm run bench:metrics`,
+    command: reproduceWith('npm run bench:metrics', [
+      'BENCH_BROKERS',
+      'BENCH_NAIVE_CONCURRENCY',
+      'BENCH_OUT',
+    ]),
     at: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: round(totalmem() / 2 ** 30, 1),
-      platform: `${process.platform}-${process.arch}`,
-    },
+    machine: machineInfo(),
     node: process.version,
     fleet: {
       brokers: report.brokers.length,
