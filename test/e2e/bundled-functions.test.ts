@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sstBuildOptions } from '../../infra/bundle';
+import { runNode } from '../helpers/process';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT = join(ROOT, '.mqops', 'bundled-functions');
@@ -51,29 +51,7 @@ describe('bundled functions (SST build options) run in a fresh process', () => {
         '}',
       ].join('\n'),
     );
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('MQOPS_')),
-    );
-    // Asynchronously: the local cloud answers from this process's event loop.
-    const child = spawn(process.execPath, [probe], {
-      env: {
-        ...base,
-        ...cloud.env(),
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const status = await new Promise<number | null>((r) => child.on('close', r));
-    const run = { stdout, stderr, status };
+    const run = await runNode(cloud, [probe], { env, drop: ['AWS_', 'MQOPS_'] });
     const line = run.stdout.split('\n').find((l) => l.startsWith('@@'));
     if (!line) throw new Error(`no outcome (exit ${run.status}): ${run.stderr.slice(0, 2000)}`);
     return JSON.parse(line.slice(2)) as {

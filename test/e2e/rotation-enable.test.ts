@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   CreateSecretCommand,
@@ -20,6 +19,7 @@ import {
 } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotate } from '../../functions/rotate';
+import { type ProcessRun, runNode } from '../helpers/process';
 import { ROTATION_LAMBDA } from '../helpers/rotation';
 
 // Real brokers outlive test runs: names are unique to this run.
@@ -54,12 +54,6 @@ const scenario: Scenario = {
   ],
 };
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 describe('mqops rotation enable / list (a fresh CLI process, the SDK pointed at the local cloud by AWS_* variables)', () => {
   let cloud: LocalCloud;
   let sm: SecretsManagerClient;
@@ -69,31 +63,10 @@ describe('mqops rotation enable / list (a fresh CLI process, the SDK pointed at 
   const outputs: string[] = [];
 
   /** Runs the real binary with the cloud's AWS_* environment and `stdin` piped in. */
-  function mqops(args: string[], stdin = ''): Promise<Run> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    const child = spawn(process.execPath, ['packages/cli/bin/mqops.mjs', 'rotation', ...args], {
-      env: {
-        ...env,
-        ...cloud.env(),
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.stdin.end(stdin);
-    return new Promise((resolve) =>
-      child.on('close', (status) => {
-        outputs.push(stdout, stderr);
-        resolve({ status, stdout, stderr });
-      }),
-    );
+  async function mqops(args: string[], stdin = ''): Promise<ProcessRun> {
+    const run = await runNode(cloud, ['packages/cli/bin/mqops.mjs', 'rotation', ...args], { stdin });
+    outputs.push(run.stdout, run.stderr);
+    return run;
   }
 
   const brokerId = (name: string) =>

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
@@ -8,6 +7,7 @@ import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../functions/audit';
 import { createRunbook } from '../../functions/runbook';
+import { type ProcessRun, runNode } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const TABLE = `run-invoke-${randomBytes(3).toString('hex')}`;
@@ -24,30 +24,8 @@ describe('mqops run --invoke (CLI process → Lambda Invoke → Runbook function
   const slack = new SlackReceiver();
   const savedEnv = { ...process.env };
 
-  function mqops(
-    args: string[],
-    extraEnv: Record<string, string> = {},
-  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    const child = spawn(process.execPath, ['packages/cli/bin/mqops.mjs', ...args], {
-      env: {
-        ...env,
-        ...cloud.env(),
-        AWS_CONFIG_FILE: '/nonexistent',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-        ...extraEnv,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.stdin.end();
-    return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  function mqops(args: string[], extraEnv: Record<string, string> = {}): Promise<ProcessRun> {
+    return runNode(cloud, ['packages/cli/bin/mqops.mjs', ...args], { env: extraEnv });
   }
 
   beforeAll(async () => {

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+
+/** What a child process did. */
+export interface ProcessRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node …args` in a fresh process whose AWS settings are only the local cloud's: this process's variables
+ * minus those starting with `drop` (default `AWS_`), the cloud's `AWS_*` variables, no AWS config files, then
+ * `env`. Asynchronous on purpose: the local cloud answers from this process's event loop.
+ */
+export function runNode(
+  cloud: { env(): Record<string, string> },
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string; drop?: readonly string[] } = {},
+): Promise<ProcessRun> {
+  const drop = options.drop ?? ['AWS_'];
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !drop.some((prefix) => k.startsWith(prefix))),
+  );
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...inherited,
+      ...cloud.env(),
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      ...options.env,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  child.stdin.end(options.stdin ?? '');
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+}
