@@ -11,7 +11,6 @@ import {
 import {
   type Credential,
   type CredentialTarget,
-  parseRotationSecret,
   ROTATION_STEPS,
   RotationError,
   type RotationEvent,
@@ -22,76 +21,15 @@ import {
   rotateAndNotify,
   rotationNotice,
   runRotationStep,
-  type SecretStore,
   secretLabel,
   type UserChange,
 } from '../../../src/rotation/index';
+import { ARN, MASTER, MemorySecretStore, token } from '../../helpers/rotation';
 
-const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mq/orders/app-AbCdEf';
-const MASTER = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mq/orders/admin-AbCdEf';
-const token = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 
 const OLD_PASSWORD = 'old-Secret-Pa55word';
 const ADMIN_PASSWORD = 'admin-Secret-Pa55word';
-
-/** Secrets Manager's stage semantics, in memory (after protocol.test.ts). Remembers every password it made. */
-class FakeStore implements SecretStore {
-  rotationEnabled = true;
-  readonly versions = new Map<string, { value?: string; stages: string[] }>();
-  readonly others = new Map<string, string>();
-  readonly generated: string[] = [];
-  private n = 0;
-
-  constructor(initial: object) {
-    this.versions.set('v0', { value: JSON.stringify(initial), stages: ['AWSCURRENT'] });
-  }
-  /** What RotateSecret does before invoking the function: a stub version labelled AWSPENDING. */
-  startRotation(): string {
-    const id = token(++this.n);
-    for (const v of this.versions.values()) v.stages = v.stages.filter((s) => s !== 'AWSPENDING');
-    this.versions.set(id, { stages: ['AWSPENDING'] });
-    return id;
-  }
-  current(): RotationSecret {
-    const v = [...this.versions.values()].find((x) => x.stages.includes('AWSCURRENT'));
-    return parseRotationSecret(v?.value);
-  }
-  async describe() {
-    return {
-      arn: ARN,
-      rotationEnabled: this.rotationEnabled,
-      versions: Object.fromEntries([...this.versions].map(([id, v]) => [id, [...v.stages]])),
-    };
-  }
-  async getValue(secretId: string, ref: { versionId?: string; stage?: string }) {
-    if (secretId !== ARN) return this.others.get(secretId);
-    const v = ref.versionId
-      ? this.versions.get(ref.versionId)
-      : [...this.versions.values()].find((x) => ref.stage && x.stages.includes(ref.stage));
-    if (!v || (ref.stage && !v.stages.includes(ref.stage))) return undefined;
-    return v.value;
-  }
-  async putPending(_id: string, id: string, value: string) {
-    const v = this.versions.get(id);
-    if (v?.value !== undefined && v.value !== value) throw new Error('ResourceExistsException');
-    if (v) v.value = value;
-    else this.versions.set(id, { value, stages: ['AWSPENDING'] });
-  }
-  async moveCurrent(_id: string, id: string, from: string | undefined) {
-    for (const [vid, v] of this.versions) {
-      v.stages = v.stages.filter((s) => s !== 'AWSPREVIOUS');
-      if (vid === from) v.stages = v.stages.filter((s) => s !== 'AWSCURRENT').concat('AWSPREVIOUS');
-    }
-    const target = this.versions.get(id);
-    if (target) target.stages = ['AWSCURRENT'];
-  }
-  async randomPassword(options: { length: number }) {
-    const password = `Gen${++this.n}-Secret-`.padEnd(options.length, 'q');
-    this.generated.push(password);
-    return password;
-  }
-}
 
 /** A broker's users, in memory; `live` false keeps changes pending until `reboot()` (like ActiveMQ). */
 class FakeBroker implements CredentialTarget {
@@ -142,7 +80,7 @@ function recorder(channel = 'rec', fail?: Error): NoticeSink & { notices: Notice
 }
 
 function setup(initial: object = single) {
-  const store = new FakeStore(initial);
+  const store = new MemorySecretStore(initial);
   const broker = new FakeBroker();
   broker.users.set('app', OLD_PASSWORD);
   broker.users.set('admin', ADMIN_PASSWORD);

@@ -12,73 +12,9 @@ import {
   type RotationSecret,
   type RotationStepName,
   runRotationStep,
-  type SecretStore,
   type UserChange,
 } from '../../../src/rotation/index';
-
-const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mq/orders/app-AbCdEf';
-const MASTER = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:mq/orders/admin-AbCdEf';
-const token = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-
-/** Secrets Manager's stage semantics, in memory. */
-class FakeStore implements SecretStore {
-  rotationEnabled = true;
-  readonly versions = new Map<string, { value?: string; stages: string[] }>();
-  readonly others = new Map<string, string>();
-  readonly rotationTokens: (string | undefined)[] = [];
-  puts = 0;
-  private n = 0;
-
-  constructor(initial: object) {
-    this.versions.set('v0', { value: JSON.stringify(initial), stages: ['AWSCURRENT'] });
-  }
-  /** What RotateSecret does before invoking the function: a stub version labelled AWSPENDING. */
-  startRotation(): string {
-    const id = token(++this.n);
-    for (const v of this.versions.values()) v.stages = v.stages.filter((s) => s !== 'AWSPENDING');
-    this.versions.set(id, { stages: ['AWSPENDING'] });
-    return id;
-  }
-  current(): RotationSecret {
-    const v = [...this.versions.values()].find((x) => x.stages.includes('AWSCURRENT'));
-    return parseRotationSecret(v?.value);
-  }
-  async describe() {
-    return {
-      arn: ARN,
-      rotationEnabled: this.rotationEnabled,
-      versions: Object.fromEntries([...this.versions].map(([id, v]) => [id, [...v.stages]])),
-    };
-  }
-  async getValue(secretId: string, ref: { versionId?: string; stage?: string }) {
-    if (secretId !== ARN) return this.others.get(secretId);
-    const v = ref.versionId
-      ? this.versions.get(ref.versionId)
-      : [...this.versions.values()].find((x) => ref.stage && x.stages.includes(ref.stage));
-    if (!v || (ref.stage && !v.stages.includes(ref.stage))) return undefined;
-    return v.value;
-  }
-  async putPending(_id: string, id: string, value: string, rotationToken?: string) {
-    this.rotationTokens.push(rotationToken);
-    const v = this.versions.get(id);
-    if (v?.value !== undefined && v.value !== value) throw new Error('ResourceExistsException');
-    this.puts++;
-    if (v) v.value = value;
-    else this.versions.set(id, { value, stages: ['AWSPENDING'] });
-  }
-  async moveCurrent(_id: string, id: string, from: string | undefined) {
-    for (const [vid, v] of this.versions) {
-      v.stages = v.stages.filter((s) => s !== 'AWSPREVIOUS');
-      if (vid === from) v.stages = v.stages.filter((s) => s !== 'AWSCURRENT').concat('AWSPREVIOUS');
-    }
-    const target = this.versions.get(id);
-    if (target) target.stages = ['AWSCURRENT'];
-  }
-  async randomPassword(options: { length: number; excludeCharacters: string }) {
-    expect(options.excludeCharacters).toContain(':');
-    return `P${++this.n}x`.padEnd(options.length, 'a');
-  }
-}
+import { ARN, MASTER, MemorySecretStore, token } from '../../helpers/rotation';
 
 /** A broker's users, in memory. */
 class FakeBroker implements CredentialTarget {
@@ -116,7 +52,7 @@ const single = {
 const alternating = { ...single, strategy: 'alternating-users', masterarn: MASTER };
 
 function setup(initial: object = single) {
-  const store = new FakeStore(initial);
+  const store = new MemorySecretStore(initial);
   const broker = new FakeBroker();
   broker.users.set('app', { password: 'old-pass', tags: ['management'], perms: ['orders:.*'] });
   broker.users.set('admin', { password: 'admin-pass', tags: ['administrator'], perms: [] });
