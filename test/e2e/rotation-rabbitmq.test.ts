@@ -15,6 +15,7 @@ import { type CredentialTarget, ROTATION_STEPS, type RotationStepName } from '@m
 import { amqpLogin, type LocalCloud, RabbitMqBacking, type Scenario, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RotateDeps, rotate } from '../../functions/rotate';
+import { capturingOutput } from '../helpers/process';
 import { startRotation as startRotationFor } from '../helpers/rotation';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -60,21 +61,10 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
   const logs: string[] = [];
 
   /** Runs the handler with stdout/stderr captured (Powertools writes its JSON lines there). */
-  async function invoke(step: RotationStepName, secretId: string, token: string, d: RotateDeps = deps) {
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    const capture = (chunk: unknown) => {
-      logs.push(String(chunk));
-      return true;
-    };
-    process.stdout.write = capture as typeof process.stdout.write;
-    process.stderr.write = capture as typeof process.stderr.write;
-    try {
-      return await rotate({ Step: step, SecretId: secretId, ClientRequestToken: token }, d);
-    } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-    }
+  function invoke(step: RotationStepName, secretId: string, token: string, d: RotateDeps = deps) {
+    return capturingOutput(logs, () =>
+      rotate({ Step: step, SecretId: secretId, ClientRequestToken: token }, d),
+    );
   }
 
   const login = (username: string, password: string) =>

@@ -41,3 +41,21 @@ export function runNode(
   child.stdin.end(options.stdin ?? '');
   return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
 }
+
+/** Runs `fn` with this process's stdout and stderr going to `lines` (Powertools writes its JSON log lines there). */
+export async function capturingOutput<T>(lines: string[], fn: () => Promise<T>): Promise<T> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const capture = (chunk: unknown) => {
+    lines.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
