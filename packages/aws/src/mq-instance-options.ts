@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-mq';
 import { type DeploymentMode, DeploymentMode as DeploymentModes, type Engine, toEngine } from '@mqops/core';
 import type { InstanceOption, InstanceOptionsSource } from '@mqops/core/capacity/ports';
+import { cachedUntilFailure } from '@mqops/core/concurrency';
 
 const MODES = new Set<string>(Object.values(DeploymentModes));
 
@@ -46,14 +47,7 @@ export class MqInstanceOptions implements InstanceOptionsSource {
   }
 
   options(engine: Engine): Promise<InstanceOption[]> {
-    let answer = this.cache.get(engine);
-    if (!answer) {
-      answer = this.fetch(engine);
-      this.cache.set(engine, answer);
-      // A failure is not remembered: the next ask tries again.
-      answer.catch(() => this.cache.delete(engine));
-    }
-    return answer;
+    return cachedUntilFailure(this.cache, engine, () => this.fetch(engine));
   }
 
   private async fetch(engine: Engine): Promise<InstanceOption[]> {

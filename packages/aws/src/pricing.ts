@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-pricing';
 import { type DeploymentMode, type Engine, MqopsError } from '@mqops/core';
 import type { Price, PriceQuery, PriceSource } from '@mqops/core/capacity/ports';
+import { cachedUntilFailure } from '@mqops/core/concurrency';
 
 /** The Price List service code of Amazon MQ. */
 export const AMAZON_MQ_SERVICE_CODE = 'AmazonMQ';
@@ -259,25 +260,14 @@ export class PriceListPrices implements PriceSource {
         ? [query.kind, query.region, query.engine, query.instanceType, query.deploymentMode]
         : [query.kind, query.region, query.engine, query.storageType],
     );
-    let answer = this.answers.get(key);
-    if (!answer) {
-      answer = this.productsOf(query.region).then((products) => selectPrice(products, query));
-      this.answers.set(key, answer);
-      // A failure is not remembered: the next ask tries again.
-      answer.catch(() => this.answers.delete(key));
-    }
-    return answer;
+    return cachedUntilFailure(this.answers, key, () =>
+      this.productsOf(query.region).then((products) => selectPrice(products, query)),
+    );
   }
 
   /** Every Amazon MQ product of a region, fetched once (concurrent asks share the fetch). */
   private productsOf(region: string): Promise<PriceListProduct[]> {
-    let products = this.regions.get(region);
-    if (!products) {
-      products = this.fetch(region);
-      this.regions.set(region, products);
-      products.catch(() => this.regions.delete(region));
-    }
-    return products;
+    return cachedUntilFailure(this.regions, region, () => this.fetch(region));
   }
 
   private async fetch(region: string): Promise<PriceListProduct[]> {

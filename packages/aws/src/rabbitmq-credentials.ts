@@ -5,6 +5,7 @@ import {
   type MqClientConfig,
 } from '@aws-sdk/client-mq';
 import { MqopsError } from '@mqops/core';
+import { cachedUntilFailure } from '@mqops/core/concurrency';
 import type { Credential, CredentialTarget, RotationSecret, UserChange } from '@mqops/core/rotation/index';
 import { amqpLogin } from './amqp-login';
 import { managementRequest } from './rabbit-http';
@@ -128,13 +129,7 @@ export class RabbitCredentialTarget implements CredentialTarget {
   }
 
   private address(secret: RotationSecret): Promise<BrokerAddress> {
-    let found = this.addresses.get(secret.brokerId);
-    if (!found) {
-      found = this.locate(secret.brokerId);
-      found.catch(() => this.addresses.delete(secret.brokerId));
-      this.addresses.set(secret.brokerId, found);
-    }
-    return found;
+    return cachedUntilFailure(this.addresses, secret.brokerId, () => this.locate(secret.brokerId));
   }
 
   private async managementUrl(secret: RotationSecret): Promise<string> {

@@ -18,3 +18,23 @@ export async function mapBounded<T, R>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;
 }
+
+/**
+ * The promise `cache` holds for `key`, made by `make` on the first ask: concurrent and later asks share it. A
+ * rejected one is dropped, so the next ask tries again instead of remembering the failure.
+ */
+export function cachedUntilFailure<K, V>(
+  cache: Map<K, Promise<V>>,
+  key: K,
+  make: () => Promise<V>,
+): Promise<V> {
+  let answer = cache.get(key);
+  if (!answer) {
+    answer = make();
+    cache.set(key, answer);
+    answer.catch(() => {
+      if (cache.get(key) === answer) cache.delete(key);
+    });
+  }
+  return answer;
+}
