@@ -6,6 +6,7 @@ import { InvalidInputError } from '@mqops/core';
 import { type AlarmPolicy, parseAlarmPolicy } from '@mqops/core/alarms/policy';
 import { type AlarmReconcileReport, reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import { type AlarmsRequest, parseAlarmsEvent } from '@mqops/core/alarms/trigger';
+import { parseJsonText } from '@mqops/core/json';
 import { optionalEnv } from './lib/config';
 import { createLogger } from './lib/logger';
 
@@ -46,16 +47,9 @@ export function alarmsConfig(env: NodeJS.ProcessEnv = process.env): AlarmsConfig
   if (topicArn && !SNS_TOPIC_ARN.test(topicArn))
     throw new InvalidInputError(`MQOPS_ALERT_TOPIC_ARN is not an SNS topic ARN: ${topicArn}`);
   const policyText = optionalEnv('MQOPS_ALARM_POLICY', env);
-  let policy: AlarmPolicy | undefined;
-  if (policyText) {
-    let value: unknown;
-    try {
-      value = JSON.parse(policyText);
-    } catch (error) {
-      throw new InvalidInputError('MQOPS_ALARM_POLICY is not valid JSON', [(error as Error).message]);
-    }
-    policy = parseAlarmPolicy(value);
-  }
+  const policy: AlarmPolicy | undefined = policyText
+    ? parseAlarmPolicy(parseJsonText(policyText, 'MQOPS_ALARM_POLICY'))
+    : undefined;
   const maxText = optionalEnv('MQOPS_ALARMS_MAX_DELETES', env);
   const maxDeletes = maxText === undefined ? undefined : Number(maxText);
   if (maxDeletes !== undefined && !(Number.isInteger(maxDeletes) && maxDeletes >= 0))

@@ -1,6 +1,7 @@
 import { type CapacityPolicy, capacityPolicyOf } from './capacity/policy';
 import { type MqopsConfig, parseConfig } from './config';
 import { InvalidInputError } from './errors';
+import { parseJsonText } from './json';
 import { type RotationSchedule, rotationSchedulesOf } from './rotation/enable';
 
 /** A whole `mqops.config.json`, every section read. */
@@ -19,12 +20,7 @@ export interface ConfigFile {
  * @throws InvalidInputError naming every wrong field of every section.
  */
 export function parseConfigFile(text: string, origin = 'configuration'): ConfigFile {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
-  }
+  const value = parseJsonText(text, origin);
   const issues: string[] = [];
   const read = <T>(section: () => T): T | undefined => {
     try {

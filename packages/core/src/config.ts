@@ -1,5 +1,6 @@
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
+import { parseJsonText } from './json';
 import * as v from './schema';
 import { type Suppression, SuppressionSchema } from './suppressions';
 
@@ -128,11 +129,5 @@ export function parseConfig(value: unknown): MqopsConfig {
 
 /** Reads a configuration from JSON text. @throws InvalidInputError for text that is not JSON or a bad config. */
 export function parseConfigText(text: string, origin = 'configuration'): MqopsConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
-  }
-  return parseConfig(value);
+  return parseConfig(parseJsonText(text, origin));
 }

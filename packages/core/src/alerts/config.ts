@@ -14,6 +14,7 @@
  * }
  */
 import { InvalidInputError } from '../errors';
+import { parseJsonText } from '../json';
 import * as v from '../schema';
 import type { AlertSeverity } from './events';
 
@@ -207,13 +208,7 @@ export function parseAlertConfig(value: unknown): AlertConfig {
 /** Reads the configuration from JSON text (an environment variable). */
 export function parseAlertConfigText(text: string | undefined, origin = 'alerts configuration'): AlertConfig {
   if (!text?.trim()) return parseAlertConfig({});
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
-  }
-  return parseAlertConfig(value);
+  return parseAlertConfig(parseJsonText(text, origin));
 }
 
 /** `*`-wildcard match, case-insensitive. */

@@ -1,0 +1,13 @@
+import { InvalidInputError } from './errors';
+
+/**
+ * JSON text (a configuration file, an environment variable), parsed.
+ * @throws InvalidInputError "<origin> is not valid JSON", with the parser's reason.
+ */
+export function parseJsonText(text: string, origin: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${origin} is not valid JSON`, [(error as Error).message]);
+  }
+}
