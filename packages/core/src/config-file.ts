@@ -1,4 +1,5 @@
 import { type CapacityPolicy, capacityPolicyOf } from './capacity/policy';
+import { CHECKS } from './checks';
 import { type MqopsConfig, parseConfig } from './config';
 import { InvalidInputError } from './errors';
 import { parseJsonText } from './json';
@@ -16,7 +17,8 @@ export interface ConfigFile {
 /**
  * Reads a whole configuration file: the common sections (`parseConfig`) and every section only some
  * functions read (`capacity`, `rotations`), so the CLI and `sst deploy` refuse a mistake in any of them before
- * anything runs or is deployed. The deployed functions read only the sections they use.
+ * anything runs or is deployed. The deployed functions read only the sections they use. A suppression must name a
+ * check of the catalog (`CHECKS`) or `*`: a misspelled id would otherwise suppress nothing, silently.
  * @throws InvalidInputError naming every wrong field of every section.
  */
 export function parseConfigFile(text: string, origin = 'configuration'): ConfigFile {
@@ -31,7 +33,7 @@ export function parseConfigFile(text: string, origin = 'configuration'): ConfigF
       return undefined;
     }
   };
-  const config = read(() => parseConfig(value));
+  const config = read(() => parseConfig(value, { knownChecks: CHECKS.map((c) => c.id) }));
   // The sections as written, even when a common section is wrong: one error names every mistake of the file.
   const raw = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
   const sections = {

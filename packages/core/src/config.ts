@@ -2,7 +2,7 @@ import { type AuditPolicy, DEFAULT_POLICY } from './check';
 import { InvalidInputError } from './errors';
 import { parseJsonText } from './json';
 import * as v from './schema';
-import { type Suppression, SuppressionSchema } from './suppressions';
+import { type Suppression, SuppressionSchema, suppressionSchema } from './suppressions';
 
 /**
  * The mqops configuration file (`mqops.config.json`): policy overrides, suppressions, and what to audit (regions,
@@ -11,7 +11,7 @@ import { type Suppression, SuppressionSchema } from './suppressions';
  * @example
  * {
  *   "policy": { "requiredTags": ["env", "owner"], "maxCredentialAgeDays": 60 },
- *   "suppressions": [{ "check": "mq-public-access", "broker": "partner-*", "reason": "OPS-42", "expires": "2027-01-31" }],
+ *   "suppressions": [{ "check": "mq-public-access", "broker": "partner-*", "reason": "Partner access, OPS-42", "expires": "2027-01-31" }],
  *   "regions": ["eu-west-1", "us-east-1"],
  *   "accounts": [{ "accountId": "210987654321", "roleArn": "arn:aws:iam::210987654321:role/mqops-audit" }]
  * }
@@ -54,45 +54,62 @@ const PolicySchema = v.partial(
   }),
 );
 
-const ConfigSchema = v.strictObject({
-  policy: v.optional(PolicySchema),
-  suppressions: v.optional(v.array(SuppressionSchema)),
-  regions: v.optional(
-    v.union([
-      v.literal('all'),
-      v.pipe(
-        v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name'))),
-        v.minLength(1),
+/** The configuration's schema, its suppressions read with `suppression` (see `suppressionSchema`). */
+const configSchema = (suppression: typeof SuppressionSchema) =>
+  v.strictObject({
+    policy: v.optional(PolicySchema),
+    suppressions: v.optional(v.array(suppression)),
+    regions: v.optional(
+      v.union([
+        v.literal('all'),
+        v.pipe(
+          v.array(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not a region name'))),
+          v.minLength(1),
+        ),
+      ]),
+    ),
+    accounts: v.optional(
+      v.array(
+        v.strictObject({
+          accountId: v.pipe(v.string(), v.regex(/^\d{12}$/, 'an account id has 12 digits')),
+          roleArn: v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN')),
+          externalId: v.optional(v.string()),
+        }),
       ),
-    ]),
-  ),
-  accounts: v.optional(
-    v.array(
-      v.strictObject({
-        accountId: v.pipe(v.string(), v.regex(/^\d{12}$/, 'an account id has 12 digits')),
-        roleArn: v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, 'not a role ARN')),
-        externalId: v.optional(v.string()),
-      }),
     ),
-  ),
-  securityHub: v.optional(v.boolean()),
-  alarmTopics: v.optional(
-    v.array(
-      v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
+    securityHub: v.optional(v.boolean()),
+    alarmTopics: v.optional(
+      v.array(
+        v.pipe(v.string(), v.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'not an SNS topic ARN')),
+      ),
     ),
-  ),
-  rotations: v.optional(v.unknown()),
-  capacity: v.optional(v.unknown()),
-});
+    rotations: v.optional(v.unknown()),
+    capacity: v.optional(v.unknown()),
+  });
+
+const ConfigSchema = configSchema(SuppressionSchema);
+
+/** How {@link parseConfig} reads. */
+export interface ParseConfigOptions {
+  /**
+   * The check ids a suppression may name (`*` is always allowed); without, any id passes. `parseConfigFile` gives
+   * every check's id (the CLI, `sst deploy`); a deployed function does not, so that it carries no check's code
+   * for this: the configuration it reads was checked at deploy.
+   */
+  knownChecks?: readonly string[];
+}
 
 /**
  * Reads a configuration (the parsed JSON), all but the `capacity` and `rotations` sections (see
  * {@link MqopsConfig.sections}). Policy fields left out keep their defaults; lower-cases production tag keys and
- * values.
+ * values. A suppression must give a real expiry day and a reason that means something, and with
+ * {@link ParseConfigOptions.knownChecks} a known check id; an expiry already past is no error (see
+ * `suppressionWarnings`).
  * @throws InvalidInputError naming every field that is wrong.
  */
-export function parseConfig(value: unknown): MqopsConfig {
-  const parsed = v.safeParse(ConfigSchema, value ?? {});
+export function parseConfig(value: unknown, options: ParseConfigOptions = {}): MqopsConfig {
+  const schema = options.knownChecks ? configSchema(suppressionSchema(options.knownChecks)) : ConfigSchema;
+  const parsed = v.safeParse(schema, value ?? {});
   if (!parsed.success)
     throw new InvalidInputError('invalid mqops configuration', v.issueLines(parsed.issues, '(config)'));
   const {

@@ -9,7 +9,8 @@
  *   keys, so `[]` would pass as an empty manual event or an empty policy);
  * - `number` refuses Infinity (JSON's `1e999`), as zod did; whole numbers are `safeInteger`;
  * - `timestamp` is an ISO 8601 date-time with seconds and a `Z` or `±hh:mm` offset, on a real calendar day (valibot's
- *   `isoTimestamp` takes `2024-02-30` and a space for the `T`);
+ *   `isoTimestamp` takes `2024-02-30` and a space for the `T`); `calendarDate` is a `YYYY-MM-DD` day that exists
+ *   (valibot's `isoDate` takes `2027-02-30`);
  * - {@link issueLines} never repeats a received value (see `message`).
  */
 import type {
@@ -90,6 +91,27 @@ const ISO_DATE_TIME =
 function realDay(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** True for `YYYY-MM-DD` on a day of the calendar: not `2030-13-45`, not `2027-02-30`. */
+export function isCalendarDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return m !== null && realDay(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/**
+ * A day as `YYYY-MM-DD` that exists. The message of a string of that shape on no real day names it (a date is no
+ * secret): `2027-02-30 is not a day of the calendar`; any other string gets `format`, without the value.
+ */
+export function calendarDate(format = 'not a date YYYY-MM-DD') {
+  return valibot.pipe(
+    valibot.string(),
+    valibot.check(isCalendarDate, (issue) =>
+      typeof issue.input === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(issue.input)
+        ? `${issue.input} is not a day of the calendar`
+        : format,
+    ),
+  );
 }
 
 /** An ISO 8601 date-time as EventBridge writes it: `2026-11-26T05:00:00Z`, `…+01:00`, `….123Z`. */

@@ -1,4 +1,5 @@
 import type { Finding } from './audit';
+import { CHECKS } from './checks';
 import { InvalidInputError } from './errors';
 import type { Broker } from './model';
 import * as v from './schema';
@@ -19,39 +20,144 @@ export interface Suppression {
 /** The prefix of suppression tags: `mqops:suppress:<check-id>` = `<YYYY-MM-DD> <reason>`. */
 export const SUPPRESS_TAG_PREFIX = 'mqops:suppress:';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** The shortest reason a suppression may give: who decided and why (`Partner access, OPS-42`), not `tbd`. */
+export const MIN_REASON = { characters: 10, words: 2 } as const;
 
-export const SuppressionSchema = v.strictObject({
-  check: v.pipe(v.string(), v.minLength(1)),
-  broker: v.pipe(v.string(), v.minLength(1)),
-  reason: v.pipe(v.string(), v.minLength(3, 'a suppression needs a reason')),
-  expires: v.pipe(v.string(), v.regex(DATE, 'expires must be a date YYYY-MM-DD')),
-});
+const REASON_RULE = `a suppression needs a reason of at least ${MIN_REASON.characters} characters and ${MIN_REASON.words} words (why, and who or which ticket)`;
 
-/** Reads the `suppressions` list of a config file. @throws InvalidInputError naming the entry that is wrong. */
-export function parseSuppressions(value: unknown): Suppression[] {
-  const parsed = v.safeParse(v.array(SuppressionSchema), value ?? []);
+/** True for a reason that can mean something: {@link MIN_REASON}, counted with every run of spaces as one. */
+export function isMeaningfulReason(reason: string): boolean {
+  const words = reason.trim().split(/\s+/);
+  return words.join(' ').length >= MIN_REASON.characters && words.length >= MIN_REASON.words;
+}
+
+/**
+ * The ids of every check mqops runs. A function, not a constant: a module that imports this one for its schema
+ * (config.ts, in every deployed function) must not carry the code of every check.
+ */
+const catalogIds = (): string[] => CHECKS.map((c) => c.id);
+
+/** Edits (insert, delete, replace) from one text to the other. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/** The known id nearest to `id`, when it is near enough to be what was meant. */
+function nearestId(id: string, known: readonly string[]): string | undefined {
+  const typed = id.toLowerCase();
+  let best: { id: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(typed, candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { id: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(id.length / 4)) ? best.id : undefined;
+}
+
+/**
+ * Why `id` names no check, e.g. `unknown check id "mq-publc-access" (did you mean mq-public-access?)`. The id is
+ * repeated only when it looks like one (lower-case words and hyphens): a pasted token or password never is.
+ */
+function unknownCheckText(id: string, known: readonly string[]): string {
+  const shown = /^[a-z0-9]+(?:-[a-z0-9]+)*$/i.test(id) && id.length <= 64 ? ` "${id}"` : '';
+  const near = shown ? nearestId(id, known) : undefined;
+  return `unknown check id${shown} (${near ? `did you mean ${near}?` : '`mqops checks` lists them'})`;
+}
+
+/**
+ * One suppression of the config file. With `knownChecks`, a `check` that is not one of them (nor `*`) is refused;
+ * without, any non-empty id passes (what a deployed function reads was checked at deploy by `parseConfigFile`).
+ */
+export function suppressionSchema(knownChecks?: readonly string[]) {
+  const check = v.pipe(v.string(), v.minLength(1));
+  return v.strictObject({
+    check: knownChecks
+      ? v.pipe(
+          check,
+          v.check(
+            (id: string) => id === '*' || knownChecks.includes(id),
+            (issue) => unknownCheckText(String(issue.input), knownChecks),
+          ),
+        )
+      : check,
+    broker: v.pipe(v.string(), v.minLength(1)),
+    reason: v.pipe(v.string(), v.check(isMeaningfulReason, REASON_RULE)),
+    expires: v.calendarDate('expires must be a date YYYY-MM-DD'),
+  });
+}
+
+/** One suppression of the config file, its check id not checked against the catalog (see {@link suppressionSchema}). */
+export const SuppressionSchema = suppressionSchema();
+
+/**
+ * Reads the `suppressions` list of a config file: every check id must be known (`*` stands for all), every expiry a
+ * real day, every reason {@link MIN_REASON meaningful}. An expiry in the past is no error (see
+ * {@link suppressionWarnings}).
+ * @param knownChecks the ids a suppression may name; default every check of the catalog
+ * @throws InvalidInputError naming the entry that is wrong, e.g. `suppressions.0.check: unknown check id …`.
+ */
+export function parseSuppressions(
+  value: unknown,
+  knownChecks: readonly string[] = catalogIds(),
+): Suppression[] {
+  const parsed = v.safeParse(v.array(suppressionSchema(knownChecks)), value ?? []);
   if (!parsed.success)
     throw new InvalidInputError('invalid suppressions', v.issueLines(parsed.issues, '', 'suppressions.'));
   return parsed.output.map((s) => ({ ...s, source: 'config' as const }));
 }
 
 /**
- * Suppressions a broker declares in its tags. A tag that does not parse (no date, no reason) is returned as a
- * problem instead, so it is reported rather than silently ignored.
+ * What to tell about suppressions that load fine but no longer hold: one line per suppression expired before `now`
+ * (its finding fires again), e.g. `suppressions.2: expired on 2025-01-31 (the finding fires again); remove it or
+ * extend it`. Config suppressions are named by their place in the list, tag ones by broker and tag.
  */
-export function tagSuppressions(broker: Broker): { suppressions: Suppression[]; problems: string[] } {
+export function suppressionWarnings(suppressions: readonly Suppression[], now: Date): string[] {
+  const lines: string[] = [];
+  suppressions.forEach((s, i) => {
+    if (isActive(s, now)) return;
+    const where =
+      s.source === 'tag' ? `broker ${s.broker}: tag ${SUPPRESS_TAG_PREFIX}${s.check}` : `suppressions.${i}`;
+    lines.push(`${where}: expired on ${s.expires} (the finding fires again); remove it or extend it`);
+  });
+  return lines;
+}
+
+/**
+ * Suppressions a broker declares in its tags. A tag that does not parse (no date, a day that does not exist, a
+ * reason too short to mean anything, an unknown check id) is returned as a problem instead, so it is reported rather
+ * than silently ignored. A problem never repeats the tag's value.
+ * @param knownChecks the ids a tag may name; default every check of the catalog
+ */
+export function tagSuppressions(
+  broker: Broker,
+  knownChecks: readonly string[] = catalogIds(),
+): { suppressions: Suppression[]; problems: string[] } {
   const suppressions: Suppression[] = [];
   const problems: string[] = [];
   for (const [key, value] of Object.entries(broker.tags)) {
     if (!key.startsWith(SUPPRESS_TAG_PREFIX)) continue;
     const check = key.slice(SUPPRESS_TAG_PREFIX.length);
-    const match = /^(\d{4}-\d{2}-\d{2})\s+(.{3,})$/.exec(value.trim());
+    const problem = (text: string) => problems.push(`broker ${broker.name}: tag ${key}: ${text}`);
+    const match = /^(\d{4}-\d{2}-\d{2})\s+(.+)$/.exec(value.trim());
     if (!check || !match?.[1] || !match[2]) {
-      problems.push(`broker ${broker.name}: tag ${key} must be "<YYYY-MM-DD> <reason>" (got "${value}")`);
+      problem('must be "<YYYY-MM-DD> <reason>"');
       continue;
     }
-    suppressions.push({ check, broker: broker.arn, reason: match[2], expires: match[1], source: 'tag' });
+    const [, expires, reason] = match;
+    if (check !== '*' && !knownChecks.includes(check)) problem(unknownCheckText(check, knownChecks));
+    else if (!v.isCalendarDate(expires)) problem(`${expires} is not a day of the calendar`);
+    else if (!isMeaningfulReason(reason)) problem(REASON_RULE);
+    else suppressions.push({ check, broker: broker.arn, reason, expires, source: 'tag' });
   }
   return { suppressions, problems };
 }
