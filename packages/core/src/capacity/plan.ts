@@ -590,9 +590,14 @@ export interface AcceptOptions {
 
 /**
  * A recommendation accepted as a planned change (pure).
- * @throws InvalidInputError when the recommendation is not a resize.
+ * @throws InvalidInputError when the recommendation is not a resize (for a blocked broker, saying what blocks).
  */
 export function planFromRecommendation(rec: Recommendation, options: AcceptOptions): CapacityPlan {
+  if (rec.action === 'blocked')
+    throw new InvalidInputError(
+      `broker ${rec.brokerName} cannot be resized: ${rec.reasons.at(-1) ?? 'no resize can be recommended'}. ` +
+        'Its recommendation is "blocked": there is no resize to plan',
+    );
   if ((rec.action !== 'upsize' && rec.action !== 'downsize') || !rec.to)
     throw new InvalidInputError(
       `the recommendation for broker ${rec.brokerName} is "${rec.action}", not a resize: nothing to plan`,

@@ -1,6 +1,6 @@
 /**
- * Rightsizing recommendations: from a broker's utilisation, an upsize, a downsize, keep, or "not enough data", with
- * the reasons in words and the monthly cost delta.
+ * Rightsizing recommendations: from a broker's utilisation, an upsize, a downsize, keep, blocked, or "not enough
+ * data", with the reasons in words and the monthly cost delta.
  *
  * Rules (thresholds from the {@link CapacityPolicy}):
  * - Every decision metric that applies to the engine (CPU, memory or heap, store, connections) needs the policy's
@@ -9,6 +9,10 @@
  *   the capacity it depends on (CPU by vCPUs, memory and heap by memory, connections by the type's connection cap,
  *   the ActiveMQ store by the type's storage). The smallest candidate that brings every breaching metric back under
  *   its threshold wins; when one size is not enough it steps further, up to `maxUpsizeSteps`.
+ * - Blocked when a decision metric's p95 is above its threshold but no resize can be recommended: no larger type is
+ *   offered (or allowed), no larger type relieves the metric (the ActiveMQ store of an m5), or mqops knows no
+ *   capacity of the current type to scale from. Never `keep`: the broker needs a change it cannot get from a resize,
+ *   and someone must decide what (another family, engine version or deployment mode; less load; a purge).
  * - Downsize when no metric breaches and every decision metric's p95, scaled to the smaller type, stays under
  *   `downsizeTarget`, one size at a time (`maxDownsizeSteps`).
  * - Candidates are only the types DescribeBrokerInstanceOptions offers for the engine, engine version, deployment
@@ -31,7 +35,11 @@ import {
 import type { InstanceOption, PriceSource } from './ports';
 import { monthlyCost } from './prices';
 
-export const RECOMMENDATION_ACTIONS = ['upsize', 'downsize', 'keep', 'not-enough-data'] as const;
+/**
+ * `blocked`: a metric is over its threshold and no resize can be recommended (the last reason says what blocks); it is
+ * announced like an upsize, and never planned.
+ */
+export const RECOMMENDATION_ACTIONS = ['upsize', 'downsize', 'keep', 'blocked', 'not-enough-data'] as const;
 export type RecommendationAction = (typeof RECOMMENDATION_ACTIONS)[number];
 
 /** What a resize changes in monthly cost. */
@@ -58,7 +66,10 @@ export interface Recommendation {
   from: string;
   /** The recommended type (upsize, downsize). */
   to?: string;
-  /** Why, in sentences: `CPU p95 82% over 14 days is above 70%`. */
+  /**
+   * Why, in sentences: `CPU p95 82% over 14 days is above 70%`. For `blocked`, the last one says which metric and
+   * what blocks: `CPU p95 93% is over the 70% threshold, but no larger instance type is offered for …`.
+   */
   reasons: string[];
   monthlyCostDelta?: CostDelta;
   /** Each decision metric's p95 now and, for a resize, projected on `to` (%). */
@@ -92,6 +103,13 @@ export function decisionMetricsOf(engine: Broker['engine']): DecisionMetric[] {
 }
 
 const pct = (n: number) => `${Math.round(n)}%`;
+
+const ENGINE_NAME: Record<Broker['engine'], string> = { ACTIVEMQ: 'ActiveMQ', RABBITMQ: 'RabbitMQ' };
+
+/** `RabbitMQ 3.13 SINGLE_INSTANCE on EBS`: what the instance options are filtered by. */
+const offeringOf = (broker: Broker) =>
+  `${ENGINE_NAME[broker.engine] ?? broker.engine} ${broker.engineVersion} ${broker.deploymentMode}` +
+  (broker.storageType ? ` on ${broker.storageType.toUpperCase()}` : '');
 
 /** Engine versions match when equal or when one is the other's prefix at a dot (`3.13` and `3.13.7`). */
 function versionMatches(a: string, b: string): boolean {
@@ -241,15 +259,45 @@ export function assess(input: RecommendInput): Recommendation {
     metrics,
   });
 
+  /** `CPU p95 93% is over the 70% threshold` (`a, b and c` for more metrics). */
+  const overThreshold = (ms: readonly DecisionMetric[]) => {
+    const each = ms.map(
+      (m) => `${labelOf(m, broker)} p95 ${pct(p95Of(m))} is over the ${pct(policy.upsize[m])} threshold`,
+    );
+    return each.length > 1 ? `${each.slice(0, -1).join(', ')} and ${each.at(-1)}` : (each[0] ?? '');
+  };
+  /** The broker needs more capacity than a resize can give it: the metrics, then what blocks. */
+  const blocked = (ms: readonly DecisionMetric[], blocker: string): Recommendation => ({
+    ...base(broker),
+    action: 'blocked',
+    reasons: [...reasons, `${overThreshold(ms)}, but ${blocker}`],
+    metrics,
+  });
+
   if (broker.pending.instanceType && broker.pending.instanceType !== broker.instanceType)
     return keep(`a change to ${broker.pending.instanceType} is already pending (applied at the next reboot)`);
-  const current = instanceLimits(broker.engine, broker.instanceType);
-  if (!current)
-    return keep(
-      `no documented capacity for ${broker.engine} on ${broker.instanceType}: nothing to scale from`,
+  // Connections against a count, not a cap, cannot be judged; every other metric still can.
+  const capped = stats.connections.unit === '%';
+  const breaches = decision.filter((m) => (m !== 'connections' || capped) && p95Of(m) > policy.upsize[m]);
+  for (const m of breaches)
+    reasons.push(
+      `${labelOf(m, broker)} p95 ${pct(p95Of(m))} ${over} is above ${pct(policy.upsize[m])}${where(m)}`,
     );
-  if (stats.connections.unit !== '%')
-    return keep(`no documented connection cap for ${broker.instanceType}: connections cannot be judged`);
+  const current = instanceLimits(broker.engine, broker.instanceType);
+  if (!current) {
+    const unknown = `no documented capacity for ${broker.engine} on ${broker.instanceType}`;
+    return breaches.length
+      ? blocked(breaches, `there is ${unknown}: no larger type can be picked`)
+      : keep(`${unknown}: nothing to scale from`);
+  }
+  if (!capped)
+    return breaches.length
+      ? blocked(
+          breaches,
+          `there is no documented connection cap for ${broker.instanceType}: no larger type can be picked ` +
+            'without judging connections',
+        )
+      : keep(`no documented connection cap for ${broker.instanceType}: connections cannot be judged`);
 
   const candidates = candidateTypes(broker, input.options, policy);
   const single =
@@ -258,15 +306,22 @@ export function assess(input: RecommendInput): Recommendation {
       : [];
 
   // Upsize.
-  const breaches = decision.filter((m) => p95Of(m) > policy.upsize[m]);
   if (breaches.length) {
-    for (const m of breaches)
-      reasons.push(
-        `${labelOf(m, broker)} p95 ${pct(p95Of(m))} ${over} is above ${pct(policy.upsize[m])}${where(m)}`,
-      );
     const larger = candidates.filter((c) => compareSize(c, current) > 0).slice(0, policy.maxUpsizeSteps);
-    if (larger.length === 0)
-      return keep(`no larger instance type is offered for this broker's engine, version, mode and storage`);
+    if (larger.length === 0) {
+      const elsewhere = policy.crossFamily
+        ? undefined
+        : candidateTypes(broker, input.options, { ...policy, crossFamily: true }).find(
+            (c) => compareSize(c, current) > 0,
+          );
+      return blocked(
+        breaches,
+        elsewhere
+          ? `no larger ${current.family} instance type is offered for ${offeringOf(broker)}; ` +
+              `${elsewhere.instanceType} is, in another family, which the policy does not allow (capacity.crossFamily)`
+          : `no larger instance type is offered for ${offeringOf(broker)}`,
+      );
+    }
     const helps = (m: DecisionMetric, c: InstanceLimits) => project(m, p95Of(m), current, c) < p95Of(m);
     const fixable = breaches.filter((m) => larger.some((c) => helps(m, c)));
     const unfixable = breaches.filter((m) => !fixable.includes(m));
@@ -274,7 +329,12 @@ export function assess(input: RecommendInput): Recommendation {
       reasons.push(
         `a bigger type does not relieve ${labelOf(m, broker)}: it has ${capacityText(m, current)} on every candidate`,
       );
-    if (fixable.length === 0) return keep();
+    if (fixable.length === 0)
+      return blocked(
+        unfixable,
+        `no larger instance type offered for ${offeringOf(broker)} relieves ${unfixable.length > 1 ? 'them' : 'it'}: ` +
+          'it needs a fix other than a resize',
+      );
     const fits = (c: InstanceLimits) =>
       fixable.every((m) => project(m, p95Of(m), current, c) <= policy.upsize[m]);
     const chosen = larger.find(fits) ?? (larger[larger.length - 1] as InstanceLimits);

@@ -2,7 +2,8 @@ import { mapBounded } from '../concurrency';
 import type { KeyValueStore } from '../kv';
 import type { Broker } from '../model';
 import { type Notice, type NoticeSink, postNotice } from '../notices';
-import { type BrokerInventory, selectBrokers } from '../ports';
+import { type CoverageGap, type JobOutcome, outcomeOf } from '../outcome';
+import { type BrokerInventory, type BrokerRef, selectBrokers } from '../ports';
 import { fleetCatalog, lookbackRange, summarize } from './metrics';
 import { acceptPlan, autoPlans, type CapacityPlan } from './plan';
 import { type CapacityPolicy, DEFAULT_CAPACITY_POLICY } from './policy';
@@ -22,6 +23,11 @@ export interface RightsizeDeps {
   now?: () => Date;
   /** Called as brokers are described (the long part of a large fleet), for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The account and region assessed (`self/eu-west-1`), as the outcome's gaps name it. Default: the inventory's
+   * (`BrokerInventory.target`), else `self`.
+   */
+  target?: string;
 }
 
 export interface RightsizeRequest {
@@ -37,13 +43,24 @@ export interface RightsizeReport {
   errors: { broker: string; error: string }[];
   /** The brokers, as described (for plans and reports). */
   brokers: Broker[];
+  /**
+   * Complete when every broker asked for has a recommendation ("not enough data" and "blocked" are
+   * recommendations, not gaps); partial with a gap per broker not assessed (not described, its metrics, node names
+   * or instance options unreadable, its recommendation failed) and, for a scheduled run, per recommendation not
+   * announced; failed when the brokers could not be listed or none was assessed. `covered` counts the brokers
+   * assessed.
+   */
+  outcome: JobOutcome;
 }
 
 /**
  * Measures and recommends for a fleet: one DescribeBroker per broker, ONE metric read for the whole fleet (the
  * adapter batches it into GetMetricData calls of 500 queries), the instance options of each engine once, and a
- * priced recommendation per broker. A broker whose data is too thin is "not enough data", never a guess.
+ * priced recommendation per broker. A broker whose data is too thin is "not enough data", never a guess. What could
+ * not be assessed, and why, is in `outcome` (an AWS error of the listing, a broker, the metrics or the options is a
+ * gap, never thrown, except for a broker asked for by name).
  * @throws BrokerNotFoundError when a requested broker does not exist.
+ * @throws the describe error of a broker asked for by name that cannot be described.
  */
 export async function rightsizeFleet(
   deps: RightsizeDeps,
@@ -52,8 +69,34 @@ export async function rightsizeFleet(
   const policy = deps.policy ?? DEFAULT_CAPACITY_POLICY;
   const now = (deps.now ?? (() => new Date()))();
   const range = lookbackRange(now, policy);
-  const chosen = selectBrokers(await deps.inventory.list(), request.brokers);
+  const target = deps.target ?? (await deps.inventory.target?.()) ?? 'self';
   const errors: RightsizeReport['errors'] = [];
+  const gaps: CoverageGap[] = [];
+  /** A broker left without a recommendation (never a guess in its place). */
+  const notAssessed = (name: string, reason: string) => {
+    errors.push({ broker: name, error: reason });
+    gaps.push({ target, broker: name, reason: `not assessed: ${reason}` });
+  };
+  const report = (recommendations: Recommendation[], brokers: Broker[], fatal = false): RightsizeReport => ({
+    at: now.toISOString(),
+    range: {
+      start: range.start.toISOString(),
+      end: range.end.toISOString(),
+      periodSeconds: range.periodSeconds,
+    },
+    recommendations,
+    errors,
+    brokers,
+    outcome: outcomeOf(recommendations.length, gaps, fatal),
+  });
+  let listed: BrokerRef[];
+  try {
+    listed = await deps.inventory.list();
+  } catch (error) {
+    gaps.push({ target, reason: `not assessed: ListBrokers failed: ${(error as Error).message}` });
+    return report([], [], true);
+  }
+  const chosen = selectBrokers(listed, request.brokers);
   let done = 0;
   const described = await mapBounded(chosen, 8, async (ref) => {
     try {
@@ -62,20 +105,41 @@ export async function rightsizeFleet(
       return broker;
     } catch (error) {
       if (request.brokers?.length) throw error;
-      errors.push({ broker: ref.name, error: (error as Error).message });
+      notAssessed(ref.name, (error as Error).message);
       return undefined;
     }
   });
-  const brokers = described.filter((b): b is Broker => b !== undefined);
+  let brokers = described.filter((b): b is Broker => b !== undefined);
   const rabbits = brokers.filter((b) => b.engine === 'RABBITMQ').map((b) => b.name);
-  const nodes = deps.nodes && rabbits.length ? await deps.nodes.nodes(rabbits) : new Map<string, string[]>();
+  let nodes = new Map<string, string[]>();
+  if (deps.nodes && rabbits.length) {
+    try {
+      nodes = await deps.nodes.nodes(rabbits);
+    } catch (error) {
+      // Without node names a RabbitMQ broker's CPU, memory and disk would read as missing: no guess.
+      for (const name of rabbits) notAssessed(name, `node names unavailable: ${(error as Error).message}`);
+      brokers = brokers.filter((b) => b.engine !== 'RABBITMQ');
+    }
+  }
   const { queries } = fleetCatalog(brokers, nodes);
-  const series = await deps.metrics.read(queries, range);
+  let series: Awaited<ReturnType<MetricReader['read']>>;
+  try {
+    series = await deps.metrics.read(queries, range);
+  } catch (error) {
+    for (const broker of brokers) notAssessed(broker.name, `metrics unreadable: ${(error as Error).message}`);
+    return report([], brokers);
+  }
   const optionsByEngine = new Map<string, Awaited<ReturnType<InstanceOptionsSource['options']>>>();
-  for (const engine of new Set(brokers.map((b) => b.engine)))
-    optionsByEngine.set(engine, await deps.options.options(engine));
+  for (const engine of new Set(brokers.map((b) => b.engine))) {
+    try {
+      optionsByEngine.set(engine, await deps.options.options(engine));
+    } catch (error) {
+      for (const broker of brokers.filter((b) => b.engine === engine))
+        notAssessed(broker.name, `instance options unavailable: ${(error as Error).message}`);
+    }
+  }
   const recommendations: Recommendation[] = [];
-  for (const broker of brokers) {
+  for (const broker of brokers.filter((b) => optionsByEngine.has(b.engine))) {
     try {
       const rabbitNodes = nodes.get(broker.name);
       const utilisation = summarize(broker, series, range, rabbitNodes ? { rabbitNodes } : {});
@@ -89,24 +153,31 @@ export async function rightsizeFleet(
         }),
       );
     } catch (error) {
-      errors.push({ broker: broker.name, error: (error as Error).message });
+      notAssessed(broker.name, (error as Error).message);
     }
   }
-  return {
-    at: now.toISOString(),
-    range: {
-      start: range.start.toISOString(),
-      end: range.end.toISOString(),
-      periodSeconds: range.periodSeconds,
-    },
-    recommendations,
-    errors,
-    brokers,
-  };
+  return report(recommendations, brokers);
 }
+
+/**
+ * A broker over a threshold that no resize can relieve: announced like an upsize (a warning), once per broker and
+ * current type; nothing to accept.
+ */
+const blockedNotice = (rec: Recommendation): Notice => ({
+  kind: 'capacity',
+  level: 'warning',
+  title: `blocked: broker ${rec.brokerName} on ${rec.from} is over a threshold, and no resize can be recommended`,
+  text:
+    `${rec.reasons.join('. ')}. mqops cannot plan a resize for it: decide another fix (another instance family, ` +
+    'engine version or deployment mode, less load, or freeing the store).',
+  fields: { type: rec.from, blocked: rec.reasons.at(-1) ?? '' },
+  broker: { id: rec.brokerId, name: rec.brokerName, region: rec.region },
+  key: `capacity:recommend:${rec.brokerId}:blocked:${rec.from}`,
+});
 
 /** Where rightsizing remembers what it announced: one notice per broker, action and target type. */
 const recommendationNotice = (rec: Recommendation): Notice | undefined => {
+  if (rec.action === 'blocked') return blockedNotice(rec);
   if ((rec.action !== 'upsize' && rec.action !== 'downsize') || !rec.to) return undefined;
   const cost = rec.monthlyCostDelta;
   const money = cost
@@ -132,7 +203,8 @@ export interface RightsizeRunResult extends RightsizeReport {
 
 /**
  * The scheduled run: recommend, announce each resize recommendation once (per broker, action and target; re-sent
- * after `dedupeSeconds`, default 7 days), and plan the ones the auto-apply tag allows.
+ * after `dedupeSeconds`, default 7 days) and each blocked broker the same way (per broker and type), and plan the
+ * resizes the auto-apply tag allows (never a blocked broker: there is no resize to plan).
  */
 export async function runRightsize(
   deps: RightsizeDeps & { store: KeyValueStore; sinks: readonly NoticeSink[]; dedupeSeconds?: number },
@@ -141,13 +213,23 @@ export async function runRightsize(
   const policy = deps.policy ?? DEFAULT_CAPACITY_POLICY;
   const now = (deps.now ?? (() => new Date()))();
   const report = await rightsizeFleet({ ...deps, now: () => now }, request);
+  /** Recommendations a channel did not take (a claim every channel failed is released: the next run retries). */
+  const unannounced: CoverageGap[] = [];
+  const target = deps.target ?? (await deps.inventory.target?.()) ?? 'self';
   for (const rec of report.recommendations) {
     const notice = recommendationNotice(rec);
-    if (notice)
-      await postNotice(deps.sinks, notice, {
-        store: deps.store,
-        now: () => now,
-        ...(deps.dedupeSeconds ? { dedupeSeconds: deps.dedupeSeconds } : {}),
+    if (!notice) continue;
+    const posted = await postNotice(deps.sinks, notice, {
+      store: deps.store,
+      now: () => now,
+      ...(deps.dedupeSeconds ? { dedupeSeconds: deps.dedupeSeconds } : {}),
+    });
+    for (const failure of posted.failed)
+      unannounced.push({
+        target,
+        broker: rec.brokerName,
+        check: `${rec.action} notice`,
+        reason: `not announced on ${failure.channel}: ${failure.error}`,
       });
   }
   const planned: CapacityPlan[] = [];
@@ -157,5 +239,11 @@ export async function runRightsize(
     if (outcome.accepted) planned.push(outcome.plan);
     else if (outcome.reason) skipped.push(outcome.reason);
   }
-  return { ...report, planned, skipped };
+  const gaps = [...report.outcome.gaps, ...unannounced];
+  return {
+    ...report,
+    outcome: outcomeOf(report.outcome.covered, gaps, report.outcome.status === 'failed'),
+    planned,
+    skipped,
+  };
 }

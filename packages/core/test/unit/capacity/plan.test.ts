@@ -78,6 +78,32 @@ describe('Function: planFromRecommendation', () => {
     ]);
   });
 
+  it('refuses a blocked recommendation, saying which metric is over its threshold and what blocks', () => {
+    const blocked = recommendation({
+      action: 'blocked',
+      from: 'mq.m5.4xlarge',
+      to: undefined,
+      monthlyCostDelta: undefined,
+      reasons: [
+        'CPU p95 93% over 14 days is above 70%',
+        'CPU p95 93% is over the 70% threshold, but no larger instance type is offered for ActiveMQ 5.18 ' +
+          'ACTIVE_STANDBY_MULTI_AZ on EFS',
+      ],
+    });
+    const accept = () =>
+      planFromRecommendation(blocked, { source: 'cli', now: ACCEPTED, acceptedBy: 'alice' });
+    expect(accept).toThrow(InvalidInputError);
+    expect(accept).toThrow(
+      'broker orders cannot be resized: CPU p95 93% is over the 70% threshold, but no larger instance type is ' +
+        'offered for ActiveMQ 5.18 ACTIVE_STANDBY_MULTI_AZ on EFS. Its recommendation is "blocked": there is no ' +
+        'resize to plan',
+    );
+    // Even one that names a type (it never should) is no resize to plan.
+    expect(() =>
+      planFromRecommendation({ ...blocked, to: 'mq.m5.xlarge' }, { source: 'runbook', now: ACCEPTED }),
+    ).toThrow(/cannot be resized/);
+  });
+
   it.each(['keep', 'not-enough-data'] as const)('refuses a "%s" recommendation', (action) => {
     const { to: _to, ...rec } = recommendation({ action });
     expect(() => planFromRecommendation(rec, { source: 'runbook', now: ACCEPTED })).toThrow(
@@ -97,6 +123,8 @@ describe('Function: autoPlans', () => {
     ];
     const plans = autoPlans(recs, [tagged, untagged], policy, ACCEPTED);
     expect(plans.map((p) => [p.brokerId, p.source])).toEqual([['b-1234', 'auto-policy']]);
+    const blocked = recommendation({ action: 'blocked', to: undefined, reasons: ['CPU p95 93% is over …'] });
+    expect(autoPlans([blocked], [tagged], policy, ACCEPTED)).toEqual([]);
     const upOnly = parseCapacityPolicy({ autoApply: { actions: ['upsize'] } });
     expect(autoPlans([recommendation({ action: 'downsize' })], [tagged], upOnly, ACCEPTED)).toEqual([]);
   });

@@ -204,27 +204,115 @@ describe('Function: assess', () => {
     expect(rec.metrics.connections?.projected).toBe(45);
   });
 
-  it('keeps an ActiveMQ broker whose store is full: a bigger m5 has the same storage', () => {
+  it('blocks (never keeps) an ActiveMQ broker whose store is full: a bigger m5 has the same storage', () => {
     const broker = makeBroker();
     const rec = assess({
       broker,
       utilisation: util(broker, { ...QUIET, store: 85 }),
       options: ACTIVEMQ_OPTIONS,
     });
-    expect(rec.action).toBe('keep');
+    expect(rec.action).toBe('blocked');
+    expect(rec.to).toBeUndefined();
     expect(rec.reasons).toContain('message store p95 85% over 14 days is above 70%');
     expect(rec.reasons.join(' ')).toContain('a bigger type does not relieve message store');
+    expect(rec.reasons.at(-1)).toBe(
+      'message store p95 85% is over the 70% threshold, but no larger instance type offered for ' +
+        'ActiveMQ 5.18 ACTIVE_STANDBY_MULTI_AZ on EFS relieves it: it needs a fix other than a resize',
+    );
   });
 
-  it('keeps a broker already on the largest type', () => {
+  it('blocks (never keeps) a saturated broker already on the largest type, naming the metric and what blocks', () => {
     const broker = makeBroker({ instanceType: 'mq.m5.4xlarge' });
     const rec = assess({
       broker,
       utilisation: util(broker, { ...QUIET, cpu: 90 }),
       options: ACTIVEMQ_OPTIONS,
     });
-    expect(rec.action).toBe('keep');
-    expect(rec.reasons.join(' ')).toContain('no larger instance type');
+    expect(rec.action).toBe('blocked');
+    expect(rec.to).toBeUndefined();
+    expect(rec.reasons).toEqual([
+      'CPU p95 90% over 14 days is above 70%',
+      'CPU p95 90% is over the 70% threshold, but no larger instance type is offered for ActiveMQ 5.18 ' +
+        'ACTIVE_STANDBY_MULTI_AZ on EFS',
+    ]);
+    expect(rec.metrics.cpu).toEqual({ p95: 90 });
+  });
+
+  it('blocks a saturated RabbitMQ broker when no larger type is offered for its engine version, mode and storage', () => {
+    // RabbitMQ 3.13 single instance on EBS: only up to mq.m5.xlarge is offered here.
+    const broker = rabbit({
+      deploymentMode: 'SINGLE_INSTANCE',
+      instanceType: 'mq.m5.xlarge',
+      engineVersion: '3.13',
+    });
+    const options = RABBITMQ_OPTIONS.filter(
+      (o) => o.instanceType === 'mq.m5.large' || o.instanceType === 'mq.m5.xlarge',
+    );
+    const rec = assess({ broker, utilisation: util(broker, { ...QUIET, cpu: 93, memory: 88 }), options });
+    expect(rec.action).toBe('blocked');
+    expect(rec.reasons.at(-1)).toBe(
+      'CPU p95 93% is over the 70% threshold and memory (of the high watermark) p95 88% is over the 70% ' +
+        'threshold, but no larger instance type is offered for RabbitMQ 3.13 SINGLE_INSTANCE on EBS',
+    );
+  });
+
+  it('says when a larger type is offered in another family that the policy does not allow', () => {
+    const broker = rabbit({ instanceType: 'mq.m5.4xlarge' });
+    const rec = assess({
+      broker,
+      utilisation: util(broker, { ...QUIET, cpu: 90 }),
+      options: RABBITMQ_OPTIONS,
+    });
+    expect(rec.action).toBe('blocked');
+    expect(rec.reasons.at(-1)).toBe(
+      'CPU p95 90% is over the 70% threshold, but no larger m5 instance type is offered for RabbitMQ 3.13.7 ' +
+        'CLUSTER_MULTI_AZ on EBS; mq.m7g.8xlarge is, in another family, which the policy does not allow ' +
+        '(capacity.crossFamily)',
+    );
+    const crossing = assess({
+      broker,
+      utilisation: util(broker, { ...QUIET, cpu: 90 }),
+      options: RABBITMQ_OPTIONS,
+      policy: parseCapacityPolicy({ crossFamily: true }),
+    });
+    expect(crossing).toMatchObject({ action: 'upsize', to: 'mq.m7g.8xlarge' });
+  });
+
+  it('blocks a saturated broker on a type of unknown capacity, and keeps a quiet one', () => {
+    const broker = makeBroker({ instanceType: 'mq.x9.large' });
+    const hot = assess({
+      broker,
+      utilisation: util(broker, { ...QUIET, cpu: 95 }),
+      options: ACTIVEMQ_OPTIONS,
+    });
+    expect(hot.action).toBe('blocked');
+    expect(hot.reasons.at(-1)).toBe(
+      'CPU p95 95% is over the 70% threshold, but there is no documented capacity for ACTIVEMQ on mq.x9.large: ' +
+        'no larger type can be picked',
+    );
+    const quiet = assess({ broker, utilisation: util(broker, QUIET), options: ACTIVEMQ_OPTIONS });
+    expect(quiet).toMatchObject({
+      action: 'keep',
+      reasons: ['no documented capacity for ACTIVEMQ on mq.x9.large: nothing to scale from'],
+    });
+  });
+
+  it('keeps a broker whose connections cannot be judged only while no other metric is over its threshold', () => {
+    const broker = makeBroker();
+    const counted = (p95s: Partial<Record<CapacityMetric, number>>) => {
+      const utilisation = util(broker, { ...p95s, connections: 900 });
+      (utilisation.metrics.connections as { unit: string }).unit = 'count';
+      return utilisation;
+    };
+    const quiet = assess({ broker, utilisation: counted(QUIET), options: ACTIVEMQ_OPTIONS });
+    expect(quiet.action).toBe('keep');
+    expect(quiet.reasons.at(-1)).toContain('connections cannot be judged');
+    const hot = assess({ broker, utilisation: counted({ ...QUIET, heap: 90 }), options: ACTIVEMQ_OPTIONS });
+    expect(hot.action).toBe('blocked');
+    expect(hot.reasons.at(-1)).toBe(
+      'JVM heap p95 90% is over the 70% threshold, but there is no documented connection cap for mq.m5.large: ' +
+        'no larger type can be picked without judging connections',
+    );
   });
 
   it('downsizes one size when every p95 stays under the target on the smaller type', () => {

@@ -252,6 +252,7 @@ describe('Function: rightsizeFleet', () => {
     expect(byName.get('payments')?.action).toBe('keep');
     expect(report.brokers.map((b) => b.id)).toEqual(['b-1', 'b-2', 'b-3']);
     expect(report.errors).toEqual([]);
+    expect(report.outcome).toEqual({ status: 'complete', covered: 3, gaps: [] });
   });
 
   it('answers "not enough data" for a broker without datapoints, never a guess', async () => {
@@ -265,6 +266,8 @@ describe('Function: rightsizeFleet', () => {
     const payment = report.recommendations.find((r) => r.brokerName === 'payments');
     expect(payment?.action).toBe('not-enough-data');
     expect(payment?.to).toBeUndefined();
+    // "Not enough data" is an answer, not a broker left out.
+    expect(report.outcome).toEqual({ status: 'complete', covered: 2, gaps: [] });
   });
 
   it('recommends without cost deltas when no price source is given', async () => {
@@ -356,6 +359,18 @@ describe('Function: rightsizeFleet', () => {
       ['orders-eu', 'keep'],
     ]);
     expect(report.brokers.map((b) => b.name)).toEqual(['orders', 'orders-eu']);
+    expect(report.outcome.status).toBe('partial');
+    expect(report.outcome.covered).toBe(2);
+    expect([...report.outcome.gaps].sort((a, b) => String(a.broker).localeCompare(String(b.broker)))).toEqual(
+      [
+        {
+          target: 'self',
+          broker: 'gone',
+          reason: 'not assessed: unknown broker: b-gone (no such broker in this account and region)',
+        },
+        { target: 'self', broker: 'payments', reason: 'not assessed: Rate exceeded' },
+      ],
+    );
     expect(metrics.reads).toHaveLength(1);
     expect(metrics.reads[0]?.queries.some((q) => q.dimensions.Broker?.startsWith('payments'))).toBe(false);
   });
@@ -373,6 +388,103 @@ describe('Function: rightsizeFleet', () => {
     // Only the upsize is priced; keep recommendations need no price.
     expect(report.errors).toEqual([{ broker: 'orders', error: 'Pricing API unavailable' }]);
     expect(report.recommendations.map((r) => r.brokerName).sort()).toEqual(['orders-eu', 'payments']);
+    expect(report.outcome).toEqual({
+      status: 'partial',
+      covered: 2,
+      gaps: [{ target: 'self', broker: 'orders', reason: 'not assessed: Pricing API unavailable' }],
+    });
+  });
+
+  it('fails, reading nothing more, when the brokers cannot be listed', async () => {
+    const { deps, metrics } = setup();
+    const inventory: BrokerInventory = {
+      list: async () => {
+        throw new Error('User is not authorized to perform: mq:ListBrokers');
+      },
+      describe: deps.inventory.describe.bind(deps.inventory),
+    };
+
+    const report = await rightsizeFleet({ ...deps, inventory, target: 'self/eu-west-1' });
+
+    expect(report.recommendations).toEqual([]);
+    expect(metrics.reads).toHaveLength(0);
+    expect(report.outcome).toEqual({
+      status: 'failed',
+      covered: 0,
+      gaps: [
+        {
+          target: 'self/eu-west-1',
+          reason: 'not assessed: ListBrokers failed: User is not authorized to perform: mq:ListBrokers',
+        },
+      ],
+    });
+  });
+
+  it('fails, naming every broker, when the metrics cannot be read', async () => {
+    const { deps } = setup([orders, payments]);
+    const denied: MetricReader = {
+      read: async () => {
+        throw new Error('not authorized to perform: cloudwatch:GetMetricData');
+      },
+    };
+
+    const report = await rightsizeFleet({ ...deps, metrics: denied });
+
+    expect(report.recommendations).toEqual([]);
+    expect(report.outcome.status).toBe('failed');
+    expect(report.outcome.gaps.map((g) => [g.broker, g.reason])).toEqual([
+      ['orders', 'not assessed: metrics unreadable: not authorized to perform: cloudwatch:GetMetricData'],
+      ['payments', 'not assessed: metrics unreadable: not authorized to perform: cloudwatch:GetMetricData'],
+    ]);
+  });
+
+  it("leaves out the brokers of an engine whose instance options cannot be read, or whose node names can't", async () => {
+    const events = makeBroker({
+      id: 'b-9',
+      name: 'events',
+      engine: 'RABBITMQ',
+      deploymentMode: 'CLUSTER_MULTI_AZ',
+    });
+    const fleet = [orders, events];
+    const { deps } = setup(fleet);
+    const nodes = { nodes: async () => new Map([['events', ['rabbit@a', 'rabbit@b', 'rabbit@c']]]) };
+    const options: InstanceOptionsSource = {
+      options: async (engine) => {
+        if (engine === 'RABBITMQ') throw new Error('Rate exceeded');
+        return new FakeOptions().options(engine);
+      },
+    };
+
+    const noOptions = await rightsizeFleet({ ...deps, nodes, options });
+    expect(noOptions.recommendations.map((r) => r.brokerName)).toEqual(['orders']);
+    expect(noOptions.outcome).toEqual({
+      status: 'partial',
+      covered: 1,
+      gaps: [
+        {
+          target: 'self',
+          broker: 'events',
+          reason: 'not assessed: instance options unavailable: Rate exceeded',
+        },
+      ],
+    });
+
+    const noNodes = await rightsizeFleet({
+      ...deps,
+      nodes: {
+        nodes: async () => {
+          throw new Error('ListMetrics denied');
+        },
+      },
+    });
+    expect(noNodes.recommendations.map((r) => r.brokerName)).toEqual(['orders']);
+    expect(noNodes.outcome.gaps).toEqual([
+      {
+        target: 'self',
+        broker: 'events',
+        reason: 'not assessed: node names unavailable: ListMetrics denied',
+      },
+    ]);
   });
 
   it('reads nothing but the inventory for an empty fleet', async () => {
@@ -415,6 +527,70 @@ describe('Function: runRightsize', () => {
       }),
     ]);
     expect(recommendationNotices()[0]?.text).toContain('mqops rightsize --accept orders');
+  });
+
+  it('counts a recommendation a channel did not take as not covered', async () => {
+    const { deps } = setup();
+    const failing: NoticeSink = {
+      channel: 'slack',
+      post: async () => {
+        throw new Error('HTTP 500');
+      },
+    };
+
+    const result = await runRightsize({ ...deps, store, sinks: [failing], target: 'self/us-east-1' });
+
+    expect(result.outcome).toEqual({
+      status: 'partial',
+      covered: 3,
+      gaps: [
+        {
+          target: 'self/us-east-1',
+          broker: 'orders',
+          check: 'upsize notice',
+          reason: 'not announced on slack: HTTP 500',
+        },
+      ],
+    });
+  });
+
+  it('announces a hot broker that no resize can relieve as blocked, once, and never plans it', async () => {
+    // Prepare: `biggest` runs hot on the largest type offered, and is tagged for auto-apply.
+    const biggest = makeBroker({ id: 'b-5', name: 'biggest', instanceType: 'mq.m5.4xlarge', tags: AUTO });
+    const fleet = [biggest, payments];
+    const { deps } = setup(fleet);
+    const metrics = fleetMetrics(fleet, (name) => (name === 'biggest' ? 85 : 20));
+
+    // Act
+    const first = await run({ ...deps, metrics });
+    await run({ ...deps, metrics }, new Date(NOW.getTime() + DAY));
+
+    // Assess
+    const rec = first.recommendations.find((r) => r.brokerName === 'biggest');
+    expect(rec).toMatchObject({ action: 'blocked', from: 'mq.m5.4xlarge' });
+    expect(rec?.to).toBeUndefined();
+    const blocker =
+      'CPU p95 85% is over the 70% threshold, but no larger instance type is offered for ActiveMQ 5.18 ' +
+      'ACTIVE_STANDBY_MULTI_AZ on EFS';
+    expect(rec?.reasons.at(-1)).toBe(blocker);
+    expect(recommendationNotices()).toEqual([
+      expect.objectContaining({
+        kind: 'capacity',
+        level: 'warning',
+        title:
+          'blocked: broker biggest on mq.m5.4xlarge is over a threshold, and no resize can be recommended',
+        fields: { type: 'mq.m5.4xlarge', blocked: blocker },
+        broker: { id: 'b-5', name: 'biggest', region: 'us-east-1' },
+        key: 'capacity:recommend:b-5:blocked:mq.m5.4xlarge',
+      }),
+    ]);
+    expect(recommendationNotices()[0]?.text).toContain(blocker);
+    expect(recommendationNotices()[0]?.text).not.toContain('--accept');
+    expect(first.planned).toEqual([]);
+    expect(first.skipped).toEqual([]);
+    expect(await store.get(planKey('b-5'))).toBeUndefined();
+    // Blocked is an answer (announced), not a broker left out.
+    expect(first.outcome).toEqual({ status: 'complete', covered: 2, gaps: [] });
   });
 
   it('does not announce the same recommendation again on the next run', async () => {
