@@ -62,6 +62,22 @@ export async function enabledRegions(settings: ClientSettings): Promise<string[]
 }
 
 /**
+ * The region the SDK's standard configuration gives (AWS_REGION, the profile's region), so a target is named
+ * `self/eu-west-1` rather than `self/default`; '' when none is set (the calls then fail with the SDK's own error,
+ * reported against that target).
+ */
+async function defaultRegion(settings: ClientSettings): Promise<string> {
+  const client = new MqClient(settings);
+  try {
+    return await client.config.region();
+  } catch {
+    return '';
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
  * The accounts × regions the configuration names, each as an audit target: the caller's own account with the
  * base settings, and each configured account through an assumed role (STS AssumeRole, credentials refreshed by the
  * SDK). `regions` absent: the base settings' region only; `all`: every enabled region (per account).
@@ -95,7 +111,7 @@ export async function buildTargets(
     const regions =
       config.regions === 'all'
         ? await enabledRegions(account.settings)
-        : (config.regions ?? [account.settings.region ?? '']);
+        : (config.regions ?? [account.settings.region ?? (await defaultRegion(account.settings))]);
     for (const region of regions) {
       const settings = region ? { ...account.settings, region } : account.settings;
       targets.push({

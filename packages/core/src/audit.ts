@@ -12,9 +12,10 @@ import { mapBounded } from './concurrency';
 import { BrokerNotFoundError } from './errors';
 import type { BrokerFacts, FactKind } from './facts';
 import type { Broker, Engine } from './model';
+import { type CoverageGap, type JobOutcome, outcomeOf } from './outcome';
 import type { BrokerInventory } from './ports';
 import { collectFacts, type FactSources } from './sources';
-import type { AuditDiff } from './state';
+import type { AuditDiff, Lifecycle } from './state';
 
 /** What started an audit. */
 export type AuditTrigger = 'schedule' | 'change' | 'manual' | 'cli';
@@ -61,12 +62,19 @@ export interface Finding {
   suppressed?: { reason: string; expires: string; source: 'tag' | 'config' };
   /** A suppression that matched but has expired: the finding fires again. */
   suppressionExpired?: { reason: string; expires: string; source: 'tag' | 'config' };
+  /**
+   * Where a failing finding stands since the last run (new, open, suppressed, suppression-expired), when runAudit
+   * knows: set from the state store's diff, or from its suppression alone when there is no store.
+   */
+  lifecycle?: Lifecycle;
 }
 
-/** A broker that could not be audited, and why (never fatal for a fleet audit). */
+/** A target that could not be listed, or a broker that could not be audited, and why (never fatal for a fleet audit). */
 export interface InventoryError {
-  /** `account/region` of the target, or the broker id. */
-  brokerId: string;
+  /** `account/region` of the target. */
+  target: string;
+  /** The broker that could not be described; absent when the whole target could not be listed. */
+  brokerId?: string;
   message: string;
 }
 
@@ -75,6 +83,11 @@ export interface AuditReport {
   startedAt: string;
   finishedAt: string;
   brokersAudited: number;
+  /**
+   * Complete, partial or failed, with every target, broker and check not covered and why (a target not listed, a
+   * broker not described, a check whose data could not be read). Drives exit codes, reports and notifications.
+   */
+  outcome: JobOutcome;
   /** Every in-scope (check, broker) result, PASS, FAIL and UNKNOWN, most severe first. */
   results: Finding[];
   errors: InventoryError[];
@@ -165,6 +178,11 @@ export function evaluateBroker(
     });
 }
 
+/** The reason in an UNKNOWN result's message: "Broker X could not be checked: rabbit unavailable (why)." → the rest. */
+export function uncheckedReason(message: string): string {
+  return message.replace(/^Broker \S+ could not be checked: /, '').replace(/\.$/, '');
+}
+
 const bySeverity = (a: Finding, b: Finding) =>
   SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
   a.broker.name.localeCompare(b.broker.name) ||
@@ -178,6 +196,7 @@ function targetsOf(deps: AuditDeps): readonly AuditTarget[] {
 
 /** One broker audited: the broker and its checks' results. */
 interface AuditedBroker {
+  target: string;
   broker: Broker;
   results: Finding[];
 }
@@ -208,7 +227,7 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
       } catch (error) {
         listingComplete = false;
         errors.push({
-          brokerId: target.name,
+          target: target.name,
           message: error instanceof Error ? error.message : String(error),
         });
         return { target, ids: [] as string[] };
@@ -235,7 +254,11 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
             return undefined;
           }
           if (explicit) throw error;
-          errors.push({ brokerId: id, message: error instanceof Error ? error.message : String(error) });
+          errors.push({
+            target: target.name,
+            brokerId: id,
+            message: error instanceof Error ? error.message : String(error),
+          });
           return undefined;
         } finally {
           deps.onProgress?.(++done, total);
@@ -243,6 +266,7 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
         if (!selected(request, broker)) return undefined;
         const facts = await collectFacts(broker, kinds, target.sources ?? {});
         return {
+          target: target.name,
           broker,
           results: evaluateBroker(facts, checks, policy, evaluatedAt, deps.pendingSince?.get(broker.arn)),
         };
@@ -251,11 +275,29 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   );
   const audited = perTarget.flat().filter((a): a is AuditedBroker => a !== undefined);
   const results = audited.flatMap((a) => a.results).sort(bySeverity);
+  const gaps: CoverageGap[] = [
+    ...errors.map((e) => ({
+      target: e.target,
+      ...(e.brokerId ? { broker: e.brokerId } : {}),
+      reason: e.brokerId ? `not audited: ${e.message}` : `not listed: ${e.message}`,
+    })),
+    ...audited.flatMap((a) =>
+      a.results
+        .filter((r) => r.status === 'UNKNOWN')
+        .map((r) => ({
+          target: a.target,
+          broker: a.broker.name,
+          check: r.checkId,
+          reason: uncheckedReason(r.message),
+        })),
+    ),
+  ];
   return {
     trigger: request.trigger,
     startedAt,
     finishedAt: now().toISOString(),
     brokersAudited: audited.length,
+    outcome: outcomeOf(audited.length, gaps),
     results,
     errors,
     brokers: audited.map((a) => a.broker),

@@ -13,7 +13,7 @@ export type {
   Finding,
   InventoryError,
 } from './audit';
-export { auditFleet, evaluateBroker, failing, mapBounded, neededFacts } from './audit';
+export { auditFleet, evaluateBroker, failing, mapBounded, neededFacts, uncheckedReason } from './audit';
 export type { AuditPolicy, Check, CheckContext, CheckOutcome, CheckStatus } from './check';
 export {
   applies,
@@ -27,7 +27,7 @@ export {
   Severity,
 } from './check';
 export { CHECKS, checkById } from './checks';
-export type { MqopsConfig } from './config';
+export type { MqopsConfig, ParseConfigOptions } from './config';
 export { parseConfig, parseConfigText } from './config';
 export { BrokerNotFoundError, DeliveryError, InvalidInputError, MqopsError } from './errors';
 export { MQ_CHANGE_EVENTS, parseAuditEvent, SECURITY_GROUP_CHANGE_EVENTS } from './events';
@@ -63,6 +63,7 @@ export type { Broker, BrokerUserRef, EncryptionKind } from './model';
 export { accountOf, DeploymentMode, Engine, hasPendingChanges, toEngine } from './model';
 export type { Notice, NoticeKind, NoticeLevel, NoticeOptions, NoticeOutcome, NoticeSink } from './notices';
 export { errorText, NOTICE_KINDS, NOTICE_LEVELS, postNotice, slackNotice, snsNotice } from './notices';
+export * from './outcome';
 export type { BrokerInventory, BrokerRef, Notifier } from './ports';
 export type { AsffFinding, AsffOptions, AsffSeverityLabel } from './report/asff';
 export { ASFF_FINDING_TYPE, ASFF_LIMITS, ASFF_SEVERITY_LABEL, ASFF_STATE, toAsff } from './report/asff';
@@ -76,7 +77,17 @@ export type { SlackMessage } from './report/slack';
 export { SLACK_LIMITS, slackMessage } from './report/slack';
 export type { SnsMessage } from './report/sns';
 export { SNS_LIMITS, snsMessage } from './report/sns';
-export { countBySeverity, groupByBroker, headline } from './report/summary';
+export {
+  countBySeverity,
+  diffLine,
+  groupByBroker,
+  headline,
+  LIFECYCLE_LABEL,
+  lifecycleLabel,
+  notAuditedLines,
+  outcomeSentence,
+} from './report/summary';
+export type { TableOptions } from './report/table';
 export { renderTable } from './report/table';
 export * from './rotation/index';
 export type { RunDeps } from './run';
@@ -85,14 +96,25 @@ export type { RunbookMarker } from './runbook-marker';
 export { activeRunbook, clearRunbook, markRunbook } from './runbook-marker';
 export type { BrokerCredential, FactSources } from './sources';
 export { collectFacts } from './sources';
-export type { AuditDiff, AuditState, DiffScope, RememberedFinding, StateStore } from './state';
-export { diffFindings, emptyState } from './state';
+export type {
+  AuditDiff,
+  AuditState,
+  DiffScope,
+  Lifecycle,
+  RememberedFinding,
+  StateStore,
+  SuppressedFinding,
+} from './state';
+export { diffFindings, emptyState, LIFECYCLES, lifecycles } from './state';
 export type { Suppression } from './suppressions';
 export {
   isActive,
+  isMeaningfulReason,
+  MIN_REASON,
   matchSuppression,
   parseSuppressions,
   SUPPRESS_TAG_PREFIX,
+  suppressionWarnings,
   tagSuppressions,
 } from './suppressions';
 export * from './watch/index';

@@ -2,8 +2,8 @@ import { type AuditDeps, type AuditReport, type AuditRequest, auditFleet, failin
 import { DeliveryError } from './errors';
 import { hasPendingChanges } from './model';
 import type { Notifier } from './ports';
-import { diffFindings, type StateStore } from './state';
-import { matchSuppression, type Suppression, tagSuppressions } from './suppressions';
+import { diffFindings, lifecycles, type StateStore } from './state';
+import { matchSuppression, type Suppression, suppressionWarnings, tagSuppressions } from './suppressions';
 
 export interface RunDeps extends AuditDeps {
   notifiers?: readonly Notifier[];
@@ -14,14 +14,19 @@ export interface RunDeps extends AuditDeps {
 }
 
 /**
- * Whether a report is worth sending: a change-triggered audit speaks only when something is new or fixed; any
- * other audit sends its digest while something fails or something got fixed.
+ * Whether a report is worth sending: an audit that did not cover all it was asked (partial or failed) always
+ * speaks, naming what it missed; otherwise a change-triggered audit speaks only when something is new, fires again
+ * after its suppression, got fixed, went away or got suppressed, and any other audit sends its digest while
+ * something fails or one of those happened.
  */
 export function shouldNotify(report: AuditReport): boolean {
-  const fixed = report.diff?.fixed.length ?? 0;
+  if (report.outcome.status !== 'complete') return true;
+  const diff = report.diff;
+  // Resolved, or newly hidden by a suppression (someone muted a failing finding: who, why and until when is news).
+  const resolved = diff ? diff.fixed.length + diff.gone.length + diff.newlySuppressed.length : 0;
   if (report.trigger === 'change')
-    return (report.diff ? report.diff.new.length : failing(report).length) + fixed > 0;
-  return failing(report).length + fixed > 0;
+    return (diff ? diff.new.length + diff.suppressionExpired.length : failing(report).length) + resolved > 0;
+  return failing(report).length + resolved > 0;
 }
 
 /**
@@ -40,7 +45,8 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
   const report = await auditFleet({ ...deps, pendingSince }, request);
   const at = now();
 
-  const warnings: string[] = [];
+  // A config-file suppression already expired when loaded: said, so it is removed or extended (it loads fine).
+  const warnings: string[] = suppressionWarnings(deps.suppressions ?? [], at);
   const fromTags = new Map<string, Suppression[]>();
   for (const broker of report.brokers) {
     const { suppressions, problems } = tagSuppressions(broker);
@@ -53,8 +59,13 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
     const match = matchSuppression(finding, all, at);
     if (!match) continue;
     const { reason, expires, source } = match.suppression;
-    if (match.active) finding.suppressed = { reason, expires, source };
-    else finding.suppressionExpired = { reason, expires, source };
+    if (match.active) {
+      finding.suppressed = { reason, expires, source };
+      finding.lifecycle = 'suppressed';
+    } else {
+      finding.suppressionExpired = { reason, expires, source };
+      finding.lifecycle = 'suppression-expired';
+    }
   }
   report.warnings.push(...warnings);
 
@@ -67,9 +78,18 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
         audited: new Set(report.brokers.map((b) => b.arn)),
         ...(report.listedIds ? { listedIds: new Set(report.listedIds) } : {}),
         ...(report.goneIds ? { goneIds: new Set(report.goneIds) } : {}),
+        fleet: !request.brokerIds && !request.securityGroupIds && !request.configurationIds,
+        unreached: new Map(
+          report.errors.flatMap((e) => (e.brokerId ? [[e.brokerId, e.message] as const] : [])),
+        ),
       },
       at,
     );
+    const states = lifecycles(diff);
+    for (const finding of report.results) {
+      const state = states.get(finding.fingerprint);
+      if (state) finding.lifecycle = state;
+    }
     // Pending changes: remember when they were first seen; forget brokers whose changes got applied.
     for (const broker of report.brokers) {
       if (hasPendingChanges(broker)) next.pendingSince[broker.arn] ??= at.toISOString();

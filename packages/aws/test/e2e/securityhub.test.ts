@@ -39,6 +39,7 @@ function reportOf(results: Finding[], finishedAt: string): AuditReport {
     startedAt: finishedAt,
     finishedAt,
     brokersAudited: new Set(results.map((r) => r.broker.id)).size,
+    outcome: { status: 'complete', covered: new Set(results.map((r) => r.broker.id)).size, gaps: [] },
     results,
     errors: [],
     brokers: [],

@@ -13,6 +13,7 @@ const report: AuditReport = {
   startedAt: '2026-11-25T00:00:00.000Z',
   finishedAt: '2026-11-25T00:00:01.000Z',
   brokersAudited: 1,
+  outcome: { status: 'complete', covered: 1, gaps: [] },
   errors: [],
   notified: [],
   brokers: [],

@@ -39,6 +39,7 @@ function findings(n: number): AwsSecurityFinding[] {
     startedAt: '2026-11-25T00:00:00.000Z',
     finishedAt: '2026-11-25T00:00:01.000Z',
     brokersAudited: n,
+    outcome: { status: 'complete', covered: n, gaps: [] },
     results: Array.from({ length: n }, (_, i) => result(i)),
     errors: [],
     brokers: [],

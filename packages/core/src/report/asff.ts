@@ -268,7 +268,7 @@ function goneFinding(was: RememberedFinding, report: AuditReport, options: AsffO
  * await new SecurityHubExporter().export(findings);
  */
 export function toAsff(report: AuditReport, options: AsffOptions = {}): AsffFinding[] {
-  const gone = (report.diff?.fixed ?? []).filter((f) => f.reason === 'broker-gone');
+  const gone = report.diff?.gone ?? [];
   return [
     ...report.results.map((f) => toFinding(f, report, options)),
     ...gone.map((f) => goneFinding(f, report, options)),

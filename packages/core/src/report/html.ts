@@ -2,7 +2,14 @@ import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { checkById } from '../checks';
-import { headline } from './summary';
+import {
+  diffLine,
+  headline,
+  lifecycleLabel,
+  lifecycleReader,
+  notAuditedLines,
+  outcomeSentence,
+} from './summary';
 
 /** Options of {@link renderHtml}. */
 export interface HtmlOptions {
@@ -56,6 +63,7 @@ h1{font-size:26px;line-height:1.25;margin:6px 0 4px}
 .card.fail b{color:var(--high)}.card.unknown b{color:var(--unknown)}.card.pass b{color:var(--pass)}
 .card.error b{color:var(--medium)}.card.suppressed b{color:var(--info)}.card.zero b{color:var(--muted)}
 .diff{margin:-10px 0 18px;font-size:14px}.diff b{font-weight:650}
+.outcome{margin:0 0 12px;font-size:15px}.outcome.partial b,.outcome.failed b{color:var(--high)}
 .chips{display:flex;flex-wrap:wrap;gap:8px;margin-top:16px}
 .chip{display:inline-flex;align-items:center;gap:6px;padding:3px 10px 3px 8px;border-radius:999px;
 border:1px solid var(--line);font-size:13px;color:var(--text);text-decoration:none;background:var(--panel)}
@@ -111,10 +119,10 @@ function brokerFacts(f: Finding): string {
   return escapeHtml([f.broker.engine, f.broker.region, f.broker.accountId].filter(Boolean).join(' · '));
 }
 
-function findingCard(f: Finding, lookup: HtmlOptions['lookup'], isNew: boolean): string {
+function findingCard(f: Finding, lookup: HtmlOptions['lookup'], state: string | undefined): string {
   const check = lookup?.(f.checkId);
   return `<article class="finding ${f.severity}">
-<div class="where"><span class="broker">${escapeHtml(f.broker.name)}</span><span class="facts">${brokerFacts(f)}</span>${isNew ? '<span class="new">NEW</span>' : ''}</div>
+<div class="where"><span class="broker">${escapeHtml(f.broker.name)}</span><span class="facts">${brokerFacts(f)}</span>${state ? `<span class="new">${escapeHtml(state.toUpperCase())}</span>` : ''}</div>
 <p class="msg">${escapeHtml(f.message)}</p>
 <div class="check"><code>${escapeHtml(f.checkId)}</code> <span>expects: ${escapeHtml(check?.title ?? f.title)}</span></div>
 <details class="fix"><summary>How to fix</summary>
@@ -127,13 +135,13 @@ function severitySection(
   severity: Severity,
   findings: readonly Finding[],
   lookup: HtmlOptions['lookup'],
-  isNew: (f: Finding) => boolean,
+  stateOf: (f: Finding) => string | undefined,
 ) {
   return `<section id="sev-${severity}" class="${severity}">
 <h2><span class="badge">${severity}</span><span class="count">${plural(findings.length, 'failing finding')}</span></h2>
 ${[...findings]
   .sort(byBrokerThenCheck)
-  .map((f) => findingCard(f, lookup, isNew(f)))
+  .map((f) => findingCard(f, lookup, stateOf(f)))
   .join('\n')}
 </section>`;
 }
@@ -184,8 +192,12 @@ export function renderHtml(report: AuditReport, options: HtmlOptions = {}): stri
   const suppressed = report.results.filter((f) => f.status === 'FAIL' && f.suppressed);
   const unknown = report.results.filter((f) => f.status === 'UNKNOWN');
   const passed = report.results.filter((f) => f.status === 'PASS');
-  const newOnes = new Set(report.diff?.new.map((f) => f.fingerprint));
-  const isNew = (f: Finding) => newOnes.has(f.fingerprint);
+  // Marked: new, suppression expired/removed (a still-open finding needs no mark).
+  const lifecycle = lifecycleReader(report);
+  const stateOf = (f: Finding) => {
+    const state = lifecycle(f);
+    return state === 'open' ? undefined : lifecycleLabel(f, state);
+  };
   const groups = SEVERITY_ORDER.map((s) => [s, fails.filter((f) => f.severity === s)] as const).filter(
     ([, g]) => g.length > 0,
   );
@@ -195,10 +207,8 @@ export function renderHtml(report: AuditReport, options: HtmlOptions = {}): stri
         `<a class="chip ${s}" href="#sev-${s}"><span class="dot"></span>${g.length} ${s.toLowerCase()}</a>`,
     )
     .join('');
-  const diff = report.diff
-    ? `<p class="diff">Since the last run: <b>${report.diff.new.length} new</b> · <b>${report.diff.fixed.length} fixed</b> · ` +
-      `${report.diff.stillOpen.length} still open</p>`
-    : '';
+  const diff = report.diff ? `<p class="diff">${escapeHtml(diffLine(report.diff))}</p>` : '';
+  const outcome = `<p class="outcome ${report.outcome.status}"><b>${escapeHtml(outcomeSentence(report))}</b></p>`;
   const body: string[] = [];
   if (fails.length === 0) {
     const notes = [
@@ -210,19 +220,57 @@ export function renderHtml(report: AuditReport, options: HtmlOptions = {}): stri
         `${plural(report.brokersAudited, 'broker')}${notes.length > 0 ? `; ${notes.join(', ')} (below)` : ''}.</div></section>`,
     );
   }
-  for (const [severity, group] of groups) body.push(severitySection(severity, group, lookup, isNew));
-  const fixed = report.diff?.fixed ?? [];
-  if (fixed.length > 0) {
-    const rows = fixed.map((f) => [
+  const gaps = notAuditedLines(report);
+  if (gaps.length > 0) {
+    body.unshift(`<section id="not-audited" class="UNKNOWN">
+<h2><span class="badge">NOT AUDITED</span><span class="count">${plural(report.outcome.gaps.length, 'target, broker or check')} not covered</span></h2>
+<p class="note">This run could not cover these; nothing here passed. Fix the cause and audit again.</p>
+<div class="panel pad"><ul class="plain">${gaps.map((g) => `<li>${escapeHtml(g)}</li>`).join('')}</ul></div>
+</section>`);
+  }
+  for (const [severity, group] of groups) body.push(severitySection(severity, group, lookup, stateOf));
+  const remembered = (
+    id: string,
+    badge: string,
+    count: string,
+    list: readonly { brokerName: string; checkId: string; firstSeen: string }[],
+    why: (i: number) => string,
+  ) => {
+    if (list.length === 0) return;
+    const rows = list.map((f, i) => [
       td(escapeHtml(f.brokerName), true),
       td(`<code>${escapeHtml(f.checkId)}</code>`, true),
-      td(f.reason === 'broker-gone' ? 'The broker was deleted.' : 'Passes now.'),
+      td(escapeHtml(why(i))),
       td(escapeHtml(f.firstSeen), true),
     ]);
-    body.push(`<section id="fixed" class="PASS">
-<h2><span class="badge">FIXED</span><span class="count">${plural(fixed.length, 'finding')} fixed since the last run</span></h2>
+    body.push(`<section id="${id}"${id === 'fixed' ? ' class="PASS"' : ''}>
+<h2><span class="badge">${badge}</span><span class="count">${count}</span></h2>
 ${table(['Broker', 'Check', 'Why', 'Failing since'], rows)}
 </section>`);
+  };
+  const d = report.diff;
+  if (d) {
+    remembered(
+      'fixed',
+      'FIXED',
+      `${plural(d.fixed.length, 'finding')} evaluated and passing since the last run`,
+      d.fixed,
+      () => 'Passes now.',
+    );
+    remembered(
+      'gone',
+      'RESOLVED',
+      `${plural(d.gone.length, 'finding')} on deleted brokers`,
+      d.gone,
+      () => 'The broker was deleted.',
+    );
+    remembered(
+      'not-evaluated',
+      'NOT EVALUATED',
+      `${plural(d.notEvaluated.length, 'remembered finding')} not evaluated this run (kept, not fixed)`,
+      d.notEvaluated,
+      (i) => d.notEvaluated[i]?.reason ?? '',
+    );
   }
   if (suppressed.length > 0) {
     const rows = [...suppressed]
@@ -239,6 +287,7 @@ ${table(['Broker', 'Check', 'Why', 'Failing since'], rows)}
     body.push(`<section id="suppressed">
 <h2>Suppressed<span class="count">${plural(suppressed.length, 'failing check')} accepted for now</span></h2>
 ${table(['Broker', 'Check', 'Severity', 'Finding', 'Suppressed because'], rows)}
+<p class="note">A suppressed finding still fails: it is hidden, not fixed.</p>
 </section>`);
   }
   if (unknown.length > 0) {
@@ -246,13 +295,6 @@ ${table(['Broker', 'Check', 'Severity', 'Finding', 'Suppressed because'], rows)}
 <h2><span class="badge">NOT CHECKED</span><span class="count">${plural(unknown.length, 'check')} could not run</span></h2>
 <p class="note">Data these checks need could not be collected (often a missing IAM permission); fix the cause and audit again.</p>
 ${resultTable(unknown, 'Reason')}
-</section>`);
-  }
-  if (report.errors.length > 0) {
-    const rows = report.errors.map((e) => [td(escapeHtml(e.brokerId), true), td(escapeHtml(e.message))]);
-    body.push(`<section id="errors">
-<h2>Inventory errors<span class="count">${plural(report.errors.length, 'broker or target')} not audited</span></h2>
-${table(['Broker or target', 'Error'], rows)}
 </section>`);
   }
   const warnings = report.warnings ?? [];
@@ -281,6 +323,7 @@ ${resultTable(passed, 'Result', true)}
 <header class="top"><div class="wrap">
 <div class="brand">mqops · Amazon MQ audit</div>
 <h1>${escapeHtml(sentence(headline(report)))}</h1>
+${outcome}
 <p class="meta">Trigger ${escapeHtml(report.trigger)} · started ${escapeHtml(report.startedAt)} · finished ${escapeHtml(report.finishedAt)}</p>
 ${diff}
 <div class="cards">
@@ -288,7 +331,7 @@ ${card('fail', fails.length, 'failing')}
 ${card('suppressed', suppressed.length, 'suppressed')}
 ${card('unknown', unknown.length, 'not checked')}
 ${card('pass', passed.length, 'passed')}
-${card('error', report.errors.length, 'not audited')}
+${card('error', report.outcome.gaps.filter((g) => !g.check).length, 'not audited')}
 </div>
 ${chips ? `<nav class="chips" aria-label="Failing findings by severity">${chips}</nav>` : ''}
 </div></header>

@@ -2,7 +2,15 @@ import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { checkById } from '../checks';
-import { headline } from './summary';
+import type { Lifecycle } from '../state';
+import {
+  diffLine,
+  headline,
+  lifecycleLabel,
+  lifecycleReader,
+  notAuditedLines,
+  outcomeSentence,
+} from './summary';
 
 /** Options of {@link renderMarkdown}. */
 export interface MarkdownOptions {
@@ -82,7 +90,7 @@ function summaryTable(parts: ReturnType<typeof partition>): string[] {
   return lines;
 }
 
-function failingSection(fails: readonly Finding[], isNew: (f: Finding) => boolean): string[] {
+function failingSection(fails: readonly Finding[], lifecycle: (f: Finding) => Lifecycle | undefined): string[] {
   const lines = ['## Failing findings', ''];
   if (fails.length === 0) return [...lines, 'No check failed.', ''];
   for (const severity of SEVERITY_ORDER) {
@@ -91,7 +99,9 @@ function failingSection(fails: readonly Finding[], isNew: (f: Finding) => boolea
     lines.push(`### ${severity} (${group.length})`, '');
     lines.push('| Broker | Engine | Region | Check | Finding |', '| --- | --- | --- | --- | --- |');
     for (const f of group) {
-      const finding = `${isNew(f) ? '**New:** ' : ''}${escapeCell(f.message)}`;
+      const current = lifecycle(f);
+      const state = current === 'open' ? undefined : lifecycleLabel(f, current);
+      const finding = `${state ? `**${sentence(state)}:** ` : ''}${escapeCell(f.message)}`;
       lines.push(
         `| ${escapeCell(f.broker.name)} | ${f.broker.engine} | ${escapeCell(f.broker.region)} | ` +
           `${code(f.checkId)} | ${finding} |`,
@@ -103,17 +113,30 @@ function failingSection(fails: readonly Finding[], isNew: (f: Finding) => boolea
 }
 
 function fixedSection(report: AuditReport): string[] {
-  const fixed = report.diff?.fixed ?? [];
-  if (fixed.length === 0) return [];
-  const lines = ['## Fixed since the last run', ''];
-  for (const f of fixed) {
-    const why = f.reason === 'broker-gone' ? 'the broker was deleted' : 'passes now';
-    lines.push(
-      `- **${oneLine(f.brokerName)}** · ${code(f.checkId)} (${oneLine(f.severity)}): ${why}; ` +
-        `failing since ${oneLine(f.firstSeen)}.`,
-    );
-  }
-  return [...lines, ''];
+  const diff = report.diff;
+  if (!diff) return [];
+  const line = (
+    f: { brokerName: string; checkId: string; severity: string; firstSeen: string },
+    why: string,
+  ) =>
+    `**${oneLine(f.brokerName)}** · ${code(f.checkId)} (${oneLine(f.severity)}): ${why}; failing since ${oneLine(f.firstSeen)}.`;
+  return [
+    ...listSection(
+      'Fixed since the last run',
+      'Evaluated this run and passed:',
+      diff.fixed.map((f) => line(f, 'passes now')),
+    ),
+    ...listSection(
+      'Resolved: broker deleted',
+      'Their brokers no longer exist:',
+      diff.gone.map((f) => line(f, 'the broker was deleted')),
+    ),
+    ...listSection(
+      'Not evaluated this run',
+      'Open or suppressed before, and not evaluated now: they stay as they were (not fixed).',
+      diff.notEvaluated.map((f) => line(f, oneLine(f.reason))),
+    ),
+  ];
 }
 
 function suppressedSection(suppressed: readonly Finding[]): string[] {
@@ -126,6 +149,7 @@ function suppressedSection(suppressed: readonly Finding[]): string[] {
         `Suppressed until ${oneLine(s.expires)} (${s.source}): ${oneLine(s.reason)}`,
     );
   }
+  if (suppressed.length > 0) lines.push('', 'A suppressed finding still fails: it is hidden, not fixed.');
   return [...lines, ''];
 }
 
@@ -194,37 +218,34 @@ function remediationSection(fails: readonly Finding[], lookup: MarkdownOptions['
 export function renderMarkdown(report: AuditReport, options: MarkdownOptions = {}): string {
   const lookup = options.lookup ?? checkById;
   const parts = partition(report);
-  const newOnes = new Set(report.diff?.new.map((f) => f.fingerprint));
-  const diff = report.diff
-    ? [
-        `Since the last run: ${report.diff.new.length} new, ${report.diff.fixed.length} fixed, ` +
-          `${report.diff.stillOpen.length} still open.`,
-        '',
-      ]
-    : [];
+  const diff = report.diff ? [diffLine(report.diff), ''] : [];
   const lines = [
     `# ${oneLine(options.title ?? 'mqops audit report')}`,
     '',
     `${sentence(headline(report))}.`,
     '',
+    `**${oneLine(outcomeSentence(report))}**`,
+    '',
     ...diff,
     `Trigger: ${report.trigger} · started ${report.startedAt} · finished ${report.finishedAt} · ` +
       `${plural(report.brokersAudited, 'broker')} audited` +
-      (report.errors.length > 0 ? ` · ${report.errors.length} could not be audited` : ''),
+      (report.errors.length > 0
+        ? ` · ${plural(report.errors.length, 'broker or target')} could not be audited`
+        : ''),
     '',
     '## Summary',
     '',
     ...summaryTable(parts),
     '',
-    ...failingSection(parts.fails, (f) => newOnes.has(f.fingerprint)),
+    ...listSection(
+      'Not audited',
+      'What this run could not cover, and why (fix the cause and audit again; nothing here passed):',
+      notAuditedLines(report).map(oneLine),
+    ),
+    ...failingSection(parts.fails, lifecycleReader(report)),
     ...fixedSection(report),
     ...suppressedSection(parts.suppressed),
     ...unknownSection(parts.unknown),
-    ...listSection(
-      'Inventory errors',
-      'These brokers or targets could not be audited at all:',
-      report.errors.map((e) => `**${oneLine(e.brokerId)}**: ${oneLine(e.message)}`),
-    ),
     ...listSection(
       'Warnings',
       'Configuration problems found during the audit:',

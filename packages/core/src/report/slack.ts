@@ -2,7 +2,7 @@ import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { SEVERITY_ORDER } from '../check';
 import type { RememberedFinding } from '../state';
-import { groupByBroker, headline } from './summary';
+import { groupByBroker, headline, lifecycleLabel, notAuditedLines, outcomeSentence } from './summary';
 
 /** Slack's Block Kit limits that a message must stay within. */
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150 } as const;
@@ -30,12 +30,18 @@ export function escapeMrkdwn(text: string): string {
 }
 
 function findingLine(f: Finding): string {
-  return `${ICON[f.severity] ?? ''} *${f.severity}* \`${f.checkId}\` ${escapeMrkdwn(f.message)}`;
+  const expired = f.lifecycle === 'suppression-expired' || (!f.lifecycle && f.suppressionExpired);
+  const state = expired ? ` _(${lifecycleLabel(f, 'suppression-expired')})_` : '';
+  return `${ICON[f.severity] ?? ''} *${f.severity}* \`${f.checkId}\`${state} ${escapeMrkdwn(f.message)}`;
 }
 
-function fixedLine(f: RememberedFinding & { reason: string }): string {
-  const why = f.reason === 'broker-gone' ? 'broker deleted' : 'now passes';
-  return `:white_check_mark: \`${f.checkId}\` on *${escapeMrkdwn(f.brokerName)}* (${why})`;
+function rememberedLine(icon: string, f: RememberedFinding, why: string): string {
+  return `${icon} \`${f.checkId}\` on *${escapeMrkdwn(f.brokerName)}* (${escapeMrkdwn(why)})`;
+}
+
+function suppressedLine(f: Finding): string {
+  const s = f.suppressed;
+  return `:zipper_mouth_face: \`${f.checkId}\` on *${escapeMrkdwn(f.broker.name)}*: suppressed until ${s?.expires} by ${s?.source} (${escapeMrkdwn(s?.reason ?? '')}); still failing`;
 }
 
 /** Builds blocks under a shared budget; what does not fit is counted, never dropped silently. */
@@ -89,19 +95,54 @@ function brokerSections(into: Blocks, findings: readonly Finding[]): void {
 export function slackMessage(report: AuditReport): SlackMessage {
   const fails = failing(report);
   const diff = report.diff;
+  const status = report.outcome.status;
+  const prefix = status === 'complete' ? 'mqops audit' : `mqops audit ${status.toUpperCase()}`;
   const title = diff
-    ? `mqops audit: ${diff.new.length} new, ${diff.fixed.length} fixed, ${diff.stillOpen.length} still open`
-    : `mqops audit: ${headline(report)}`;
+    ? `${prefix}: ${diff.new.length} new, ${diff.fixed.length} fixed, ${diff.stillOpen.length} still open`
+    : `${prefix}: ${headline(report)}`;
   const into = new Blocks(SLACK_LIMITS.blocks - 2);
   into.add({ type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_LIMITS.headerText) } });
+  if (status !== 'complete')
+    into.section(
+      `:warning: *${escapeMrkdwn(outcomeSentence(report))}* Not audited (nothing here passed):`,
+      notAuditedLines(report).map((l) => `• ${escapeMrkdwn(l)}`),
+    );
   if (!diff) brokerSections(into, fails);
   else {
     if (diff.new.length) {
       into.add({ type: 'section', text: { type: 'mrkdwn', text: `*New findings (${diff.new.length})*` } });
       brokerSections(into, diff.new);
     }
+    if (diff.suppressionExpired.length) {
+      into.add({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*Failing again, suppression expired (${diff.suppressionExpired.length})*`,
+        },
+      });
+      brokerSections(into, diff.suppressionExpired);
+    }
     if (diff.fixed.length)
-      into.section(`*Fixed since the last run (${diff.fixed.length})*`, diff.fixed.map(fixedLine));
+      into.section(
+        `*Fixed since the last run (${diff.fixed.length})*`,
+        diff.fixed.map((f) => rememberedLine(':white_check_mark:', f, 'passes now')),
+      );
+    if (diff.gone.length)
+      into.section(
+        `*Resolved: broker deleted (${diff.gone.length})*`,
+        diff.gone.map((f) => rememberedLine(':wastebasket:', f, 'broker deleted')),
+      );
+    if (diff.newlySuppressed.length)
+      into.section(
+        `*Newly suppressed (${diff.newlySuppressed.length})*`,
+        diff.newlySuppressed.map(suppressedLine),
+      );
+    if (diff.notEvaluated.length)
+      into.section(
+        `*Not evaluated this run, kept open (${diff.notEvaluated.length})*`,
+        diff.notEvaluated.map((f) => rememberedLine(':grey_question:', f, f.reason)),
+      );
     if (diff.stillOpen.length && report.trigger !== 'change') {
       into.add({
         type: 'section',
@@ -123,7 +164,7 @@ export function slackMessage(report: AuditReport): SlackMessage {
     elements: [
       {
         type: 'mrkdwn',
-        text: `trigger: ${report.trigger} · ${report.brokersAudited} brokers · ${suppressed} suppressed · finished ${report.finishedAt}`,
+        text: `${status} · trigger: ${report.trigger} · ${report.brokersAudited} brokers · ${suppressed} suppressed · finished ${report.finishedAt}`,
       },
     ],
   });

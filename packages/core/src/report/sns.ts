@@ -1,6 +1,6 @@
 import type { AuditReport } from '../audit';
 import { failing } from '../audit';
-import { countBySeverity } from './summary';
+import { countBySeverity, lifecycleLabel } from './summary';
 
 /** SNS limits: Subject ≤ 100 printable ASCII characters; messages ≤ 256 KiB. */
 export const SNS_LIMITS = { subject: 100, messageBytes: 262_144 } as const;
@@ -19,15 +19,20 @@ export function snsMessage(report: AuditReport): SnsMessage {
   const counts = countBySeverity(fails)
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
-  const subject = `mqops audit: ${counts || 'no findings'}`
-    .replace(/[^\x20-\x7e]/g, '')
-    .slice(0, SNS_LIMITS.subject);
+  const status = report.outcome.status;
+  const subject =
+    `mqops audit${status === 'complete' ? '' : ` ${status.toUpperCase()}`}: ${counts || 'no findings'}`
+      .replace(/[^\x20-\x7e]/g, '')
+      .slice(0, SNS_LIMITS.subject);
   const body = {
     source: 'mqops',
     kind: 'audit',
     trigger: report.trigger,
     finishedAt: report.finishedAt,
     brokersAudited: report.brokersAudited,
+    /** complete, partial or failed; with what was not covered and why. */
+    outcome: report.outcome.status,
+    notAudited: report.outcome.gaps,
     findings: fails.map((f) => ({
       severity: f.severity,
       checkId: f.checkId,
@@ -35,7 +40,30 @@ export function snsMessage(report: AuditReport): SnsMessage {
       brokerName: f.broker.name,
       brokerArn: f.broker.arn,
       message: f.message,
+      ...(f.lifecycle ? { lifecycle: f.lifecycle, state: lifecycleLabel(f) } : {}),
     })),
+    ...(report.diff
+      ? {
+          since: {
+            new: report.diff.new.length,
+            stillOpen: report.diff.stillOpen.length,
+            suppressionExpired: report.diff.suppressionExpired.map((f) => f.fingerprint),
+            fixed: report.diff.fixed.map((f) => f.fingerprint),
+            gone: report.diff.gone.map((f) => f.fingerprint),
+            newlySuppressed: report.diff.newlySuppressed.map((f) => ({
+              fingerprint: f.fingerprint,
+              ...f.suppressed,
+            })),
+            notEvaluated: report.diff.notEvaluated.map((f) => ({
+              fingerprint: f.fingerprint,
+              reason: f.reason,
+            })),
+          },
+        }
+      : {}),
+    suppressed: report.results
+      .filter((f) => f.status === 'FAIL' && f.suppressed)
+      .map((f) => ({ fingerprint: f.fingerprint, ...f.suppressed })),
     truncated: 0,
   };
   let message = JSON.stringify(body);
@@ -43,6 +71,19 @@ export function snsMessage(report: AuditReport): SnsMessage {
     const drop = Math.max(1, Math.ceil(body.findings.length / 10));
     body.findings = body.findings.slice(0, body.findings.length - drop);
     body.truncated += drop;
+    message = JSON.stringify(body);
+  }
+  // Still too big (a huge fleet not audited, thousands suppressed): keep the first 100 of every other list, counted.
+  if (Buffer.byteLength(message) > SNS_LIMITS.messageBytes) {
+    const cut = <T>(list: T[]): T[] => {
+      body.truncated += Math.max(0, list.length - 100);
+      return list.slice(0, 100);
+    };
+    body.notAudited = cut(body.notAudited);
+    body.suppressed = cut(body.suppressed);
+    const since = (body as { since?: Record<string, unknown> }).since;
+    for (const [key, value] of Object.entries(since ?? {}))
+      if (Array.isArray(value) && since) since[key] = cut(value);
     message = JSON.stringify(body);
   }
   return { subject, message };

@@ -1,5 +1,7 @@
 import type { AuditReport, Finding } from '../../src/audit';
 import type { Engine } from '../../src/model';
+import type { AuditDiff } from '../../src/state';
+import { outcomeOf } from '../../src/outcome';
 
 /** Where the brokers of a test's findings live (defaults: us-east-1, ActiveMQ). */
 export interface FindingPlace {
@@ -35,9 +37,25 @@ export function findingBuilder({
   };
 }
 
-/** A scheduled audit report of these results, counting each broker in them as audited once. */
+/**
+ * A scheduled audit report of these results, counting each broker in them as audited once; its outcome (unless
+ * given) is what auditFleet would say: a gap per error and per UNKNOWN result.
+ */
 export function makeReport(results: Finding[], overrides: Partial<AuditReport> = {}): AuditReport {
+  const errors = overrides.errors ?? [];
+  const brokersAudited = overrides.brokersAudited ?? new Set(results.map((r) => r.broker.id)).size;
+  const outcome = outcomeOf(brokersAudited, [
+    ...errors.map((e) => ({
+      target: e.target,
+      ...(e.brokerId ? { broker: e.brokerId } : {}),
+      reason: e.message,
+    })),
+    ...results
+      .filter((r) => r.status === 'UNKNOWN')
+      .map((r) => ({ target: `${r.broker.accountId}/${r.broker.region}`, broker: r.broker.name, check: r.checkId, reason: r.message })),
+  ]);
   return {
+    outcome,
     trigger: 'schedule',
     startedAt: '2026-11-25T00:00:00.000Z',
     finishedAt: '2026-11-25T00:00:01.000Z',
@@ -48,5 +66,20 @@ export function makeReport(results: Finding[], overrides: Partial<AuditReport> =
     notified: [],
     warnings: [],
     ...overrides,
+  };
+}
+
+/** A diff with these lists and every other one empty. */
+export function makeDiff(parts: Partial<AuditDiff>): AuditDiff {
+  return {
+    new: [],
+    stillOpen: [],
+    suppressed: [],
+    newlySuppressed: [],
+    suppressionExpired: [],
+    fixed: [],
+    gone: [],
+    notEvaluated: [],
+    ...parts,
   };
 }

@@ -72,7 +72,15 @@ describe('Function: runAudit', () => {
       { trigger: 'schedule' },
     );
     expect(report.brokersAudited).toBe(1);
-    expect(report.errors).toEqual([{ brokerId: 'b-gone', message: expect.stringContaining('b-gone') }]);
+    expect(report.errors).toEqual([
+      { target: 'default', brokerId: 'b-gone', message: expect.stringContaining('b-gone') },
+    ]);
+    expect(report.outcome.status).toBe('partial');
+    expect(report.outcome.gaps).toContainEqual({
+      target: 'default',
+      broker: 'b-gone',
+      reason: expect.stringContaining('not audited'),
+    });
   });
 
   it('throws for an unknown broker asked for by id, before notifying anyone', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../src/check';
 import { ASFF_FINDING_TYPE, ASFF_LIMITS, clipChars, toAsff } from '../../src/report/asff';
-import { findingBuilder, makeReport } from '../helpers/report';
+import { findingBuilder, makeDiff, makeReport } from '../helpers/report';
 
 const finding = findingBuilder({ region: 'eu-west-1', engine: 'RABBITMQ' });
 
@@ -160,14 +160,10 @@ describe('Function: toAsff', () => {
       firstSeen: '2026-10-01T00:00:00.000Z',
       lastSeen: '2026-11-24T00:00:00.000Z',
     };
-    const diff = {
-      new: [],
-      stillOpen: [],
-      fixed: [
-        { ...remembered, reason: 'broker-gone' as const },
-        { ...remembered, fingerprint: 'passed-one', reason: 'passed' as const },
-      ],
-    };
+    const diff = makeDiff({
+      gone: [{ ...remembered, reason: 'broker-gone' as const }],
+      fixed: [{ ...remembered, fingerprint: 'passed-one', reason: 'passed' as const }],
+    });
 
     // Act
     const findings = toAsff(makeReport([], { diff }), { lookup });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../src/check';
 import { escapeHtml, renderHtml } from '../../src/report/html';
-import { findingBuilder, makeReport } from '../helpers/report';
+import { findingBuilder, makeDiff, makeReport } from '../helpers/report';
 
 const finding = findingBuilder({ engine: 'RABBITMQ' });
 
@@ -39,7 +39,7 @@ describe('Function: renderHtml', () => {
         message: 'Broker gamma could not be checked: configuration unavailable (AccessDenied).',
       }),
     ],
-    { errors: [{ brokerId: '210987654321/eu-west-1', message: 'AccessDenied: mq:ListBrokers' }] },
+    { errors: [{ target: '210987654321/eu-west-1', message: 'AccessDenied: mq:ListBrokers' }] },
   );
 
   it('is one self-contained document: inline CSS, no scripts, no external assets', () => {
@@ -135,9 +135,10 @@ describe('Function: renderHtml', () => {
     expect(sectionById(html, 'unknown')).toContain(
       '<td>Broker gamma could not be checked: configuration unavailable (AccessDenied).</td>',
     );
-    expect(sectionById(html, 'errors')).toContain(
-      '<td class="nowrap">210987654321/eu-west-1</td><td>AccessDenied: mq:ListBrokers</td>',
+    expect(sectionById(html, 'not-audited')).toContain(
+      '<li>210987654321/eu-west-1: AccessDenied: mq:ListBrokers</li>',
     );
+    expect(html).toContain('<p class="outcome partial">');
     const passed = sectionById(html, 'passed');
     expect(passed).toContain('<details class="passed"><summary>Passed checks (1)</summary>');
     expect(passed).toContain('Broker beta logs.');
@@ -163,7 +164,7 @@ describe('Function: renderHtml', () => {
     const html = renderHtml(
       makeReport([nasty, unknown], {
         trigger: 'cli',
-        errors: [{ brokerId: `id${evil}`, message: `msg${evil}` }],
+        errors: [{ target: 'self/us-east-1', brokerId: `id${evil}`, message: `msg${evil}` }],
       }),
       { lookup, title: `T${evil}` },
     );
@@ -178,7 +179,9 @@ describe('Function: renderHtml', () => {
       'Broker &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quoted&#39; &quot;double&quot;',
     );
     expect(html).toContain('<title>T&lt;script&gt;');
-    expect(count(html, '&lt;script&gt;')).toBe(6);
+    // Message, broker name, region-free title, the error's broker and message, and the UNKNOWN reason in both the
+    // not-audited list and the not-checked table.
+    expect(count(html, '&lt;script&gt;')).toBe(7);
   });
 
   it('shows suppressed failures apart with reason and expiry, not as failing', () => {
@@ -213,12 +216,18 @@ describe('Function: renderHtml', () => {
       message: 'm',
       firstSeen: '2026-10-01T00:00:00.000Z',
       lastSeen: '2026-11-24T00:00:00.000Z',
-      reason: 'broker-gone' as const,
     };
 
     // Act
     const html = renderHtml(
-      makeReport([fresh, old], { diff: { new: [fresh], stillOpen: [old], fixed: [fixed] } }),
+      makeReport([fresh, old], {
+        diff: makeDiff({
+          new: [fresh],
+          stillOpen: [old],
+          gone: [{ ...fixed, reason: 'broker-gone' }],
+          fixed: [{ ...fixed, brokerName: 'sigma', reason: 'passed' }],
+        }),
+      }),
       {
         lookup,
       },
@@ -226,7 +235,7 @@ describe('Function: renderHtml', () => {
 
     // Assess
     expect(html).toContain(
-      '<p class="diff">Since the last run: <b>1 new</b> · <b>1 fixed</b> · 1 still open</p>',
+      '<p class="diff">Since the last run: 1 new, 1 fixed, 1 still open, 1 resolved (broker deleted).</p>',
     );
     const cards = sectionById(html, 'sev-HIGH').split('</article>');
     expect(cards[0]).toContain('alpha');
@@ -234,9 +243,12 @@ describe('Function: renderHtml', () => {
     expect(cards[1]).toContain('zeta');
     expect(cards[1]).not.toContain('class="new"');
     const section = sectionById(html, 'fixed');
-    expect(section).toContain('1 finding fixed since the last run');
-    expect(section).toContain('<td class="nowrap">omega&lt;x&gt;</td>');
-    expect(section).toContain('<td>The broker was deleted.</td>');
+    expect(section).toContain('1 finding evaluated and passing since the last run');
+    expect(section).toContain('<td class="nowrap">sigma</td>');
+    expect(section).toContain('<td>Passes now.</td>');
+    const gone = sectionById(html, 'gone');
+    expect(gone).toContain('<td class="nowrap">omega&lt;x&gt;</td>');
+    expect(gone).toContain('<td>The broker was deleted.</td>');
   });
 
   it('lists configuration warnings, escaped', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../src/check';
 import { escapeCell, renderMarkdown } from '../../src/report/markdown';
-import { findingBuilder, makeReport } from '../helpers/report';
+import { findingBuilder, makeDiff, makeReport } from '../helpers/report';
 
 const finding = findingBuilder();
 
@@ -58,7 +58,7 @@ describe('Function: renderMarkdown', () => {
         message: 'Broker gamma could not be checked: configuration unavailable (AccessDenied).',
       }),
     ],
-    { errors: [{ brokerId: '210987654321/eu-west-1', message: 'AccessDenied: mq:ListBrokers' }] },
+    { errors: [{ target: '210987654321/eu-west-1', message: 'AccessDenied: mq:ListBrokers' }] },
   );
 
   it('summarises counts by severity and status, with totals', () => {
@@ -104,8 +104,11 @@ describe('Function: renderMarkdown', () => {
     expect(section(md, '## Not checked (UNKNOWN)')).toContain(
       '- **gamma** · `chk-logs` (MEDIUM): Broker gamma could not be checked: configuration unavailable (AccessDenied).',
     );
-    expect(section(md, '## Inventory errors')).toContain(
-      '- **210987654321/eu-west-1**: AccessDenied: mq:ListBrokers',
+    expect(section(md, '## Not audited')).toEqual(
+      expect.arrayContaining([
+        '- 210987654321/eu-west-1: AccessDenied: mq:ListBrokers',
+        '- 123456789012/us-east-1 broker gamma check chk-logs: Broker gamma could not be checked: configuration unavailable (AccessDenied).',
+      ]),
     );
   });
 
@@ -231,11 +234,11 @@ describe('Function: renderMarkdown', () => {
     // Act
     const md = renderMarkdown(
       makeReport([fresh, old], {
-        diff: {
+        diff: makeDiff({
           new: [fresh],
           stillOpen: [old],
-          fixed: [
-            { ...remembered, fingerprint: 'f1', brokerArn: 'arn:1', reason: 'passed' },
+          fixed: [{ ...remembered, fingerprint: 'f1', brokerArn: 'arn:1', reason: 'passed' }],
+          gone: [
             {
               ...remembered,
               fingerprint: 'f2',
@@ -244,22 +247,26 @@ describe('Function: renderMarkdown', () => {
               reason: 'broker-gone',
             },
           ],
-        },
+        }),
       }),
       { lookup },
     );
 
     // Assess
-    expect(md).toContain('Since the last run: 1 new, 2 fixed, 1 still open.');
+    expect(md).toContain('Since the last run: 1 new, 1 fixed, 1 still open, 1 resolved (broker deleted).');
     const rows = section(md, '### HIGH (2)').filter((l) => /^\| (alpha|zeta) /.test(l));
     expect(cells(rows[0]!)[4]).toBe('**New:** Broker alpha fails chk-public.');
     expect(cells(rows[1]!)[4]).toBe('Broker zeta fails chk-public.');
     expect(section(md, '## Fixed since the last run')).toEqual([
       '',
+      'Evaluated this run and passed:',
+      '',
       '- **omega** · `chk-logs` (MEDIUM): passes now; failing since 2026-10-01T00:00:00.000Z.',
-      '- **gone** · `chk-logs` (MEDIUM): the broker was deleted; failing since 2026-10-01T00:00:00.000Z.',
       '',
     ]);
+    expect(section(md, '## Resolved: broker deleted')).toContain(
+      '- **gone** · `chk-logs` (MEDIUM): the broker was deleted; failing since 2026-10-01T00:00:00.000Z.',
+    );
   });
 
   it('lists configuration warnings', () => {
@@ -281,7 +288,8 @@ describe('Function: renderMarkdown', () => {
     expect(section(md, '## Failing findings')).toContain('No check failed.');
     expect(md).not.toContain('## Remediation');
     expect(md).not.toContain('## Not checked');
-    expect(md).not.toContain('## Inventory errors');
+    expect(md).not.toContain('## Not audited');
+    expect(md).toContain('**Audit complete: 3 brokers audited.**');
     expect(md).not.toContain('## Suppressed');
     expect(md).not.toContain('## Fixed since');
     expect(md).not.toContain('## Warnings');

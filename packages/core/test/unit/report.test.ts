@@ -81,6 +81,21 @@ describe('Function: snsMessage', () => {
     expect(body.truncated).toBeGreaterThan(0);
     expect(body.findings.length + body.truncated).toBe(3000);
   });
+
+  it('stays under 256 KiB when thousands of brokers could not be audited, and says the audit is partial', () => {
+    const errors = Array.from({ length: 5000 }, (_, i) => ({
+      target: '123456789012/us-east-1',
+      brokerId: `b-${i}`,
+      message: `AccessDenied: ${'y'.repeat(100)}`,
+    }));
+    const { subject, message } = snsMessage(makeReport([finding(1)], { errors }));
+    expect(Buffer.byteLength(message)).toBeLessThanOrEqual(SNS_LIMITS.messageBytes);
+    expect(subject).toMatch(/^mqops audit PARTIAL: 1 HIGH/);
+    const body = JSON.parse(message);
+    expect(body.outcome).toBe('partial');
+    expect(body.notAudited).toHaveLength(100);
+    expect(body.truncated).toBeGreaterThanOrEqual(4900);
+  });
 });
 
 describe('Function: renderTable', () => {
@@ -89,5 +104,50 @@ describe('Function: renderTable', () => {
     expect(text).toContain('broker-1');
     expect(text).not.toMatch(/broker-2\s/);
     expect(text).toContain('1 finding (1 HIGH) on 1 of 2 brokers; 1 checks passed.');
+  });
+
+  it('keeps every column in place whether a line is marked new or not', () => {
+    const fresh = finding(1, { lifecycle: 'new' });
+    const old = finding(22, { lifecycle: 'open', checkId: 'mq-audit-logs', fingerprint: 'x' });
+    const lines = renderTable(makeReport([fresh, old]), { width: 120 }).split('\n');
+    const header = lines[0]!;
+    const rows = lines.filter((l) => /broker-(1|22) /.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.startsWith('+')).toBe(true);
+    expect(rows[1]!.startsWith(' ')).toBe(true);
+    for (const column of ['SEVERITY', 'BROKER', 'CHECK', 'FINDING']) {
+      const at = header.indexOf(column);
+      // Every row's cell starts where its header does.
+      for (const row of rows) expect(row[at - 1]).toBe(' ');
+      for (const row of rows) expect(row[at]).not.toBe(' ');
+    }
+    expect(lines).toContain('(+ new since the last run)');
+  });
+
+  it('keeps broker names and check ids whole in a narrow terminal, cutting the finding instead', () => {
+    const long = finding(1, {
+      checkId: 'mq-activemq-producer-flow-control',
+      message: `Broker notifications-prod-eu-west-1 turns producer flow control off on queue=">", so producers are never slowed.`,
+      broker: { ...finding(1).broker, name: 'notifications-prod-eu-west-1' },
+    });
+    const text = renderTable(makeReport([long]), { width: 100 });
+    const row = text.split('\n').find((l) => l.includes('notifications-prod-eu-west-1'))!;
+    expect(row).toContain('mq-activemq-producer-flow-control');
+    expect(row.length).toBeLessThanOrEqual(100);
+    expect(row.endsWith('…')).toBe(true);
+    const wide = renderTable(makeReport([long]), { width: 100, wide: true });
+    expect(wide).toContain(long.message);
+  });
+
+  it('opens with what could not be audited, so a partial audit never reads as clean', () => {
+    const text = renderTable(
+      makeReport([], {
+        errors: [{ target: 'self/eu-west-1', message: 'Could not load credentials from any providers' }],
+      }),
+    );
+    expect(text.split('\n')[0]).toBe('NOT AUDITED (failed): nothing below passed on these');
+    expect(text).toContain('  self/eu-west-1: Could not load credentials from any providers');
+    expect(text).toContain('no findings on the 0 brokers that could be audited (failed)');
+    expect(text).toMatch(/Audit FAILED: 0 brokers audited; 1 account\/region not listed\.$/);
   });
 });

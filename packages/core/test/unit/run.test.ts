@@ -97,14 +97,23 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
       expires: '2026-11-30',
       source: 'tag',
     });
-    expect(slack.sent).toHaveLength(0);
+    // Said once, as suppressed (who, why, until when), never as failing.
+    expect(slack.sent).toHaveLength(1);
+    expect(slack.sent[0]?.diff?.newlySuppressed).toHaveLength(1);
+    expect(slack.sent[0]?.diff?.new).toHaveLength(0);
+    await runAudit(deps, { trigger: 'schedule' });
+    expect(slack.sent).toHaveLength(1);
 
     clock = new Date('2026-12-01T00:00:00Z');
     const loud = await runAudit(deps, { trigger: 'schedule' });
     expect(loud.results[0]?.suppressed).toBeUndefined();
     expect(loud.results[0]?.suppressionExpired?.expires).toBe('2026-11-30');
-    expect(loud.diff?.new).toHaveLength(1);
-    expect(slack.sent).toHaveLength(1);
+    // Suppressed before: it fires again as "suppression expired", never as new (and was never "fixed").
+    expect(loud.diff?.new).toHaveLength(0);
+    expect(loud.diff?.suppressionExpired.map((f) => f.checkId)).toEqual(['mq-public-access']);
+    expect(loud.results[0]?.lifecycle).toBe('suppression-expired');
+    expect(loud.diff?.fixed).toEqual([]);
+    expect(slack.sent).toHaveLength(2);
   });
 
   it('applies config-file suppressions and warns about malformed suppression tags', async () => {
@@ -208,7 +217,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
       { inventory, checks, store, notifiers: [slack], now },
       { trigger: 'change', brokerIds: [broker.id] },
     );
-    expect(report.diff?.fixed).toEqual([
+    expect(report.diff?.gone).toEqual([
       expect.objectContaining({ checkId: 'mq-public-access', reason: 'broker-gone' }),
     ]);
     expect(slack.sent).toHaveLength(2);

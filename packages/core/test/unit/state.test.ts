@@ -64,15 +64,22 @@ describe('Function: diffFindings', () => {
 
   it('leaves brokers that were not audited alone', () => {
     const before = stateWith(finding('a', 'b-1'), finding('a', 'b-2'));
-    const { diff, next } = diffFindings(before, [], { audited: new Set([arn('b-1')]) }, t1);
+    const { diff, next } = diffFindings(
+      before,
+      [finding('a', 'b-1', 'PASS')],
+      { audited: new Set([arn('b-1')]) },
+      t1,
+    );
     expect(diff.fixed.map((f) => f.brokerArn)).toEqual([arn('b-1')]);
     expect(Object.keys(next.open)).toEqual([`a/${arn('b-2')}`]);
+    expect(diff.notEvaluated).toEqual([]);
   });
 
   it('resolves findings of a broker that is gone from a complete listing', () => {
     const before = stateWith(finding('a', 'b-1'), finding('a', 'b-2'));
     const { diff } = diffFindings(before, [], { audited: new Set(), listedIds: new Set(['b-2']) }, t1);
-    expect(diff.fixed).toEqual([expect.objectContaining({ brokerArn: arn('b-1'), reason: 'broker-gone' })]);
+    expect(diff.gone).toEqual([expect.objectContaining({ brokerArn: arn('b-1'), reason: 'broker-gone' })]);
+    expect(diff.fixed).toEqual([]);
   });
 
   it('keeps a finding open while its check cannot run', () => {
