@@ -1,16 +1,37 @@
 import type { AuditReport, Finding } from '../audit';
 import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { CHECKS } from '../checks';
+import { gapPlace } from '../outcome';
 
 /** The SARIF 2.1.0 JSON schema (OASIS standard, errata 01). */
 export const SARIF_SCHEMA =
   'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 /**
- * Where people learn about mqops (the SARIF `tool.driver.informationUri`).
- * TODO: replace with the project's public home once it has one; override with `informationUri` meanwhile.
+ * Where people learn about mqops (the SARIF `tool.driver.informationUri`, an absolute URI).
+ * No package.json or README of this repository declares a public address (`repository`, `homepage`): this is the
+ * expected GitHub home and must be confirmed when the project is published; override with `informationUri` meanwhile.
  */
 export const MQOPS_INFORMATION_URI = 'https://github.com/mqops/mqops';
+
+/**
+ * The synthetic artifact a broker's results are located in, for consumers that require a physical location (GitHub
+ * code scanning rejects a result without `physicalLocation.artifactLocation.uri`): `mq/<account>/<region>/<broker>`.
+ * Brokers are not files, so this is a relative URI reference that names the broker, not a file of the repository:
+ * - account and region first, so brokers of the same name in other accounts or regions never share a path;
+ * - the broker name, not its id: readable in the alert list, and an Amazon MQ broker's name cannot change and is
+ *   unique in its account and region (the id, in the ARN of the logical location, changes only when the broker is
+ *   recreated);
+ * - each segment percent-encoded, so the path is always a valid URI reference;
+ * - no `uriBaseId`: GitHub reads a relative URI as a path from the repository root whatever its base, a
+ *   `%SRCROOT%` would claim the path is a source file, and a base of our own would mean nothing to any viewer.
+ * Stable across runs as long as the broker exists, so GitHub keeps matching its alerts to the same location.
+ */
+export function brokerArtifactUri(broker: Pick<Finding['broker'], 'accountId' | 'region' | 'name'>): string {
+  return ['mq', broker.accountId || 'unknown-account', broker.region || 'unknown-region', broker.name]
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
 
 /**
  * Limits of GitHub code scanning, the most common SARIF consumer: uploads with more results per run are rejected,
@@ -53,6 +74,22 @@ export interface SarifRule {
   properties: { tags: string[]; 'security-severity': string; precision: 'very-high' };
 }
 
+/**
+ * Where a result is: the broker's synthetic artifact ({@link brokerArtifactUri}) at its first line and column
+ * ({@link BROKER_REGION}), and the broker ARN as a logical location.
+ */
+export interface SarifLocation {
+  physicalLocation: { artifactLocation: { uri: string }; region: typeof BROKER_REGION };
+  logicalLocations: { fullyQualifiedName: string; name: string; kind: 'resource' }[];
+}
+
+/**
+ * The region of every result: the start of its broker's artifact. A broker has no lines, but GitHub code scanning
+ * displays a result only with a region and documents start line, start column, end line and end column as
+ * required, so all four are given (an empty region at 1:1, as other tools whose findings are not in files do).
+ */
+export const BROKER_REGION = { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 } as const;
+
 export interface SarifResult {
   ruleId: string;
   ruleIndex: number;
@@ -60,7 +97,7 @@ export interface SarifResult {
   kind: 'fail' | 'open';
   level: SarifLevel;
   message: SarifMessage;
-  locations: { logicalLocations: { fullyQualifiedName: string; name: string; kind: 'resource' }[] }[];
+  locations: SarifLocation[];
   partialFingerprints: { 'mqops/v1': string };
   /** A suppressed finding: accepted until a date, from a broker tag or the mqops configuration. */
   suppressions?: { kind: 'external'; status: 'accepted'; justification: string }[];
@@ -79,7 +116,10 @@ export interface SarifResult {
 export interface SarifNotification {
   level: 'error' | 'warning' | 'note';
   message: SarifMessage;
+  /** The target (`account/region`) or broker not covered, as a logical location. */
   locations?: { logicalLocations: { fullyQualifiedName: string; kind: 'resource' }[] }[];
+  /** The check that could not be evaluated, for a gap of one check. */
+  associatedRule?: { id: string };
 }
 
 export interface SarifLog {
@@ -150,13 +190,47 @@ function toRule(
 }
 
 /**
+ * Whether the audit did all it was asked, and a notification per thing it did not do: successful only when the
+ * report's outcome is complete, and one notification per coverage gap, an error when the audit failed or a whole
+ * target was not covered, a warning for a broker or a check of one.
+ */
+function execution(report: AuditReport): {
+  executionSuccessful: boolean;
+  notifications: SarifNotification[];
+} {
+  const { outcome } = report;
+  const notifications = outcome.gaps.map(
+    (gap): SarifNotification => ({
+      level: outcome.status === 'failed' || !(gap.broker || gap.check) ? 'error' : 'warning',
+      message: { text: `Not covered: ${gapPlace(gap)}: ${gap.reason}` },
+      locations: [
+        {
+          logicalLocations: [
+            { fullyQualifiedName: gap.broker ? `${gap.target}/${gap.broker}` : gap.target, kind: 'resource' },
+          ],
+        },
+      ],
+      ...(gap.check ? { associatedRule: { id: gap.check } } : {}),
+    }),
+  );
+  if (outcome.status !== 'complete' && notifications.length === 0)
+    notifications.push({
+      level: outcome.status === 'failed' ? 'error' : 'warning',
+      message: { text: `The audit is ${outcome.status}: not everything asked was covered.` },
+    });
+  return { executionSuccessful: outcome.status === 'complete', notifications };
+}
+
+/**
  * The audit as a SARIF 2.1.0 log (for GitHub code scanning, Azure DevOps and other SARIF viewers): one run whose
  * driver lists every check as a rule (title, rationale, remediation, Security Hub / AWS Config controls as tags,
- * level from severity), and one result per failing finding. Brokers are not files, so each result's location is a
- * logical location: the broker ARN, kind `resource`. `partialFingerprints['mqops/v1']` is the finding's stable
- * fingerprint, so a viewer tracks a finding across runs. A suppressed finding carries an `accepted` external
- * suppression with its reason; with a diff, results say whether they are new (`baselineState`). Inventory errors
- * become tool execution notifications.
+ * level from severity), and one result per failing finding. Brokers are not files, so each result is located in its
+ * broker's synthetic artifact `mq/<account>/<region>/<broker>` at line 1 ({@link brokerArtifactUri}), which GitHub
+ * code scanning requires, and at the broker ARN as a logical location (kind `resource`).
+ * `partialFingerprints['mqops/v1']` is the finding's stable fingerprint, so a viewer tracks a finding across runs. A
+ * suppressed finding carries an `accepted` external suppression with its reason; with a diff, results say whether
+ * they are new (`baselineState`). The invocation is successful only when the audit covered everything asked (the
+ * report's outcome is complete), and each coverage gap is a tool execution notification.
  * At most {@link SARIF_LIMITS}.resultsPerRun results, most severe first (a notification says how many were cut).
  *
  * @example
@@ -202,7 +276,13 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
       level: unknown ? 'none' : SARIF_LEVEL[f.severity],
       message: { text: f.message },
       locations: [
-        { logicalLocations: [{ fullyQualifiedName: f.broker.arn, name: f.broker.name, kind: 'resource' }] },
+        {
+          physicalLocation: {
+            artifactLocation: { uri: brokerArtifactUri(f.broker) },
+            region: BROKER_REGION,
+          },
+          logicalLocations: [{ fullyQualifiedName: f.broker.arn, name: f.broker.name, kind: 'resource' }],
+        },
       ],
       partialFingerprints: { 'mqops/v1': f.fingerprint },
       ...(f.status === 'FAIL' && f.suppressed
@@ -230,11 +310,7 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
     };
   });
 
-  const notifications: SarifNotification[] = report.errors.map((e) => ({
-    level: 'error',
-    message: { text: `Could not audit ${e.brokerId}: ${e.message}` },
-    locations: [{ logicalLocations: [{ fullyQualifiedName: e.brokerId, kind: 'resource' }] }],
-  }));
+  const { executionSuccessful, notifications } = execution(report);
   if (kept.length < selected.length) {
     notifications.push({
       level: 'warning',
@@ -261,7 +337,7 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
         automationDetails: { id: 'mqops/audit/' },
         invocations: [
           {
-            executionSuccessful: report.errors.length === 0,
+            executionSuccessful,
             startTimeUtc: report.startedAt,
             endTimeUtc: report.finishedAt,
             toolExecutionNotifications: notifications,
