@@ -3,11 +3,28 @@ import { SecurityHubExporter } from '@mqops/aws/securityhub';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsNotifier } from '@mqops/aws/sns-notifier';
 import { buildTargets } from '@mqops/aws/targets';
-import { type AuditReport, type AuditRequest, failing, type Notifier, runAudit, toAsff } from '@mqops/core';
+import {
+  type AuditReport,
+  type AuditRequest,
+  type CoverageGap,
+  failing,
+  type JobStatus,
+  MqopsError,
+  type Notifier,
+  outcomeSentence,
+  runAudit,
+  toAsff,
+} from '@mqops/core';
 import { functionConfig } from './config';
+import { emitJobOutcome } from './job-metric';
 
 /** What an audit run returns: a summary, not the whole report. */
 export interface AuditResult {
+  /** complete, partial or failed (a failed audit fails the invocation instead of returning). */
+  status: JobStatus;
+  /** What was not covered and why (at most 100; `gaps` counts them all). */
+  notAudited: CoverageGap[];
+  gaps: number;
   trigger: AuditReport['trigger'];
   brokersAudited: number;
   findings: number;
@@ -23,10 +40,24 @@ export interface AuditResult {
 
 type Warn = (message: string, extra?: Record<string, unknown>) => void;
 
+/** The audit did not cover anything it was asked (every target or broker failed): the invocation fails. */
+export class AuditFailedError extends MqopsError {
+  constructor(
+    message: string,
+    readonly result: AuditResult,
+  ) {
+    super(message);
+    this.name = 'AuditFailedError';
+  }
+}
+
 /**
  * The audit as the deployment configures it (the environment: MQOPS_CONFIG, MQOPS_STATE_BUCKET, MQOPS_ALERT_TOPIC_ARN,
  * MQOPS_SLACK_WEBHOOK_URL): targets across accounts and regions, notifiers, state, Security Hub. Shared by the Audit
- * function and the audit-now runbook.
+ * function and the audit-now runbook. Every run writes its outcome as a metric (job-metric.ts); a partial audit
+ * returns with `status: 'partial'` and what it missed, after notifying it.
+ *
+ * @throws AuditFailedError when nothing could be audited (after notifying and saving the state).
  */
 export async function runConfiguredAudit(
   request: AuditRequest,
@@ -54,7 +85,11 @@ export async function runConfiguredAudit(
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
-  return {
+  emitJobOutcome('audit', report.outcome);
+  const result: AuditResult = {
+    status: report.outcome.status,
+    notAudited: report.outcome.gaps.slice(0, 100),
+    gaps: report.outcome.gaps.length,
     trigger: report.trigger,
     brokersAudited: report.brokersAudited,
     findings: failing(report).length,
@@ -65,4 +100,8 @@ export async function runConfiguredAudit(
     notified: report.notified,
     ...(securityHub ? { securityHub } : {}),
   };
+  // Notified and recorded first (runAudit did both); then a failed audit fails the invocation, so Lambda retries
+  // it, counts it in its Errors metric and, after the retries, sends the event to the dead-letter queue.
+  if (report.outcome.status === 'failed') throw new AuditFailedError(outcomeSentence(report), result);
+  return result;
 }

@@ -265,7 +265,7 @@ describe('Change events, end to end (CloudTrail via EventBridge → one broker a
     expect(closed).toMatchObject({ findings: 0, new: 0, fixed: 1 });
     expect(slack.messages).toHaveLength(2);
     expect(slackText(1)).toContain('0 new, 1 fixed');
-    expect(slackText(1)).toContain('`mq-public-access` on *compliant-prod* (now passes)');
+    expect(slackText(1)).toContain('`mq-public-access` on *compliant-prod* (passes now)');
   });
 
   it('sends every result to Security Hub when configured, and archives a fixed finding as PASSED', async () => {
@@ -392,5 +392,63 @@ describe('Bad input changes nothing', () => {
     const result = await invoke(scheduledEvent());
     expect(result).toMatchObject({ brokersAudited: 2, errors: 0 });
     expect(cloud.requests.some((r) => r.status === 429)).toBe(true);
+  });
+});
+
+describe('An audit that cannot cover everything says so (outcome, digest, metric, invocation)', () => {
+  const metricLines = () =>
+    logged
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('sends a PARTIAL digest naming the broker it could not describe, and counts it as a partial job', async () => {
+    await startCloud(scenarioWith(risky, compliant));
+    const { MqClient, ListBrokersCommand } = await import('@aws-sdk/client-mq');
+    const mq = new MqClient(cloud.clientConfig());
+    const listed = await mq.send(new ListBrokersCommand({}));
+    mq.destroy();
+    const compliantId = listed.BrokerSummaries?.find((b) => b.BrokerName === 'compliant-prod')?.BrokerId ?? '';
+    cloud.faults.add({ service: 'mq', operation: 'DescribeBroker', pathIncludes: compliantId, deny: true });
+
+    const result = await invoke(scheduledEvent());
+
+    expect(result).toMatchObject({ status: 'partial', brokersAudited: 1, errors: 1, gaps: 1 });
+    expect(result.notAudited).toEqual([
+      expect.objectContaining({ broker: compliantId, reason: expect.stringContaining('not audited') }),
+    ]);
+    // The digest (Slack and SNS) names the broker it skipped and says the audit is partial.
+    expect(slack.messages).toHaveLength(1);
+    expect(slackText(0)).toContain('mqops audit PARTIAL');
+    expect(slackText(0)).toContain(`broker ${compliantId}: not audited`);
+    const message = published(cloud)[0];
+    expect(message?.subject).toMatch(/^mqops audit PARTIAL/);
+    expect(JSON.parse(message?.message ?? '{}').notAudited).toEqual([
+      expect.objectContaining({ broker: compliantId }),
+    ]);
+    expect(metricLines()).toEqual([
+      expect.objectContaining({ Job: 'audit', JobComplete: 0, JobPartial: 1, JobFailed: 0, Gaps: 1 }),
+    ]);
+  });
+
+  it('notifies, then fails the invocation (so Lambda retries and counts it) when no broker could be listed', async () => {
+    await startCloud(scenarioWith(risky, compliant));
+    cloud.faults.add({ service: 'mq', operation: 'ListBrokers', deny: true });
+
+    const error = await handler(scheduledEvent() as never, lambdaContext()).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'AuditFailedError' });
+    expect((error as Error).message).toContain('Audit FAILED');
+    expect(slack.messages).toHaveLength(1);
+    expect(slackText(0)).toContain('mqops audit FAILED');
+    expect(published(cloud)[0]?.subject).toMatch(/^mqops audit FAILED/);
+    expect(metricLines()).toEqual([expect.objectContaining({ Job: 'audit', JobFailed: 1 })]);
+  });
+
+  it('counts a complete audit as complete', async () => {
+    await startCloud(scenarioWith(compliant));
+    const result = await invoke(scheduledEvent());
+    expect(result).toMatchObject({ status: 'complete', gaps: 0, notAudited: [] });
+    expect(metricLines()).toEqual([expect.objectContaining({ Job: 'audit', JobComplete: 1, JobPartial: 0 })]);
   });
 });

@@ -17,6 +17,8 @@ export interface FaultRule {
   failRate?: number;
   /** Answer matching calls with the service's access-denied error (an IAM policy that lacks the action). */
   deny?: boolean;
+  /** Only requests whose path contains this (e.g. a broker id in `/v1/brokers/b-…`): one resource's fault. */
+  pathIncludes?: string;
 }
 
 export type FaultOutcome = { kind: 'pass' | 'throttle' | 'fail' | 'deny'; delayMs: number };
@@ -59,12 +61,13 @@ export class Faults {
     this.failuresLeft.clear();
   }
 
-  decide(service: string, operation: string): FaultOutcome {
+  decide(service: string, operation: string, path = ''): FaultOutcome {
     let delayMs = 0;
     let kind: FaultOutcome['kind'] = 'pass';
     for (const rule of this.rules) {
       if (rule.service !== service) continue;
       if (rule.operation !== undefined && rule.operation !== '*' && rule.operation !== operation) continue;
+      if (rule.pathIncludes !== undefined && !path.includes(rule.pathIncludes)) continue;
       delayMs += rule.latencyMs ?? 0;
       if (kind !== 'pass') continue;
       if (rule.deny) kind = 'deny';
