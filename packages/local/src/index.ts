@@ -3,6 +3,8 @@ export type { Clock } from './clock';
 export { ControllableClock } from './clock';
 export type { FaultRule } from './faults';
 export { Faults } from './faults';
+export type { PersistOptions, SavedState } from './persistence';
+export { LocalStateDir, LocalStateError } from './persistence';
 export type { Scenario, ScenarioBroker, ScenarioConfiguration, ScenarioUser } from './scenario';
 export { DEFAULT_SCENARIO, loadScenario, scenariosDir } from './scenario';
 export type { LocalCloud, LocalCloudOptions } from './server';
@@ -18,4 +20,5 @@ export type {
 } from './services/lambda';
 export type { AssumedRoleSession, CallerIdentity } from './services/sts';
 export type { BackingBroker, BackingUser, BrokerBacking, RequestRecord } from './types';
+export type { WorldSnapshot } from './world';
 export { World } from './world';

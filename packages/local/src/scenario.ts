@@ -116,17 +116,21 @@ export const scenariosDir = resolve(here, '..', 'scenarios');
 /** Name of the scenario that is the embedded default (the demo fleet). */
 export const DEFAULT_SCENARIO = 'demo';
 
+/** The file of a scenario: a shipped one by name (`demo`), or a JSON file by path (relative to the working directory). */
+export function scenarioFile(nameOrPath: string): string {
+  return nameOrPath.endsWith('.json') || nameOrPath.includes('/')
+    ? isAbsolute(nameOrPath)
+      ? nameOrPath
+      : resolve(process.cwd(), nameOrPath)
+    : join(scenariosDir, `${nameOrPath}.json`);
+}
+
 /**
  * Loads a scenario: a shipped one by name (`demo`), or a JSON file by path.
  * @throws Error naming the file when it cannot be read or parsed.
  */
 export function loadScenario(nameOrPath: string = DEFAULT_SCENARIO): Scenario {
-  const file =
-    nameOrPath.endsWith('.json') || nameOrPath.includes('/')
-      ? isAbsolute(nameOrPath)
-        ? nameOrPath
-        : resolve(process.cwd(), nameOrPath)
-      : join(scenariosDir, `${nameOrPath}.json`);
+  const file = scenarioFile(nameOrPath);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,15 +1,20 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ControllableClock } from './clock';
 import { type FaultRule, Faults } from './faults';
-import { loadScenario, type Scenario } from './scenario';
+import { LocalStateDir, LocalStateError, type PersistOptions, scenarioDigest } from './persistence';
+import { DEFAULT_SCENARIO, loadScenario, type Scenario, scenarioFile } from './scenario';
 import { createProxiedEmulators, emulators } from './services';
 import type { BrokerBacking, LocalRequest, LocalResponse, RequestRecord, ServiceEmulator } from './types';
 import { World } from './world';
 
 /** Options of {@link startLocalCloud}. */
 export interface LocalCloudOptions {
-  /** A scenario object, a shipped scenario's name (`demo`) or a JSON file path. Default: `demo`. */
+  /**
+   * A scenario object, a shipped scenario's name (`demo`) or a JSON file path. Default: `demo`; with `persist`, the
+   * one the kept state was made from (another one is refused unless `persist.reset`).
+   */
   scenario?: Scenario | string;
   /** Port on 127.0.0.1; default 0 (any free port). */
   port?: number;
@@ -19,6 +24,12 @@ export interface LocalCloudOptions {
   faults?: FaultRule[];
   /** Real brokers to map emulated brokers onto, by engine. */
   backings?: BrokerBacking[];
+  /**
+   * Keep the cloud's state in a directory across processes (off by default: a cloud lives as long as its process):
+   * what the services hold, the clock, DynamoDB and S3 are loaded at start and saved at `stop()`. See
+   * ./persistence.ts.
+   */
+  persist?: PersistOptions;
 }
 
 /** A running local cloud. */
@@ -42,6 +53,9 @@ export interface LocalCloud {
   };
   /** Environment variables that point any AWS SDK (and so mqops) at this cloud. */
   env(): Record<string, string>;
+  /** With `persist`: the directory the state is kept in, and whether it was there before this start. */
+  readonly persisted?: { dir: string; resumed: boolean; scenario: string };
+  /** Stops the servers; with `persist`, saves the state and gives the directory back. */
   stop(): Promise<void>;
 }
 
@@ -88,19 +102,83 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * await cloud.stop();
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const scenario =
-    typeof options.scenario === 'object' ? options.scenario : loadScenario(options.scenario ?? 'demo');
+  if (!options.persist) return start(options, undefined);
+  const state = await LocalStateDir.open(options.persist);
+  try {
+    return await start(options, state);
+  } catch (error) {
+    await state.release();
+    throw error;
+  }
+}
+
+type ChosenScenario = { label: string; file?: string; digest: string; value: Scenario };
+
+/** The scenario asked for, named for people, with the file it comes from (its digest recognises it). */
+function resolveScenario(requested: Scenario | string): ChosenScenario {
+  if (typeof requested === 'object')
+    return { label: 'the scenario given', digest: scenarioDigest(requested), value: requested };
+  const value = loadScenario(requested);
+  return { label: requested, file: scenarioFile(requested), digest: scenarioDigest(value), value };
+}
+
+/**
+ * The scenario of a local cloud. With kept state: the one it was made from (read again from its file when that is
+ * still there, to notice a change; the kept copy when the file is gone). Another scenario, or a changed one, is
+ * refused: the state would not belong to it.
+ */
+function scenarioOf(
+  requested: Scenario | string | undefined,
+  state: LocalStateDir | undefined,
+): ChosenScenario {
+  const saved = state?.saved?.scenario;
+  if (!saved || !state) return resolveScenario(requested ?? DEFAULT_SCENARIO);
+  let asked: ChosenScenario;
+  if (requested !== undefined) asked = resolveScenario(requested);
+  else if (saved.file && existsSync(saved.file))
+    asked = { ...resolveScenario(saved.file), label: saved.label };
+  else return saved;
+  if (saved.digest === asked.digest) return { ...saved, value: asked.value };
+  const changed = saved.file !== undefined && saved.file === asked.file;
+  throw new LocalStateError(
+    'scenario-mismatch',
+    state.dir,
+    `the local cloud in ${state.dir} was made from scenario ${saved.label}` +
+      `${changed ? ', which has changed since' : `, not ${asked.label}`}: ` +
+      `pass --reset to start over from ${asked.label}, or keep one directory per scenario (MQOPS_LOCAL_DIR)`,
+  );
+}
+
+async function start(options: LocalCloudOptions, state: LocalStateDir | undefined): Promise<LocalCloud> {
+  const chosen = scenarioOf(options.scenario, state);
+  const scenario = chosen.value;
+  const saved = state?.saved;
   const accountId = scenario.accountId ?? '123456789012';
   const region = scenario.region ?? 'us-east-1';
-  const clock = options.clock ?? new ControllableClock(scenario.now);
+  // A kept cloud's time goes on where the last process left it.
+  const clock = options.clock ?? new ControllableClock(saved?.clock ?? scenario.now);
   const faults = new Faults(options.faults ?? [], () => clock.now().getTime());
   const backings: Partial<Record<'ACTIVEMQ' | 'RABBITMQ', BrokerBacking>> = {};
   for (const backing of options.backings ?? []) backings[backing.engineType] = backing;
   const world = new World(scenario, { accountId, region, clock, backings });
+  if (saved && state)
+    try {
+      world.restore(saved.world);
+    } catch (error) {
+      throw new LocalStateError(
+        'corrupt',
+        state.dir,
+        `the local cloud state in ${state.dir} is unreadable (${(error as Error).message}): ` +
+          `pass --reset to start over from the scenario, or remove ${state.dir}`,
+        { cause: error },
+      );
+    }
   await world.mq.attachBackings();
   const requests: RequestRecord[] = [];
   const bySigningName = new Map<string, ServiceEmulator>();
-  const proxied = createProxiedEmulators();
+  const proxied = createProxiedEmulators(
+    state ? { dynamodbPath: state.dynamodbPath, s3Directory: state.s3Directory } : {},
+  );
   for (const emulator of [...emulators, ...proxied.emulators])
     for (const name of emulator.signingNames) bySigningName.set(name, emulator);
 
@@ -129,7 +207,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         region: scope.region,
       };
       const operation = emulator.operation(request) ?? 'Unknown';
-      const fault = faults.decide(scope.service, operation);
+      const fault = faults.decide(scope.service, operation, request.path);
       if (fault.delayMs > 0) await sleep(fault.delayMs);
       let response: LocalResponse;
       if (fault.kind === 'throttle') response = emulator.throttled(operation);
@@ -166,6 +244,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: 'LOCALCLOUDKEY', secretAccessKey: 'local-cloud-secret' };
+  let stopped: Promise<void> | undefined;
+  const kept = () => ({
+    scenario: {
+      label: chosen.label,
+      ...(chosen.file ? { file: chosen.file } : {}),
+      digest: chosen.digest,
+      value: scenario,
+    },
+    clock: clock.now().toISOString(),
+    world: world.snapshot(),
+  });
+  // A process that exits without stop() (process.exit on a closed pipe) still keeps what its command did.
+  const cancelSaveOnExit = state?.saveOnExit(kept);
 
   return {
     endpoint,
@@ -183,13 +274,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     }),
+    ...(state ? { persisted: { dir: state.dir, resumed: saved !== undefined, scenario: chosen.label } } : {}),
     stop: async () => {
-      world.mq.stop();
-      for (const backing of options.backings ?? []) await backing.close?.();
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
-      await closed;
-      await proxied.stop();
+      if (stopped) return stopped;
+      stopped = (async () => {
+        try {
+          world.mq.stop();
+          for (const backing of options.backings ?? []) await backing.close?.();
+          const closed = new Promise<void>((r) => server.close(() => r()));
+          server.closeAllConnections();
+          await closed;
+          await proxied.stop();
+          await state?.save(kept());
+        } finally {
+          cancelSaveOnExit?.();
+          await state?.release();
+        }
+      })();
+      return stopped;
     },
   };
 }

@@ -1,13 +1,13 @@
 import type { Clock } from './clock';
-import type { Scenario } from './scenario';
-import { CloudWatchState } from './services/cloudwatch';
-import { Ec2State } from './services/ec2';
+import type { Scenario, ScenarioBroker } from './scenario';
+import { type CloudWatchSnapshot, CloudWatchState } from './services/cloudwatch';
+import { type Ec2Snapshot, Ec2State } from './services/ec2';
 import { LambdaState } from './services/lambda';
-import { DEFAULT_SECURITY_GROUP, MqState } from './services/mq';
-import { SecretsState } from './services/secretsmanager';
-import { SecurityHubState } from './services/securityhub';
-import { SnsState } from './services/sns';
-import { StsState } from './services/sts';
+import { DEFAULT_SECURITY_GROUP, type MqSnapshot, MqState } from './services/mq';
+import { type SecretsSnapshot, SecretsState } from './services/secretsmanager';
+import { type SecurityHubSnapshot, SecurityHubState } from './services/securityhub';
+import { type SnsSnapshot, SnsState } from './services/sns';
+import { type StsSnapshot, StsState } from './services/sts';
 import type { BrokerBacking } from './types';
 
 export interface WorldOptions {
@@ -16,6 +16,22 @@ export interface WorldOptions {
   clock: Clock;
   /** Real brokers behind emulated ones, by engine. */
   backings?: Partial<Record<'ACTIVEMQ' | 'RABBITMQ', BrokerBacking>>;
+}
+
+/**
+ * What of the world outlives the process (see ./persistence.ts): each service's state as it is, and the brokers
+ * created through CreateBroker as declared (their metric series are made again from it). Lambda's functions are
+ * in-process handlers and are not kept.
+ */
+export interface WorldSnapshot {
+  mq: MqSnapshot;
+  ec2: Ec2Snapshot;
+  cloudwatch: CloudWatchSnapshot;
+  secrets: SecretsSnapshot;
+  sns: SnsSnapshot;
+  securityhub: SecurityHubSnapshot;
+  sts: StsSnapshot;
+  createdBrokers: ScenarioBroker[];
 }
 
 /** The state of the whole local cloud, one part per service. */
@@ -32,6 +48,8 @@ export class World {
   readonly lambda: LambdaState;
   /** The caller GetCallerIdentity answers, and the sessions AssumeRole started. */
   readonly sts: StsState;
+  /** Brokers made through CreateBroker, as declared to CloudWatch (kept so their metrics come back). */
+  private readonly createdBrokers: ScenarioBroker[] = [];
 
   constructor(scenario: Scenario, options: WorldOptions) {
     this.accountId = options.accountId;
@@ -65,6 +83,34 @@ export class World {
       this.ec2.ensureSubnets(broker.SubnetIds);
       ensureDefaultGroup(broker.SecurityGroups);
       this.cloudwatch.addBrokerMetrics(declared);
+      this.createdBrokers.push(declared);
     });
+  }
+
+  /** Every service's state, to keep (./persistence.ts encodes it). */
+  snapshot(): WorldSnapshot {
+    return {
+      mq: this.mq.snapshot(),
+      ec2: this.ec2.snapshot(),
+      cloudwatch: this.cloudwatch.snapshot(),
+      secrets: this.secrets.snapshot(),
+      sns: this.sns.snapshot(),
+      securityhub: this.securityhub.snapshot(),
+      sts: this.sts.snapshot(),
+      createdBrokers: [...this.createdBrokers],
+    };
+  }
+
+  /** Puts back a {@link snapshot} in place of the scenario's state (on a world made from the same scenario). */
+  restore(saved: WorldSnapshot): void {
+    this.mq.restore(saved.mq);
+    this.ec2.restore(saved.ec2);
+    this.cloudwatch.restore(saved.cloudwatch);
+    this.secrets.restore(saved.secrets);
+    this.sns.restore(saved.sns);
+    this.securityhub.restore(saved.securityhub);
+    this.sts.restore(saved.sts);
+    this.createdBrokers.splice(0, this.createdBrokers.length, ...saved.createdBrokers);
+    for (const declared of this.createdBrokers) this.cloudwatch.addBrokerMetrics(declared);
   }
 }

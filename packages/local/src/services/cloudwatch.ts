@@ -261,6 +261,17 @@ const REGION_NAMES: Record<string, string> = {
 /** CloudWatch's own timestamp style in alarm notifications: `2019-10-02T17:04:40.985+0000`. */
 const notificationTime = (date: Date) => date.toISOString().replace('Z', '+0000');
 
+/**
+ * The CloudWatch state that persists (see {@link CloudWatchState.snapshot}). Metric series are not kept: they are
+ * functions of the scenario (and of brokers created later, which the world keeps), so they are made again.
+ */
+export interface CloudWatchSnapshot {
+  alarms: MetricAlarmRecord[];
+  tags: [string, CloudWatchTag[]][];
+  transitions: AlarmTransition[];
+  anchorMs: number;
+}
+
 /** State of the emulated CloudWatch: synthesized metric series, alarms and their tags. */
 export class CloudWatchState {
   readonly accountId: string;
@@ -286,6 +297,26 @@ export class CloudWatchState {
     this.anchorMs = Math.floor(start.getTime() / MINUTE) * MINUTE;
     for (const broker of scenario.brokers ?? []) this.addBrokerMetrics(broker);
     for (const alarm of scenario.alarms ?? []) this.addScenarioAlarm(alarm);
+  }
+
+  /** What outlives the process (../persistence.ts): alarms, their tags and state changes, and the anchor. */
+  snapshot(): CloudWatchSnapshot {
+    return {
+      alarms: [...this.alarms.values()],
+      tags: [...this.tags],
+      transitions: [...this.transitions],
+      anchorMs: this.anchorMs,
+    };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: CloudWatchSnapshot): void {
+    this.alarms.clear();
+    for (const alarm of saved.alarms) this.alarms.set(alarm.AlarmName, alarm);
+    this.tags.clear();
+    for (const [arn, tags] of saved.tags) this.tags.set(arn, tags);
+    this.transitions.splice(0, this.transitions.length, ...saved.transitions);
+    (this as { anchorMs: number }).anchorMs = saved.anchorMs;
   }
 
   /** Lets state changes notify SNS topics of this local cloud (alarm actions). */

@@ -158,6 +158,12 @@ function completePermission(p: IpPermission, accountId: string): IpPermission {
   return out;
 }
 
+/** The EC2 state that persists (see {@link Ec2State.snapshot}). */
+export interface Ec2Snapshot {
+  securityGroups: SecurityGroupRecord[];
+  subnets: SubnetRecord[];
+}
+
 /** State of the emulated EC2: security groups and subnets. */
 export class Ec2State {
   readonly accountId: string;
@@ -185,6 +191,19 @@ export class Ec2State {
         undefined;
       this.ensureSubnets(broker.SubnetIds ?? [], vpcId);
     }
+  }
+
+  /** What outlives the process (../persistence.ts): the security groups and subnets. */
+  snapshot(): Ec2Snapshot {
+    return { securityGroups: [...this.securityGroups.values()], subnets: [...this.subnets.values()] };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: Ec2Snapshot): void {
+    this.securityGroups.clear();
+    for (const g of saved.securityGroups) this.securityGroups.set(g.GroupId, g);
+    this.subnets.clear();
+    for (const s of saved.subnets) this.subnets.set(s.SubnetId, s);
   }
 
   /** Adds (or replaces) a security group. */

@@ -81,7 +81,7 @@ export interface MqBroker {
   rabbitDefinitions?: ScenarioBroker['RabbitDefinitions'];
 }
 
-interface ConfigurationRecord {
+export interface ConfigurationRecord {
   Id: string;
   Arn: string;
   Name: string;
@@ -92,6 +92,14 @@ interface ConfigurationRecord {
   Created: string;
   Tags: Record<string, string>;
   Revisions: { Revision: number; Data: string; Description?: string; Created: string }[];
+}
+
+/** The Amazon MQ state that persists (see {@link MqState.snapshot}). */
+export interface MqSnapshot {
+  brokers: MqBroker[];
+  configurations: ConfigurationRecord[];
+  creatorRequests: [string, string][];
+  lastSettledMs: number;
 }
 
 /** A stable broker-style id from a seed: `b-` + a UUID-shaped hash. */
@@ -168,6 +176,27 @@ export class MqState {
 
   /** Nothing runs in the background (transitions settle on the next request); kept for symmetry. */
   stop(): void {}
+
+  /** What outlives the process (../persistence.ts): every broker and configuration, and where settling stood. */
+  snapshot(): MqSnapshot {
+    return {
+      brokers: [...this.brokers.values()],
+      configurations: [...this.configurations.values()],
+      creatorRequests: [...this.creatorRequests],
+      lastSettledMs: this.lastSettledMs,
+    };
+  }
+
+  /** Puts back what {@link snapshot} kept, in place of the scenario's brokers and configurations. */
+  restore(saved: MqSnapshot): void {
+    this.brokers.clear();
+    for (const broker of saved.brokers) this.brokers.set(broker.BrokerId, broker);
+    this.configurations.clear();
+    for (const c of saved.configurations) this.configurations.set(c.Id, c);
+    this.creatorRequests.clear();
+    for (const [token, id] of saved.creatorRequests) this.creatorRequests.set(token, id);
+    this.lastSettledMs = saved.lastSettledMs;
+  }
 
   private async applyToBacking(broker: MqBroker): Promise<void> {
     const backing = this.backingFor(broker);

@@ -4,7 +4,8 @@
  *
  * Each local cloud owns its own pair ({@link createProxiedEmulators}): the servers start lazily, on the first
  * request for their service, on ephemeral loopback ports, and `stop()` closes them (and removes s3rver's
- * directory). The emulators forward the raw request (method, path and query, headers, body) and return the
+ * temporary directory). A persistent local cloud gives them directories of its own (`dynamodbPath`, `s3Directory`):
+ * dynalite then keeps its LevelDB there, s3rver its files, and both are left in place at `stop()`. The emulators forward the raw request (method, path and query, headers, body) and return the
  * backing server's status, headers and body unchanged, so the SDK sees those servers' real wire format; the
  * local cloud still does the routing, the request log and fault injection, with each service's own throttling,
  * failure and access-denied errors.
@@ -12,7 +13,7 @@
  * S3 clients should use path-style addressing (`forcePathStyle: true`, see `cloud.s3ClientConfig()`).
  * Virtual-hosted requests (`<bucket>.localhost`) are turned into path-style ones before forwarding.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, type OutgoingHttpHeaders, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -96,9 +97,14 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function startDynalite(): Promise<Running> {
+async function startDynalite(path?: string): Promise<Running> {
   const dynalite = require('dynalite') as Dynalite;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path ? { path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -110,9 +116,11 @@ async function startDynalite(): Promise<Running> {
   return { port, close: () => closeServer(server) };
 }
 
-async function startS3rver(): Promise<Running> {
+async function startS3rver(kept?: string): Promise<Running> {
   const S3rver = require('s3rver') as S3rverConstructor;
-  const directory = await mkdtemp(join(tmpdir(), 'mqops-s3rver-'));
+  if (kept) await mkdir(kept, { recursive: true });
+  const directory = kept ?? (await mkdtemp(join(tmpdir(), 'mqops-s3rver-')));
+  const remove = () => (kept ? Promise.resolve() : rm(directory, { recursive: true, force: true }));
   try {
     const s3rver = new S3rver({
       address: '127.0.0.1',
@@ -130,11 +138,11 @@ async function startS3rver(): Promise<Running> {
         const closed = s3rver.close();
         s3rver.httpServer?.closeAllConnections();
         await closed;
-        await rm(directory, { recursive: true, force: true });
+        await remove();
       },
     };
   } catch (error) {
-    await rm(directory, { recursive: true, force: true });
+    await remove();
     throw error;
   }
 }
@@ -475,10 +483,12 @@ function s3Emulator(server: LazyServer, agent: Agent): ServiceEmulator {
  * The DynamoDB (dynalite) and S3 (s3rver) emulators of one local cloud. Their servers start on first use; call
  * `stop()` when the cloud stops.
  */
-export function createProxiedEmulators(): ProxiedEmulators {
+export function createProxiedEmulators(
+  options: { dynamodbPath?: string; s3Directory?: string } = {},
+): ProxiedEmulators {
   const agent = new Agent({ keepAlive: true });
-  const dynamodb = new LazyServer('dynalite', startDynalite);
-  const s3 = new LazyServer('s3rver', startS3rver);
+  const dynamodb = new LazyServer('dynalite', () => startDynalite(options.dynamodbPath));
+  const s3 = new LazyServer('s3rver', () => startS3rver(options.s3Directory));
   return {
     emulators: [dynamodbEmulator(dynamodb, agent), s3Emulator(s3, agent)],
     stop: async () => {

@@ -60,6 +60,11 @@ export interface ScenarioSecret {
   Description?: string;
   Tags?: SecretTag[];
   KmsKeyId?: string;
+  /**
+   * Rotation on. On Secrets Manager a secret with rotation on always has a rotation function: when the scenario
+   * names none, it gets {@link defaultRotationLambdaArn} (`…:function:mqops-local-Rotate`), so DescribeSecret never
+   * answers `RotationEnabled: true` without a `RotationLambdaARN` (and RotateSecret without one works, as on AWS).
+   */
   RotationEnabled?: boolean;
   RotationLambdaARN?: string;
   RotationRules?: RotationRules;
@@ -147,6 +152,17 @@ const nullMember = (member: string) =>
 const dayOf = (date: Date) => new Date(Math.floor(date.getTime() / DAY) * DAY);
 const ARN_SUFFIX_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
+/** The Secrets Manager state that persists (see {@link SecretsState.snapshot}). */
+export interface SecretsSnapshot {
+  secrets: SecretRecord[];
+  pendingRotations: PendingRotation[];
+}
+
+/** The rotation function of a scenario secret that has rotation on and names none. */
+export function defaultRotationLambdaArn(region: string, accountId: string): string {
+  return `arn:aws:lambda:${region}:${accountId}:function:mqops-local-Rotate`;
+}
+
 /** State of the emulated Secrets Manager. */
 export class SecretsState {
   readonly accountId: string;
@@ -178,11 +194,26 @@ export class SecretsState {
         lastChangedDate: s.LastChangedDate ? new Date(s.LastChangedDate) : created,
         lastRotatedDate: s.LastRotatedDate ? new Date(s.LastRotatedDate) : undefined,
         rotationEnabled: s.RotationEnabled,
-        rotationLambdaArn: s.RotationLambdaARN,
+        rotationLambdaArn:
+          s.RotationLambdaARN ??
+          (s.RotationEnabled ? defaultRotationLambdaArn(this.region, this.accountId) : undefined),
         rotationRules: s.RotationRules,
       };
       this.secrets.set(record.arn, record);
     }
+  }
+
+  /** What outlives the process (../persistence.ts): every secret with its versions, and rotations under way. */
+  snapshot(): SecretsSnapshot {
+    return { secrets: [...this.secrets.values()], pendingRotations: [...this.pendingRotations.values()] };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: SecretsSnapshot): void {
+    this.secrets.clear();
+    for (const secret of saved.secrets) this.secrets.set(secret.arn, secret);
+    this.pendingRotations.clear();
+    for (const rotation of saved.pendingRotations) this.pendingRotations.set(rotation.secretId, rotation);
   }
 
   private secretArn(name: string, suffix: string): string {

@@ -179,6 +179,11 @@ function asffProblem(f: unknown, ctx: { accountId: string; region: string }): st
   return undefined;
 }
 
+/** The Security Hub state that persists (see {@link SecurityHubState.snapshot}). */
+export interface SecurityHubSnapshot {
+  findings: [string, StoredFinding][];
+}
+
 /** The Security Hub part of the local cloud's state: imported findings by ProductArn and Id. */
 export class SecurityHubState {
   readonly accountId: string;
@@ -191,6 +196,17 @@ export class SecurityHubState {
     this.accountId = options.accountId;
     this.region = options.region;
     this.clock = options.clock;
+  }
+
+  /** What outlives the process (../persistence.ts): the imported findings. */
+  snapshot(): SecurityHubSnapshot {
+    return { findings: [...this.findings] };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: SecurityHubSnapshot): void {
+    this.findings.clear();
+    for (const [key, finding] of saved.findings) this.findings.set(key, finding);
   }
 
   /** Imports findings: each is created or updated, or refused with a reason (never the whole batch). */

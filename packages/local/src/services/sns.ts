@@ -126,6 +126,14 @@ export interface PublishInput {
   messageDeduplicationId?: string;
 }
 
+/** The SNS state that persists (see {@link SnsState.snapshot}). */
+export interface SnsSnapshot {
+  topics: TopicRecord[];
+  subscriptions: SubscriptionRecord[];
+  published: PublishedMessage[];
+  sequence: bigint;
+}
+
 /** State of the emulated SNS: topics, subscriptions, and every published message. */
 export class SnsState {
   readonly accountId: string;
@@ -149,6 +157,26 @@ export class SnsState {
       for (const sub of topic.Subscriptions ?? [])
         this.subscribe(record.arn, sub.Protocol, sub.Endpoint, {}, false);
     }
+  }
+
+  /** What outlives the process (../persistence.ts): topics, subscriptions and what was published. */
+  snapshot(): SnsSnapshot {
+    return {
+      topics: [...this.topics.values()],
+      subscriptions: [...this.subscriptions.values()],
+      published: [...this.published],
+      sequence: this.sequence,
+    };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: SnsSnapshot): void {
+    this.topics.clear();
+    for (const topic of saved.topics) this.topics.set(topic.arn, topic);
+    this.subscriptions.clear();
+    for (const sub of saved.subscriptions) this.subscriptions.set(sub.arn, sub);
+    this.published.splice(0, this.published.length, ...saved.published);
+    this.sequence = saved.sequence;
   }
 
   /** ARN of the topic called `name`. */

@@ -81,6 +81,13 @@ export function identityOf(arn: string, userId?: string): CallerIdentity {
     : { Arn: arn, UserId: `${account}:${arn.slice(arn.lastIndexOf('/') + 1)}`, Account: account };
 }
 
+/** The STS state that persists (see {@link StsState.snapshot}). */
+export interface StsSnapshot {
+  caller: CallerIdentity;
+  maxSessionDurationSeconds: number;
+  sessions: AssumedRoleSession[];
+}
+
 /** State of the emulated STS: who the caller is, and the sessions AssumeRole started. */
 export class StsState {
   readonly accountId: string;
@@ -96,6 +103,22 @@ export class StsState {
     this.accountId = options.accountId;
     this.clock = options.clock;
     this.caller = identityOf(`arn:aws:iam::${options.accountId}:user/local-developer`);
+  }
+
+  /** What outlives the process (../persistence.ts): the caller and the sessions AssumeRole started. */
+  snapshot(): StsSnapshot {
+    return {
+      caller: this.caller,
+      maxSessionDurationSeconds: this.maxSessionDurationSeconds,
+      sessions: [...this.sessions],
+    };
+  }
+
+  /** Puts back what {@link snapshot} kept. */
+  restore(saved: StsSnapshot): void {
+    this.caller = saved.caller;
+    this.maxSessionDurationSeconds = saved.maxSessionDurationSeconds;
+    this.sessions.splice(0, this.sessions.length, ...saved.sessions);
   }
 
   /**
