@@ -105,7 +105,7 @@ export type {
   StateStore,
   SuppressedFinding,
 } from './state';
-export { diffFindings, emptyState, LIFECYCLES, lifecycles } from './state';
+export { diffFindings, emptyDiff, emptyState, LIFECYCLES, lifecycles } from './state';
 export type { Suppression } from './suppressions';
 export {
   isActive,

@@ -105,6 +105,20 @@ export interface DiffScope {
   unreached?: ReadonlyMap<string, string>;
 }
 
+/** A diff in which nothing changed. */
+export function emptyDiff(): AuditDiff {
+  return {
+    new: [],
+    stillOpen: [],
+    suppressed: [],
+    newlySuppressed: [],
+    suppressionExpired: [],
+    fixed: [],
+    gone: [],
+    notEvaluated: [],
+  };
+}
+
 /** The broker id at the end of a broker ARN (`arn:aws:mq:region:account:broker:NAME:ID`). */
 const idOfArn = (arn: string) => arn.split(':').pop() ?? arn;
 
@@ -137,16 +151,7 @@ export function diffFindings(
   const at = now.toISOString();
   const open: Record<string, RememberedFinding> = {};
   const suppressed: Record<string, SuppressedFinding> = {};
-  const diff: AuditDiff = {
-    new: [],
-    stillOpen: [],
-    suppressed: [],
-    newlySuppressed: [],
-    suppressionExpired: [],
-    fixed: [],
-    gone: [],
-    notEvaluated: [],
-  };
+  const diff = emptyDiff();
   const byFingerprint = new Map(results.map((r) => [r.fingerprint, r]));
   for (const f of results) {
     if (f.status !== 'FAIL') continue;

@@ -90,7 +90,10 @@ function summaryTable(parts: ReturnType<typeof partition>): string[] {
   return lines;
 }
 
-function failingSection(fails: readonly Finding[], lifecycle: (f: Finding) => Lifecycle | undefined): string[] {
+function failingSection(
+  fails: readonly Finding[],
+  lifecycle: (f: Finding) => Lifecycle | undefined,
+): string[] {
   const lines = ['## Failing findings', ''];
   if (fails.length === 0) return [...lines, 'No check failed.', ''];
   for (const severity of SEVERITY_ORDER) {

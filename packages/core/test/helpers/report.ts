@@ -1,7 +1,7 @@
 import type { AuditReport, Finding } from '../../src/audit';
 import type { Engine } from '../../src/model';
-import type { AuditDiff } from '../../src/state';
 import { outcomeOf } from '../../src/outcome';
+import { type AuditDiff, emptyDiff } from '../../src/state';
 
 /** Where the brokers of a test's findings live (defaults: us-east-1, ActiveMQ). */
 export interface FindingPlace {
@@ -52,7 +52,12 @@ export function makeReport(results: Finding[], overrides: Partial<AuditReport> =
     })),
     ...results
       .filter((r) => r.status === 'UNKNOWN')
-      .map((r) => ({ target: `${r.broker.accountId}/${r.broker.region}`, broker: r.broker.name, check: r.checkId, reason: r.message })),
+      .map((r) => ({
+        target: `${r.broker.accountId}/${r.broker.region}`,
+        broker: r.broker.name,
+        check: r.checkId,
+        reason: r.message,
+      })),
   ]);
   return {
     outcome,
@@ -71,15 +76,5 @@ export function makeReport(results: Finding[], overrides: Partial<AuditReport> =
 
 /** A diff with these lists and every other one empty. */
 export function makeDiff(parts: Partial<AuditDiff>): AuditDiff {
-  return {
-    new: [],
-    stillOpen: [],
-    suppressed: [],
-    newlySuppressed: [],
-    suppressionExpired: [],
-    fixed: [],
-    gone: [],
-    notEvaluated: [],
-    ...parts,
-  };
+  return { ...emptyDiff(), ...parts };
 }

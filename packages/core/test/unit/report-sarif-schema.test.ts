@@ -11,7 +11,7 @@ import {
   SARIF_SCHEMA,
   type SarifLog,
 } from '../../src/report/sarif';
-import { findingBuilder, makeReport } from '../helpers/report';
+import { findingBuilder, makeDiff, makeReport } from '../helpers/report';
 
 /**
  * The published SARIF 2.1.0 JSON schema, vendored unchanged (see ../fixtures/README.md for where it comes from). It
@@ -51,17 +51,7 @@ const inventoryError = (error: { target?: string; brokerId?: string; message: st
   error as unknown as InventoryError;
 
 /** A diff with these new and still-open findings and nothing else. */
-const diffOf = (fresh: Finding[], stillOpen: Finding[]) =>
-  ({
-    new: fresh,
-    stillOpen,
-    suppressed: [],
-    newlySuppressed: [],
-    suppressionExpired: [],
-    fixed: [],
-    gone: [],
-    notEvaluated: [],
-  }) as unknown as NonNullable<AuditReport['diff']>;
+const diffOf = (fresh: Finding[], stillOpen: Finding[]) => makeDiff({ new: fresh, stillOpen });
 
 const east = findingBuilder();
 const west = findingBuilder({ region: 'eu-west-1', engine: 'RABBITMQ' });

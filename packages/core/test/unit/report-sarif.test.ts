@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditReport, Finding } from '../../src/audit';
+import type { Finding } from '../../src/audit';
 import type { Check, Severity } from '../../src/check';
 import { CHECKS } from '../../src/checks';
 import { renderSarif, SARIF_LIMITS, SARIF_SCHEMA, type SarifLog } from '../../src/report/sarif';
-import { findingBuilder, makeReport } from '../helpers/report';
+import { findingBuilder, makeDiff, makeReport } from '../helpers/report';
 
 const finding = findingBuilder();
 
-/** A diff with these new and still-open findings and nothing else (whatever else the diff model tracks). */
-const diffOf = (fresh: Finding[], stillOpen: Finding[]) =>
-  ({
-    new: fresh,
-    stillOpen,
-    suppressed: [],
-    newlySuppressed: [],
-    suppressionExpired: [],
-    fixed: [],
-    gone: [],
-    notEvaluated: [],
-  }) as unknown as NonNullable<AuditReport['diff']>;
+/** A diff with these new and still-open findings and nothing else. */
+const diffOf = (fresh: Finding[], stillOpen: Finding[]) => makeDiff({ new: fresh, stillOpen });
 
 function check(id: string, severity: Severity, extra: Partial<Check> = {}): Check {
   return {
