@@ -8,15 +8,27 @@
  *   findings, security groups, …) serialised as it is, so ids, ARNs and version ids stay the ones the user saw;
  * - `dynamodb/`: dynalite's LevelDB and `s3/`: s3rver's files;
  * - `lock` while a process uses it: one process at a time (a second waits a little, then is refused; a lock left
- *   by a process that died is taken over).
+ *   by a process that died is taken over, see {@link acquire}).
  *
  * `state.json` is written to a temporary file and renamed over the old one, and only when the generation on disk is
  * still the one that was loaded: a lost update is refused, never silent. Lambda functions (in-process handlers),
  * injected faults and the request log are not kept: they belong to the process that set them up.
+ *
+ * The state holds secret values (the passwords given to `rotation enable --local`): the directory is made readable
+ * by its owner only (0700), and state.json, its temporary files and the lock too (0600).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, link, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Scenario } from './scenario';
@@ -46,6 +58,11 @@ export class LocalStateError extends Error {
     this.name = 'LocalStateError';
   }
 }
+
+/** The mode of a state directory it makes: its files hold secret values, for its owner only. */
+export const STATE_DIR_MODE = 0o700;
+/** The mode of state.json, its temporary files and the lock. */
+export const STATE_FILE_MODE = 0o600;
 
 /** The version of the layout of `state.json`. */
 export const STATE_FORMAT = 1;
@@ -157,11 +174,20 @@ export function decodeState(value: unknown): unknown {
 
 // ---- the directory ----------------------------------------------------------------------------------------------
 
+/** What a lock file (and a claim on a stale one, see {@link takeOver}) says: who holds it. */
 interface LockHolder {
   pid: number;
   host: string;
   since: string;
+  /** Tells this acquisition from any other (absent in locks of earlier versions). */
+  token?: string;
 }
+
+/**
+ * How old a lock file that names no holder (empty or cut short: written by an earlier version, which made the file
+ * and then wrote it, and died in between) must be to be taken over.
+ */
+const UNNAMED_LOCK_STALE_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -174,10 +200,10 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readHolder(file: string): Promise<LockHolder | undefined> {
+function parseHolder(text: string): LockHolder | undefined {
   try {
-    const holder = JSON.parse(await readFile(file, 'utf8')) as LockHolder;
-    return typeof holder.pid === 'number' ? holder : undefined;
+    const holder = JSON.parse(text) as LockHolder;
+    return holder && typeof holder.pid === 'number' ? holder : undefined;
   } catch {
     return undefined;
   }
@@ -197,6 +223,8 @@ export class LocalStateDir {
     readonly dir: string,
     /** What the directory held when it was opened (undefined: nothing yet, or `reset`). */
     readonly saved: SavedState | undefined,
+    /** The token of this process's lock. */
+    private readonly token: string,
   ) {
     this.generation = saved?.generation ?? 0;
   }
@@ -216,15 +244,15 @@ export class LocalStateDir {
   }
 
   /**
-   * Makes the directory if needed, takes its lock (waiting up to `lockWaitMs` for another process), starts over
-   * when `reset` (or when there is no state.json: leftovers of a process that never saved are dropped) and reads
-   * state.json.
+   * Makes the directory if needed (for its owner only: {@link STATE_DIR_MODE}), takes its lock (waiting up to
+   * `lockWaitMs` for another process), starts over when `reset` (or when there is no state.json: leftovers of a
+   * process that never saved are dropped) and reads state.json.
    * @throws LocalStateError `busy` when another live process keeps the lock; `corrupt` when state.json cannot be read.
    */
   static async open(options: PersistOptions): Promise<LocalStateDir> {
     const { dir } = options;
-    await mkdir(dir, { recursive: true });
-    await acquire(dir, options.lockWaitMs ?? 10_000);
+    await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
+    const token = await acquire(dir, options.lockWaitMs ?? 10_000);
     try {
       const file = join(dir, 'state.json');
       let text: string | undefined;
@@ -243,9 +271,9 @@ export class LocalStateDir {
         await Promise.all(
           ['state.json', 'dynamodb', 's3'].map((p) => rm(join(dir, p), { recursive: true, force: true })),
         );
-        return new LocalStateDir(dir, undefined);
+        return new LocalStateDir(dir, undefined, token);
       }
-      return new LocalStateDir(dir, parseSaved(dir, text));
+      return new LocalStateDir(dir, parseSaved(dir, text), token);
     } catch (error) {
       await rm(join(dir, 'lock'), { force: true });
       throw error;
@@ -281,7 +309,7 @@ export class LocalStateDir {
     };
     const text = JSON.stringify({ ...saved, world: encodeState(saved.world) });
     const temp = join(this.dir, `.state.json.${process.pid}.${randomBytes(4).toString('hex')}`);
-    const fd = openSync(temp, 'w');
+    const fd = openSync(temp, 'wx', STATE_FILE_MODE);
     try {
       writeFileSync(fd, text);
       fsyncSync(fd);
@@ -297,14 +325,14 @@ export class LocalStateDir {
     this.saveSync(state);
   }
 
-  /** Gives the directory back (removes the lock, if it is still this process's). Idempotent. */
+  /** Gives the directory back (removes the lock, if it is still this one's). Idempotent. */
   releaseSync(): void {
     if (this.released) return;
     this.released = true;
     const file = join(this.dir, 'lock');
     try {
       const holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-      if (holder.pid === process.pid) rmSync(file, { force: true });
+      if (holder.token === this.token) rmSync(file, { force: true });
     } catch {
       // No lock, or not readable: nothing of this process's to remove.
     }
@@ -317,21 +345,44 @@ export class LocalStateDir {
 
   /**
    * Saves `snapshot()` and releases the directory if the process exits while it is held: a command stopped by
-   * `process.exit` (a closed pipe, `mqops … --local | head`) keeps what it did. Returns a function that cancels it.
-   * (A process killed by a signal saves nothing: its command's changes are lost, what was saved before stays.)
+   * `process.exit` (a closed pipe, `mqops … --local | head`) keeps what it did. A save that fails (another process
+   * wrote the state meanwhile: a `conflict`) is written to stderr and makes the exit code 1 (if it was 0): a lost
+   * update is never silent. Returns a function that cancels it. (SIGINT and SIGTERM do not run `exit` handlers:
+   * `startLocalCloud` stops a kept cloud on them; a process killed otherwise saves nothing, what was saved before
+   * stays.)
    */
   saveOnExit(snapshot: () => Omit<SavedState, 'format' | 'generation' | 'savedAt'>): () => void {
     const onExit = () => {
       try {
         if (!this.released) this.saveSync(snapshot());
-      } catch {
-        // Exiting: nothing is left to report to.
+      } catch (error) {
+        reportUnsaved(this.dir, error);
+        if (!process.exitCode) process.exitCode = 1;
       } finally {
         this.releaseSync();
       }
     };
     process.once('exit', onExit);
     return () => process.off('exit', onExit);
+  }
+}
+
+/**
+ * Writes to stderr, synchronously (it runs while the process exits), that the state in `dir` was not saved: why,
+ * and what to do.
+ */
+export function reportUnsaved(dir: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  const line =
+    error instanceof LocalStateError && error.kind === 'conflict'
+      ? `mqops: ${message}; the local cloud in ${dir} keeps the other process's state ` +
+        '(pass --reset to start over from the scenario)'
+      : `mqops: the local cloud state in ${dir} could not be saved (${message}); this command's changes ` +
+        'were not saved (pass --reset to start over from the scenario if it no longer loads)';
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    // No stderr left to write to.
   }
 }
 
@@ -374,28 +425,140 @@ function parseSaved(dir: string, text: string): SavedState {
   return { ...(raw as unknown as SavedState), world };
 }
 
-async function acquire(dir: string, waitMs: number): Promise<void> {
+/** A lock file (or a claim) as seen at one moment: `id` tells this very file from any other, before or after. */
+interface SeenLock {
+  id: string;
+  holder: LockHolder | undefined;
+  /** Since it was written. */
+  ageMs: number;
+}
+
+/** Reads the lock file (or claim) `file`; undefined when there is none. */
+async function inspect(file: string): Promise<SeenLock | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (code(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    // The same open file for both: what is read belongs to the inode stat describes.
+    const stat = await handle.stat({ bigint: true });
+    const text = await handle.readFile('utf8');
+    const id = createHash('sha256')
+      .update(`${stat.dev}:${stat.ino}:${stat.mtimeNs}\n${text}`)
+      .digest('hex')
+      .slice(0, 32);
+    return { id, holder: parseHolder(text), ageMs: Date.now() - Number(stat.mtimeMs) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether the holder of a lock (or a claim) is gone: a process of this host that is no longer running, or, when the
+ * file names no one (an earlier version died between making it and writing it), the file is older than a few
+ * seconds.
+ */
+function stale(seen: SeenLock): boolean {
+  const { holder } = seen;
+  if (!holder) return seen.ageMs > UNNAMED_LOCK_STALE_MS;
+  return holder.host === hostname() && holder.pid !== process.pid && !alive(holder.pid);
+}
+
+/** This process as the holder of a lock or a claim, with a token of its own. */
+function holding(): { token: string; text: string } {
+  const token = randomBytes(16).toString('hex');
+  const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token };
+  return { token, text: JSON.stringify(holder) };
+}
+
+/**
+ * Makes `file` holding `text` unless it exists (then false). The text is written to a temporary file first, then
+ * linked to `file` (which fails when it exists): a lock file is never seen empty or half written. Where hard links
+ * are not supported, the file is made exclusively, then written.
+ */
+async function createExclusive(file: string, text: string): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, text, { flag: 'wx', mode: STATE_FILE_MODE });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code(error) ?? '')) throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  try {
+    await writeFile(file, text, { flag: 'wx', mode: STATE_FILE_MODE });
+    return true;
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** The claims of the right to remove a stale lock (see {@link takeOver}): `lock.claim.<id>`. */
+const CLAIM = /^lock\.claim\.[0-9a-f]{32}$/;
+
+/**
+ * Takes the right to remove the stale lock `lock` and, holding it, removes the lock if it is still that one. True
+ * when the stale lock is gone (try to lock again), false when another live process is taking it over (wait).
+ *
+ * Removing a stale lock is not one atomic step (look, then remove): two processes that both saw it stale would
+ * otherwise both remove, the second one the lock the first had just made. So the right to remove it is claimed
+ * first, by making `lock.claim.<its id>` (exclusively, like the lock): one process gets it. If that process dies
+ * before it is done, its claim is stale in turn, and is claimed the same way (`lock.claim.<the claim's id>`), and so
+ * on. The one living holder of the last claim of the chain is then the only process that may remove the lock, which
+ * it does only if the lock is still the stale one it saw (if not, someone removed it before: it leaves the new one
+ * alone). Once the stale lock is gone, no one can remove it again (a new lock has another id), so the chain's claims
+ * are then removed.
+ */
+async function takeOver(dir: string, file: string, lock: SeenLock): Promise<boolean> {
+  const chain: string[] = [];
+  let claimed = lock;
+  for (let depth = 0; depth < 16; depth++) {
+    const claim = join(dir, `lock.claim.${claimed.id}`);
+    chain.push(claim);
+    if (await createExclusive(claim, holding().text)) {
+      try {
+        if ((await inspect(file))?.id === lock.id) await rm(file, { force: true });
+      } finally {
+        for (const made of chain.reverse()) await rm(made, { force: true });
+      }
+      return true;
+    }
+    const other = await inspect(claim);
+    // Gone meanwhile: done by its holder, so the lock is gone too (look again).
+    if (!other) return true;
+    if (!stale(other)) return false;
+    claimed = other;
+  }
+  return false;
+}
+
+/**
+ * Takes the lock of `dir` (`lock`, naming this process, made as in {@link createExclusive}), waiting up to `waitMs`
+ * for another process that holds it, and taking over a stale one ({@link takeOver}). Returns the lock's token.
+ * @throws LocalStateError `busy`
+ */
+async function acquire(dir: string, waitMs: number): Promise<string> {
   const file = join(dir, 'lock');
+  const me = holding();
   const deadline = Date.now() + waitMs;
   for (;;) {
-    try {
-      const handle = await open(file, 'wx');
-      try {
-        const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-        await handle.writeFile(JSON.stringify(holder));
-      } finally {
-        await handle.close();
-      }
-      return;
-    } catch (error) {
-      if (code(error) !== 'EEXIST') throw error;
+    if (await createExclusive(file, me.text)) {
+      await dropClaims(dir);
+      return me.token;
     }
-    const holder = await readHolder(file);
-    if (holder && holder.host === hostname() && holder.pid !== process.pid && !alive(holder.pid)) {
-      // Left by a process that died: take it over.
-      await rm(file, { force: true });
-      continue;
-    }
+    const seen = await inspect(file);
+    // Released meanwhile: try again.
+    if (!seen) continue;
+    // Left by a process that died: take it over.
+    if (stale(seen) && (await takeOver(dir, file, seen))) continue;
+    const holder = seen.holder;
     if (Date.now() >= deadline)
       throw new LocalStateError(
         'busy',
@@ -405,5 +568,17 @@ async function acquire(dir: string, waitMs: number): Promise<void> {
           `run one --local command at a time (or remove ${file} if that process is gone)`,
       );
     await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  }
+}
+
+/**
+ * Removes the claims left by processes that died while taking over a stale lock. Only while holding the lock: every
+ * claim is then about a lock that is gone, which no one may remove any more.
+ */
+async function dropClaims(dir: string): Promise<void> {
+  try {
+    for (const name of await readdir(dir)) if (CLAIM.test(name)) await rm(join(dir, name), { force: true });
+  } catch {
+    // Tidying only.
   }
 }

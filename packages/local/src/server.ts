@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { ControllableClock } from './clock';
 import { type FaultRule, Faults } from './faults';
-import { LocalStateDir, LocalStateError, type PersistOptions, scenarioDigest } from './persistence';
+import {
+  LocalStateDir,
+  LocalStateError,
+  type PersistOptions,
+  reportUnsaved,
+  scenarioDigest,
+} from './persistence';
 import { DEFAULT_SCENARIO, loadScenario, type Scenario, scenarioFile } from './scenario';
 import { createProxiedEmulators, emulators } from './services';
 import type { BrokerBacking, LocalRequest, LocalResponse, RequestRecord, ServiceEmulator } from './types';
@@ -26,8 +33,8 @@ export interface LocalCloudOptions {
   backings?: BrokerBacking[];
   /**
    * Keep the cloud's state in a directory across processes (off by default: a cloud lives as long as its process):
-   * what the services hold, the clock, DynamoDB and S3 are loaded at start and saved at `stop()`. See
-   * ./persistence.ts.
+   * what the services hold, the clock, DynamoDB and S3 are loaded at start and saved at `stop()`, at the process's
+   * exit, and on SIGINT or SIGTERM (which then end the process, see {@link stopOnSignals}). See ./persistence.ts.
    */
   persist?: PersistOptions;
 }
@@ -90,6 +97,49 @@ function send(res: ServerResponse, response: LocalResponse): void {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- SIGINT and SIGTERM while kept clouds are open ----------------------------------------------------------
+
+/** How to stop each kept (`persist`) cloud open in this process. */
+const keptOpen = new Set<() => Promise<void>>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** How long stopping on a signal may take before the process ends anyway. */
+const SIGNAL_STOP_MS = 10_000;
+/** The exit code of the signal being handled, while the clouds stop. */
+let stoppingOnSignal: number | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  // As a shell reports a process ended by the signal: 130 for SIGINT, 143 for SIGTERM.
+  const exitCode = 128 + (osConstants.signals[signal] ?? 0);
+  // Someone else listens too: ending the process is theirs to decide (the clouds are saved all the same).
+  const theirs = process.listenerCount(signal) > 1;
+  if (stoppingOnSignal !== undefined) {
+    // A second signal while stopping: end now (the `exit` handlers still save state.json).
+    if (!theirs) process.exit(stoppingOnSignal);
+    return;
+  }
+  stoppingOnSignal = exitCode;
+  if (!theirs) setTimeout(() => process.exit(exitCode), SIGNAL_STOP_MS).unref();
+  void Promise.allSettled([...keptOpen].map((stop) => stop())).then(() => {
+    stoppingOnSignal = undefined;
+    if (!theirs) process.exit(exitCode);
+  });
+}
+
+/**
+ * While a kept cloud is open, SIGINT and SIGTERM stop it (so save it and give its directory back: Node's default
+ * for those signals ends the process without its `exit` handlers, and the changes with it), then end the process
+ * with the code a shell reports for the signal (130, 143). `stop` reports its own failures. Returns a function
+ * that forgets the cloud (the handlers are removed with the last one).
+ */
+function stopOnSignals(stop: () => Promise<void>): () => void {
+  if (keptOpen.size === 0) for (const signal of SIGNALS) process.on(signal, onSignal);
+  keptOpen.add(stop);
+  return () => {
+    if (!keptOpen.delete(stop) || keptOpen.size > 0) return;
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+}
 
 /**
  * Starts the local cloud: emulated Amazon MQ, CloudWatch, Secrets Manager, SNS and EC2 on one loopback port,
@@ -257,6 +307,31 @@ async function start(options: LocalCloudOptions, state: LocalStateDir | undefine
   });
   // A process that exits without stop() (process.exit on a closed pipe) still keeps what its command did.
   const cancelSaveOnExit = state?.saveOnExit(kept);
+  let cancelStopOnSignals: (() => void) | undefined;
+  const stop = async () => {
+    if (stopped) return stopped;
+    stopped = (async () => {
+      try {
+        world.mq.stop();
+        for (const backing of options.backings ?? []) await backing.close?.();
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await closed;
+        await proxied.stop();
+        await state?.save(kept());
+      } finally {
+        cancelSaveOnExit?.();
+        cancelStopOnSignals?.();
+        await state?.release();
+      }
+    })();
+    return stopped;
+  };
+  // …and so does one stopped by SIGINT or SIGTERM.
+  if (state)
+    cancelStopOnSignals = stopOnSignals(() =>
+      stop().catch((error: unknown) => reportUnsaved(state.dir, error)),
+    );
 
   return {
     endpoint,
@@ -275,23 +350,6 @@ async function start(options: LocalCloudOptions, state: LocalStateDir | undefine
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     }),
     ...(state ? { persisted: { dir: state.dir, resumed: saved !== undefined, scenario: chosen.label } } : {}),
-    stop: async () => {
-      if (stopped) return stopped;
-      stopped = (async () => {
-        try {
-          world.mq.stop();
-          for (const backing of options.backings ?? []) await backing.close?.();
-          const closed = new Promise<void>((r) => server.close(() => r()));
-          server.closeAllConnections();
-          await closed;
-          await proxied.stop();
-          await state?.save(kept());
-        } finally {
-          cancelSaveOnExit?.();
-          await state?.release();
-        }
-      })();
-      return stopped;
-    },
+    stop,
   };
 }

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -263,5 +273,74 @@ describe('LocalStateDir', () => {
     // The parent of this process is alive: its lock is respected.
     writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: process.ppid, host: hostname(), since: 'now' }));
     await expect(LocalStateDir.open({ dir, lockWaitMs: 0 })).rejects.toMatchObject({ kind: 'busy' });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['cut short', '{"pid": 12'],
+  ])(
+    'takes over a lock file that names no holder (%s) once it is a few seconds old, not while it is new',
+    async (_, text) => {
+      const dir = tmp();
+      mkdirSync(dir, { recursive: true });
+      const lock = join(dir, 'lock');
+      // A process of an earlier version made the file and had not written it yet (or died before it did).
+      writeFileSync(lock, text);
+      await expect(LocalStateDir.open({ dir, lockWaitMs: 0 })).rejects.toMatchObject({ kind: 'busy' });
+      // It died: the file stays as it was.
+      const aMinuteAgo = new Date(Date.now() - 60_000);
+      utimesSync(lock, aMinuteAgo, aMinuteAgo);
+      const taken = await LocalStateDir.open({ dir, lockWaitMs: 0 });
+      expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+      await taken.release();
+      expect(existsSync(lock)).toBe(false);
+    },
+  );
+
+  it('takes over a stale lock only through a claim: a live claimer is waited for, a dead one is claimed over', async () => {
+    const dir = tmp();
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, 'lock');
+    writeFileSync(lock, JSON.stringify({ pid: unusedPid(), host: hostname(), since: 'earlier', token: 't' }));
+    // How persistence.ts names the claim on this very lock file (its inode, its time and its text).
+    const stat = statSync(lock, { bigint: true });
+    const id = createHash('sha256')
+      .update(`${stat.dev}:${stat.ino}:${stat.mtimeNs}\n${readFileSync(lock, 'utf8')}`)
+      .digest('hex')
+      .slice(0, 32);
+    const claim = join(dir, `lock.claim.${id}`);
+    // Another process (alive: the parent of this one) is taking it over: it is left to it.
+    writeFileSync(claim, JSON.stringify({ pid: process.ppid, host: hostname(), since: 'now', token: 'c' }));
+    await expect(LocalStateDir.open({ dir, lockWaitMs: 0 })).rejects.toMatchObject({ kind: 'busy' });
+    expect(JSON.parse(readFileSync(lock, 'utf8')).token).toBe('t');
+    // It died while doing so: its claim is claimed in turn, and the stale lock taken over.
+    writeFileSync(claim, JSON.stringify({ pid: unusedPid(), host: hostname(), since: 'now', token: 'c' }));
+    const taken = await LocalStateDir.open({ dir, lockWaitMs: 0 });
+    expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(process.pid);
+    expect(readdirSync(dir).filter((name) => name.startsWith('lock.'))).toEqual([]);
+    await taken.release();
+  });
+
+  it('gives back only its own lock: not one another holder made meanwhile (even with the same pid)', async () => {
+    const dir = tmp();
+    const first = await LocalStateDir.open({ dir });
+    const other = JSON.stringify({ pid: process.pid, host: hostname(), since: 'now', token: 'another' });
+    writeFileSync(join(dir, 'lock'), other);
+    await first.release();
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(other);
+  });
+
+  it('keeps the state for its owner only: the directory 0700, state.json and the lock 0600', async () => {
+    const dir = join(tmp(), 'nested');
+    const state = await LocalStateDir.open({ dir });
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect(mode(dir)).toBe(0o700);
+    expect(mode(join(dir, '..'))).toBe(0o700);
+    expect(mode(join(dir, 'lock'))).toBe(0o600);
+    await state.save(kept(worldOf(demo())));
+    expect(mode(join(dir, 'state.json'))).toBe(0o600);
+    await state.save(kept(worldOf(demo())));
+    expect(mode(join(dir, 'state.json'))).toBe(0o600);
+    await state.release();
   });
 });
