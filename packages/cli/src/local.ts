@@ -36,8 +36,9 @@ export function checkLocalOptions(values: {
  * Runs `use` against the embedded local cloud (`--local`), with the real local RabbitMQ and ActiveMQ behind its
  * brokers when `realBrokers`. The cloud is kept in {@link localStateDir} between commands, so they tell one story
  * (a plan accepted, then applied; a backup, then its diff); `reset` starts over from the scenario, and a `scenario`
- * other than the one the kept cloud was made from is refused. `@mqops/local` is loaded only here, so the commands'
- * AWS path never carries it.
+ * other than the one the kept cloud was made from is refused. A command interrupted (Ctrl-C, SIGTERM) keeps what it
+ * did too: the cloud is stopped (saved) first, then the process ends with 130 or 143 (see `startLocalCloud`).
+ * `@mqops/local` is loaded only here, so the commands' AWS path never carries it.
  */
 export async function withLocalCloud<T>(
   options: LocalOptions,

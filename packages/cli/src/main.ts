@@ -1,12 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { buildTargets, type ClientSettings, sourcesFor } from '@mqops/aws/targets';
 import {
   type AuditReport,
   type AuditTarget,
   atLeast,
   CHECKS,
+  exitCodeOf,
   failing,
   type MqopsConfig,
+  outcomeSentence,
   renderHtml,
   renderMarkdown,
   renderSarif,
@@ -18,60 +20,20 @@ import {
 } from '@mqops/core';
 import { parseConfigFile } from '@mqops/core/config-file';
 import { alarmsCommand } from './alarms';
-import { maintenanceCommand, RIGHTSIZE_HELP, rightsizeCommand } from './capacity';
+import { maintenanceCommand, rightsizeCommand } from './capacity';
 import { FileStateStore } from './file-state';
+import { HELP, helpFor, unknownCommand, VERSION } from './help';
+import { hintFor } from './hints';
 import { withLocalCloud } from './local';
 import { progressBar } from './progress';
 import { ROTATION_HELP, rotationCommand } from './rotation';
 import { runCommand } from './run';
-import { cell, parseOptions, tableOrJson, UsageError } from './usage';
+import { cell, parseOptions, readConfigFile, tableOrJson, UsageError } from './usage';
 
-/** The version of the `mqops` package (packages/cli/package.json). */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export { HELP, VERSION };
 
 const OUTPUTS = ['table', 'json', 'md', 'html', 'sarif', 'asff'] as const;
 type Output = (typeof OUTPUTS)[number];
-
-export const HELP = `mqops ${VERSION} — ops autopilot for Amazon MQ fleets
-
-Usage:
-  mqops audit [options]      audit every broker (or --broker ones) and print the findings
-  mqops checks [--output table|json]
-                             list the checks mqops runs
-  mqops alarms [--apply]     the recommended CloudWatch alarms of every broker: what to create, update, delete
-  mqops rightsize [--accept NAME]
-                             instance type recommendations with their monthly cost; plan one (\`mqops rightsize --help\`)
-  mqops maintenance          every broker's pending changes and the next maintenance window that applies them
-  mqops run RUNBOOK          audit-now, rotate-now, resize-now, safe-reboot, backup-config, restore-config; a dry run
-                             unless --execute (\`mqops run --help\`)
-  mqops rotation enable|list turn on credential rotation for a broker user; list rotated secrets
-                             (\`mqops rotation --help\`)
-
-Every command takes --help. Options of audit (the others take the same --local, --region, --profile, --output):
-  --local                    run against the embedded local cloud (no AWS account, no network)
-  --scenario NAME|FILE       with --local: the fleet to load (default: demo, the shipped demo fleet)
-  --real-brokers             with --local: back the fleet with the local RabbitMQ and ActiveMQ (must be running;
-                             \`npx tsx packages/local/src/brokers/cli.ts up\` starts them) so data-plane checks run
-  --region REGION            AWS region (default: AWS_REGION / your profile's region)
-  --regions R1,R2|all        several regions, or every enabled region (overrides the config file)
-  --profile NAME             AWS profile from ~/.aws/config (default: AWS_PROFILE / the credential chain)
-  --broker ID                audit only this broker (id or name); repeatable
-  --config FILE              policy, suppressions, regions and accounts (default: ./mqops.config.json if present)
-  --state FILE               remember findings in FILE between runs, so reports say new / still open / fixed
-
-Output:
-  --output FORMAT            table (default), json, md, html, sarif or asff (Security Hub findings)
-  --out FILE                 write the report to FILE instead of standard output
-  --severity LEVEL           show findings at or above LEVEL (CRITICAL, HIGH, MEDIUM, LOW, INFO; default INFO)
-  --fail-on LEVEL            exit with code 1 when an unsuppressed finding at or above LEVEL exists (for CI)
-
-  -h, --help                 this help
-  -v, --version              the version
-
-Exit codes: 0 done, 1 findings at or above --fail-on, 2 bad usage, 3 could not run (AWS error, unknown broker).
-Any AWS-compatible endpoint works through the SDK's standard settings (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_MQ, …).`;
 
 function severityOption(value: string | undefined, flag: string): Severity | undefined {
   if (value === undefined) return undefined;
@@ -102,10 +64,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return await run(argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`mqops: ${error.message}\nRun 'mqops --help' for usage.`);
+      const command = argv[0] === 'rotate' ? 'rotation' : argv[0];
+      const help = command && command !== 'help' && helpFor(command) ? `mqops help ${command}` : 'mqops help';
+      io.err(`mqops: ${error.message}\nRun '${help}' for usage.`);
       return 2;
     }
-    io.err(`mqops: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`mqops: ${message}`);
+    const hint = hintFor(error instanceof Error ? `${error.name}: ${message}` : message);
+    if (hint) io.err(`  hint: ${hint}`);
     return 3;
   }
 }
@@ -115,6 +82,7 @@ function parse(argv: string[]) {
     local: { type: 'boolean' },
     scenario: { type: 'string' },
     'real-brokers': { type: 'boolean' },
+    reset: { type: 'boolean' },
     region: { type: 'string' },
     regions: { type: 'string' },
     profile: { type: 'string' },
@@ -125,6 +93,7 @@ function parse(argv: string[]) {
     out: { type: 'string' },
     severity: { type: 'string' },
     'fail-on': { type: 'string' },
+    wide: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'v' },
   });
@@ -133,25 +102,26 @@ function parse(argv: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 async function run(argv: string[], io: Io): Promise<number> {
-  if (argv[0] === 'rightsize' || argv[0] === 'maintenance') {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      io.out(RIGHTSIZE_HELP);
-      return 0;
-    }
-    return argv[0] === 'rightsize'
-      ? rightsizeCommand(argv.slice(1), io)
-      : maintenanceCommand(argv.slice(1), io);
-  }
-  if (argv[0] === 'run') return runCommand(argv.slice(1), io);
-  if (argv[0] === 'alarms') return alarmsCommand(argv.slice(1), io);
   // `mqops rotate …` is the same command group as `mqops rotation …`.
   if (argv[0] === 'rotate') argv = ['rotation', ...argv.slice(1)];
-  if (argv[0] === 'rotation') {
-    if (argv.length === 1 || argv.includes('--help') || argv.includes('-h')) {
+  const [first, ...rest] = argv;
+  if (first === 'help') return helpCommand(rest, io);
+  // `mqops COMMAND --help` (anywhere after the command) prints that command's help.
+  const help = first === undefined ? undefined : helpFor(first);
+  if (help !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(help);
+    return 0;
+  }
+  if (first === 'rightsize') return rightsizeCommand(rest, io);
+  if (first === 'maintenance') return maintenanceCommand(rest, io);
+  if (first === 'run') return runCommand(rest, io);
+  if (first === 'alarms') return alarmsCommand(rest, io);
+  if (first === 'rotation') {
+    if (rest.length === 0) {
       io.out(ROTATION_HELP);
-      return argv.length === 1 ? 2 : 0;
+      return 2;
     }
-    return rotationCommand(argv.slice(1), io);
+    return rotationCommand(rest, io);
   }
   const { values, positionals } = parse(argv);
   if (values.version) {
@@ -159,14 +129,30 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (values.help || positionals.length === 0) {
-    io.out(HELP);
+    // `mqops --help audit` is `mqops help audit`.
+    io.out((positionals[0] && helpFor(positionals[0])) || HELP);
     return positionals.length === 0 && !values.help ? 2 : 0;
   }
-  const [command, ...rest] = positionals;
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const [command, ...extra] = positionals;
+  if (command !== 'checks' && command !== 'audit') throw new UsageError(unknownCommand(command as string));
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
   if (command === 'checks') return listChecks(values, io);
-  if (command !== 'audit') throw new UsageError(`unknown command '${command}'`);
   return audit(values, io);
+}
+
+/** `mqops help [COMMAND]`: the global help, or the command's. */
+function helpCommand(args: string[], io: Io): number {
+  const [name, ...extra] = args.filter((a) => a !== '--help' && a !== '-h');
+  if (name === undefined) {
+    io.out(HELP);
+    return 0;
+  }
+  if (name.startsWith('-')) throw new UsageError(`Unknown option '${name}'`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  const text = helpFor(name);
+  if (text === undefined) throw new UsageError(unknownCommand(name));
+  io.out(text);
+  return 0;
 }
 
 function listChecks(values: Values, io: Io): number {
@@ -199,13 +185,8 @@ function listChecks(values: Values, io: Io): number {
 function loadConfig(values: Values): MqopsConfig {
   const file = values.config ?? (existsSync('mqops.config.json') ? 'mqops.config.json' : undefined);
   if (!file) return parseConfigFile('{}').config;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read the config file ${file}`);
-  }
-  return parseConfigFile(text, file).config;
+  // A missing or unreadable file exits 3 (could not run), with the path and the system's reason.
+  return parseConfigFile(readConfigFile(file), file).config;
 }
 
 function regionsOption(values: Values, config: MqopsConfig): MqopsConfig['regions'] {
@@ -222,7 +203,7 @@ function regionsOption(values: Values, config: MqopsConfig): MqopsConfig['region
   return list;
 }
 
-function render(report: AuditReport, output: Output, width: number): string {
+function render(report: AuditReport, output: Output, table: { width: number; wide: boolean }): string {
   switch (output) {
     case 'json':
       return JSON.stringify(report, null, 2);
@@ -235,7 +216,7 @@ function render(report: AuditReport, output: Output, width: number): string {
     case 'asff':
       return JSON.stringify(toAsff(report), null, 2);
     default:
-      return renderTable(report, { width });
+      return renderTable(report, table);
   }
 }
 
@@ -250,11 +231,28 @@ async function audit(values: Values, io: Io): Promise<number> {
   const config = loadConfig(values);
   const regions = regionsOption(values, config);
 
+  // Without real brokers the local cloud has no RabbitMQ data plane: those checks are left out of the run (and
+  // said so), rather than run to report UNKNOWN on every RabbitMQ broker of the demo.
+  const noDataPlane = values.local && !values['real-brokers'];
+  const checks = noDataPlane ? CHECKS.filter((c) => !c.needs?.includes('rabbit')) : CHECKS;
+  if (noDataPlane)
+    io.err(
+      `mqops: note: ${CHECKS.length - checks.length} RabbitMQ data-plane checks not run: --local without --real-brokers`,
+    );
   const bar = io.progress ? progressBar(io.progress, 'auditing') : undefined;
   const report = await withTargets(values, { ...config, regions }, (targets, now) =>
     runAudit(
       {
         targets,
+        checks,
+        ...(noDataPlane
+          ? {
+              leftOut: {
+                checks: CHECKS.filter((c) => !checks.includes(c)).map((c) => c.id),
+                reason: 'the RabbitMQ data plane needs --real-brokers with --local',
+              },
+            }
+          : {}),
         ...(now ? { now } : {}),
         policy: config.policy,
         suppressions: config.suppressions,
@@ -269,13 +267,37 @@ async function audit(values: Values, io: Io): Promise<number> {
     ...report,
     results: report.results.filter((f) => f.status !== 'FAIL' || atLeast(f.severity, minimum)),
   };
-  const text = render(shown, output, process.stdout.columns ?? 200);
-  if (values.out) {
-    writeFileSync(values.out, text.endsWith('\n') ? text : `${text}\n`);
-    io.err(`mqops: wrote ${output} report to ${values.out}`);
-  } else io.out(text);
-  if (failOn && failing(report).some((f) => atLeast(f.severity, failOn))) return 1;
-  return 0;
+  // A SARIF file of an audit that covered nothing would list no result, and code scanning closes every alert that
+  // is missing from an upload as fixed: it is not written (the exit code is 3 and standard error says why).
+  const refused = output === 'sarif' && report.outcome.status === 'failed';
+  if (!refused) {
+    const text = render(shown, output, { width: process.stdout.columns ?? 160, wide: values.wide === true });
+    if (values.out) {
+      writeFileSync(values.out, text.endsWith('\n') ? text : `${text}\n`);
+      io.err(`mqops: wrote ${output} report to ${values.out}`);
+    } else io.out(text);
+  }
+  // What the audit could not cover goes to standard error too (whatever the format), with a hint for each target
+  // that could not be read: a CI log shows why the gate failed even when the report went to a file.
+  if (report.outcome.status !== 'complete') explainGaps(report, io);
+  if (refused)
+    io.err('mqops: no SARIF written: an upload without results would close every open alert as fixed');
+  return exitCodeOf(
+    report.outcome,
+    failOn !== undefined && failing(report).some((f) => atLeast(f.severity, failOn)),
+  );
+}
+
+/** Says on standard error what an audit could not cover: the outcome, each target or broker not read (with a hint). */
+function explainGaps(report: AuditReport, io: Io): void {
+  io.err(`mqops: ${outcomeSentence(report)}`);
+  for (const e of report.errors) {
+    io.err(`mqops: could not audit ${e.brokerId ? `broker ${e.brokerId} of ` : ''}${e.target}: ${e.message}`);
+    const hint = hintFor(e.message);
+    if (hint) io.err(`  hint: ${hint}`);
+  }
+  const unchecked = report.outcome.gaps.filter((g) => g.check).length;
+  if (unchecked) io.err(`mqops: ${unchecked} checks could not be evaluated (UNKNOWN); see the report`);
 }
 
 /**
@@ -294,7 +316,9 @@ async function withTargets<T>(
     return use(await buildTargets(config, base));
   }
   // `@mqops/local` is loaded only for --local (withLocalCloud), so the production path never carries it.
-  return withLocalCloud({ scenario: values.scenario, realBrokers: values['real-brokers'] }, async (cloud) => {
+  // The kept local cloud (--reset starts it over from the scenario).
+  const local = { scenario: values.scenario, realBrokers: values['real-brokers'], reset: values.reset };
+  return withLocalCloud(local, async (cloud) => {
     const settings = { ...cloud.clientConfig(), ...(values.region ? { region: values.region } : {}) };
     const { inventory, sources } = sourcesFor(settings);
     // Without real brokers there is no RabbitMQ management API to read: those checks report UNKNOWN.
@@ -305,6 +329,9 @@ async function withTargets<T>(
         },
       };
     // The local cloud's clock is the audit's clock (the demo fleet is set at a fixed instant).
-    return await use([{ name: `local/${settings.region}`, inventory, sources }], () => cloud.clock.now());
+    return await use(
+      [{ name: `local/${settings.region}`, scope: { region: settings.region }, inventory, sources }],
+      () => cloud.clock.now(),
+    );
   });
 }

@@ -13,7 +13,7 @@ import {
   rotatedSecretName,
   rotationSecretValue,
 } from '@mqops/core/rotation/index';
-import { withLocalCloud } from './local';
+import { checkLocalOptions, withLocalCloud } from './local';
 import type { Io } from './main';
 import { cell, clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
@@ -23,7 +23,7 @@ Usage:
   mqops rotation enable --broker NAME|ID --user NAME --function ARN --password-stdin [options]
       Stores the user's current password in a new secret (mqops/<broker>/<user>) after proving that it logs in to
       the broker (AMQP for RabbitMQ, STOMP for ActiveMQ), then turns rotation on with the deployed Rotate function.
-  mqops rotation list [--output table|json]
+  mqops rotation list [--local [--scenario NAME|FILE] [--reset]] [--output table|json]
       Every mqops/ secret: rotation on or off, schedule, last and next rotation, whether one is under way.
 
 Options of enable:
@@ -44,9 +44,15 @@ Options of enable:
   --apply-now reboot         ActiveMQ active/standby: reboot right away so the change goes live (the standby takes
                              over); otherwise the change waits for the maintenance window
   --skip-login-check         do not prove the password before storing it
+
+Options of both:
+  --local                    the embedded local cloud with the demo fleet (no AWS account, no network), kept between
+                             commands in ./.mqops/local (or $MQOPS_LOCAL_DIR)
+  --scenario NAME|FILE       with --local: the fleet to start from (default: demo)
+  --reset                    with --local: start the local cloud over from the scenario
+  --real-brokers             with --local: back the fleet with the local RabbitMQ and ActiveMQ so the login check
+                             can run (enable --local needs it, or --skip-login-check)
   --region REGION, --profile NAME, --output table|json
-  --local                    the embedded demo fleet (nothing is kept after the command); --real-brokers backs it
-                             with the local RabbitMQ and ActiveMQ so the login check can run
 
 The password is read from standard input and sent only to the broker (login check) and to Secrets Manager; it is
 never printed. Example:
@@ -74,6 +80,8 @@ function parse(argv: string[]) {
     output: { type: 'string' },
     local: { type: 'boolean' },
     'real-brokers': { type: 'boolean' },
+    scenario: { type: 'string' },
+    reset: { type: 'boolean' },
   });
 }
 
@@ -95,10 +103,18 @@ export async function rotationCommand(argv: string[], io: Io): Promise<number> {
   if (sub !== 'list' && sub !== 'enable')
     throw new UsageError(`unknown rotation command '${sub}' (enable or list)`);
   const go = (s: ClientSettings) => (sub === 'list' ? list(s, output, io) : enable(values, s, output, io));
+  checkLocalOptions(values);
   if (!values.local) return go(settings);
-  // The embedded demo fleet (its secrets live as long as this command; add --real-brokers for a login check).
-  return withLocalCloud({ realBrokers: values['real-brokers'] }, (cloud) =>
-    go({ ...cloud.clientConfig(), ...settings }),
+  // The login check logs in to the broker: the local cloud's brokers are only reachable with real ones behind them.
+  if (sub === 'enable' && !values['real-brokers'] && !values['skip-login-check'])
+    throw new UsageError(
+      'rotation enable --local needs --real-brokers (it logs in to the broker before storing anything); ' +
+        'start them with `npx tsx packages/local/src/brokers/cli.ts up`',
+    );
+  // The embedded demo fleet, kept between commands (rotate-now --local finds the secret made here).
+  return withLocalCloud(
+    { scenario: values.scenario, realBrokers: values['real-brokers'], reset: values.reset },
+    (cloud) => go({ ...cloud.clientConfig(), ...settings }),
   );
 }
 

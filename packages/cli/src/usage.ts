@@ -1,7 +1,30 @@
+import { readFileSync } from 'node:fs';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 
 /** A usage mistake: the CLI exits with code 2 and the message. */
 export class UsageError extends Error {}
+
+/**
+ * Reads the config file `file` (from --config, or ./mqops.config.json). A missing or unreadable file is not a usage
+ * mistake but something mqops could not do: the error (exit code 3) names the file and the system's reason.
+ */
+export function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the config file ${file}: ${systemReason(error)}`);
+  }
+}
+
+/** "no such file or directory (ENOENT)" from node's "ENOENT: no such file or directory, open 'x'". */
+function systemReason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (!code) return String(message ?? error);
+  const reason = String(message)
+    .replace(new RegExp(`^${code}: `), '')
+    .replace(/, \w+( '.*')?$/, '');
+  return `${reason} (${code})`;
+}
 
 /** `--output table|json` (default table). @throws UsageError for anything else. */
 export function tableOrJson(value: string | undefined): 'table' | 'json' {

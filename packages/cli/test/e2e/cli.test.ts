@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHECKS } from '@mqops/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { HELP, main, VERSION } from '../../src/main';
 
 const DEMO_CONFIG = 'packages/local/scenarios/demo.config.json';
@@ -17,17 +17,33 @@ async function run(...argv: string[]) {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mqops-cli-'));
 
+// --local keeps its cloud between commands (in MQOPS_LOCAL_DIR): each test starts from a fresh one, never from what
+// an earlier test (or a developer's run in the repository's .mqops/local) left.
+const localDir = process.env.MQOPS_LOCAL_DIR;
+beforeEach(() => {
+  process.env.MQOPS_LOCAL_DIR = join(tmp(), 'local');
+});
+afterAll(() => {
+  if (localDir === undefined) delete process.env.MQOPS_LOCAL_DIR;
+  else process.env.MQOPS_LOCAL_DIR = localDir;
+});
+
 describe('mqops audit --local', () => {
   it('audits the demo fleet and prints a table of findings', async () => {
-    const { code, out } = await run('audit', '--local', '--config', DEMO_CONFIG);
+    const { code, out, err } = await run('audit', '--local', '--config', DEMO_CONFIG);
     expect(code).toBe(0);
-    expect(out).toMatch(/^SEVERITY\s+BROKER\s+CHECK\s+FINDING/);
+    expect(out).toMatch(/^ {3}SEVERITY\s+BROKER\s+CHECK\s+FINDING/);
     expect(out).toMatch(/HIGH\s+billing-prod\s+mq-public-access/);
     expect(out).toMatch(
       /\d+ findings \(\d+ HIGH, \d+ MEDIUM, \d+ LOW\) on \d+ of 8 brokers; \d+ checks passed, 1 suppressed\./,
     );
-    // Without real brokers the RabbitMQ data plane cannot be read, and the table says so.
-    expect(out).toMatch(/not checked \(\d+\): rabbit unavailable .*--real-brokers/);
+    // Without real brokers there is no RabbitMQ data plane to read: those checks are left out, and it is said (they
+    // neither pass nor make the audit partial).
+    expect(err).toContain('8 RabbitMQ data-plane checks not run: --local without --real-brokers');
+    expect(out).not.toContain('not checked');
+    expect(out).toContain(
+      'Audit complete: 8 brokers audited (8 checks left out: the RabbitMQ data plane needs --real-brokers with --local).',
+    );
     // The model brokers fail nothing.
     expect(out).not.toMatch(/^\s*\S+\s+orders-prod\s/m);
     expect(out).not.toMatch(/^\s*\S+\s+events-prod\s/m);
@@ -78,10 +94,10 @@ describe('mqops audit --local', () => {
     const state = join(tmp(), 'state.json');
     const first = await run('audit', '--local', '--state', state);
     expect(first.out).toMatch(/^\+ /m);
-    expect(first.out).toMatch(/(\d+) new, 0 fixed since the last run/);
+    expect(first.out).toMatch(/Since the last run: (\d+) new, 0 fixed, 0 still open\./);
     const second = await run('audit', '--local', '--state', state);
     expect(second.out).not.toMatch(/^\+ /m);
-    expect(second.out).toContain('0 new, 0 fixed since the last run');
+    expect(second.out).toMatch(/Since the last run: 0 new, 0 fixed, \d+ still open\./);
     expect(JSON.parse(readFileSync(state, 'utf8')).version).toBe(1);
   });
 
@@ -114,7 +130,6 @@ describe('mqops audit --local', () => {
     [['audit', '--scenario', 'demo'], /--scenario needs --local/],
     [['audit', '--real-brokers'], /--real-brokers needs --local/],
     [['audit', '--regions', 'mars-north-1,,x'], /--regions must be region names/],
-    [['audit', '--config', '/nonexistent/mqops.json'], /cannot read the config file/],
     [['checks', '--output', 'md'], /--output must be table or json/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['audit', '--nope'], /Unknown option '--nope'/],
@@ -194,9 +209,13 @@ describe('mqops binary', () => {
         timeout: 60_000,
       },
     );
-    expect(result.stderr).toBe('');
+    // The only thing on standard error: which checks the demo leaves out without the real brokers.
+    expect(result.stderr).toBe(
+      'mqops: note: 8 RabbitMQ data-plane checks not run: --local without --real-brokers\n',
+    );
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/findings \(.*\) on \d+ of 8 brokers/);
+    expect(result.stdout).toContain('Audit complete: 8 brokers audited (8 checks left out: ');
   });
 
   it('stops quietly when the reader of its output has gone (mqops … | head)', () => {
@@ -222,9 +241,14 @@ describe('mqops rightsize / maintenance --local', () => {
     expect(out).toMatch(
       /notifications-prod\s+RABBITMQ\s+SINGLE_INSTANCE\s+mq\.m7g\.large\s+upsize\s+mq\.m7g\.xlarge/,
     );
-    // billing-prod runs hot but on ActiveMQ 5.17, for which no larger type is offered: kept, and why.
-    expect(out).toMatch(/billing-prod\s+.*keep\s+-\s+-\s+no larger instance type is offered/);
-    expect(out).toMatch(/8 brokers: 2 to resize \(\+\$\d+\.\d\d per month if all are applied\)\./);
+    // billing-prod runs hot but on ActiveMQ 5.17, for which no larger type is offered: blocked (never keep), and why.
+    expect(out).toMatch(
+      /billing-prod\s+.*blocked\s+-\s+-\s+CPU p95 \d+% is over the 70% threshold, .*, but no larger instance type is offered for ActiveMQ 5\.17/,
+    );
+    expect(out).not.toMatch(/billing-prod\s+.*keep/);
+    expect(out).toMatch(
+      /8 brokers: 2 to resize \(\+\$\d+\.\d\d per month if all are applied\), 1 blocked \(over a threshold, and no resize can be recommended: see WHY\)[;.]/,
+    );
   });
 
   it('prints JSON with every recommendation and its reasons', async () => {
@@ -238,6 +262,13 @@ describe('mqops rightsize / maintenance --local', () => {
     expect(report.recommendations[0]?.reasons[0]).toMatch(
       /every metric is within its threshold over 14 days/,
     );
+    const blocked = await run('rightsize', '--local', '--output', 'json', '--broker', 'billing-prod');
+    const { recommendations } = JSON.parse(blocked.out) as typeof report;
+    expect(recommendations[0]).toMatchObject({ brokerName: 'billing-prod', action: 'blocked' });
+    expect(recommendations[0]).not.toHaveProperty('to');
+    expect(recommendations[0]?.reasons.at(-1)).toMatch(
+      /^CPU p95 \d+% is over the 70% threshold, .*, but no larger instance type is offered for ActiveMQ 5\.17/,
+    );
   });
 
   it('plans an accepted recommendation (--accept), and refuses one that is not a resize', async () => {
@@ -249,6 +280,12 @@ describe('mqops rightsize / maintenance --local', () => {
     const keep = await run('rightsize', '--local', '--accept', 'orders-prod');
     expect(keep.code).toBe(3);
     expect(keep.err).toMatch(/"keep", not a resize: nothing to plan/);
+    const blocked = await run('rightsize', '--local', '--accept', 'billing-prod');
+    expect(blocked.code).toBe(3);
+    expect(blocked.err).toMatch(
+      /broker billing-prod cannot be resized: CPU p95 \d+% is over the 70% threshold, .*, but no larger instance type is offered for ActiveMQ 5\.17/,
+    );
+    expect(blocked.out).not.toMatch(/Planned/);
     const noTable = await run('rightsize', '--accept', 'orders-prod');
     expect(noTable.code).toBe(2);
     expect(noTable.err).toMatch(/--accept needs the state table/);
@@ -360,10 +397,11 @@ describe('mqops run backup-config / restore-config --local', () => {
     expect(done.out).toMatch(
       /saved 1 backup \([\d.]+ KB\) to s3:\/\/mqops-local-backups: backups\/orders-prod\/2025-04-01T/,
     );
-    // Each --local command has its own embedded cloud: no backup from before to diff against.
+    // --local keeps its cloud between commands: restore-config diffs against the backup just made.
     const restore = await run('run', 'restore-config', '--local', '--broker', 'orders-prod');
-    expect(restore.code).toBe(1);
-    expect(restore.out).toMatch(/no backup/i);
+    expect(restore.code).toBe(0);
+    expect(restore.out).not.toMatch(/no backup/i);
+    expect(restore.out).toContain('backups/orders-prod/2025-04-01T');
   });
 });
 
