@@ -2,18 +2,24 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { CloudWatchAlarmStore } from '@mqops/aws/cloudwatch-alarms';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
-import { InvalidInputError } from '@mqops/core';
+import { type CoverageGap, InvalidInputError, type JobStatus } from '@mqops/core';
 import { type AlarmPolicy, parseAlarmPolicy } from '@mqops/core/alarms/policy';
 import { type AlarmReconcileReport, reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import { type AlarmsRequest, parseAlarmsEvent } from '@mqops/core/alarms/trigger';
 import { parseJsonText } from '@mqops/core/json';
 import { optionalEnv } from './lib/config';
+import { endJob, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-alarms');
 
 /** What the function returns: counts, not every alarm. */
 export interface AlarmsResult {
+  /** complete or partial (a failed reconcile fails the invocation instead of returning). */
+  status: JobStatus;
+  /** What was not reconciled and why (at most 100; `gaps` counts them all). */
+  notCovered: CoverageGap[];
+  gaps: number;
   trigger: AlarmsRequest['trigger'];
   eventName?: string;
   dryRun: boolean;
@@ -63,6 +69,9 @@ export function alarmsConfig(env: NodeJS.ProcessEnv = process.env): AlarmsConfig
 
 function summary(request: AlarmsRequest, report: AlarmReconcileReport): AlarmsResult {
   return {
+    status: report.outcome.status,
+    notCovered: report.outcome.gaps.slice(0, 100),
+    gaps: report.outcome.gaps.length,
     trigger: request.trigger,
     ...(request.eventName ? { eventName: request.eventName } : {}),
     dryRun: report.dryRun,
@@ -82,7 +91,9 @@ function summary(request: AlarmsRequest, report: AlarmReconcileReport): AlarmsRe
 /**
  * Keeps every broker's CloudWatch alarms in sync: on a schedule, after an Amazon MQ change (CloudTrail), or on a
  * manual invoke (`{}` or `{ "dryRun": true }`). Every trigger reconciles the whole fleet of the function's region.
- * A malformed event is refused with InvalidInputError before any AWS call.
+ * A malformed event is refused with InvalidInputError before any AWS call. Every run writes its outcome as a metric;
+ * a partial reconcile returns `status: 'partial'` with what it left; a failed one (the brokers or the alarms could
+ * not be listed, no broker reconciled) throws JobFailedError after logging, so Lambda retries and counts it.
  */
 export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: string }> {
   const request = parseAlarmsEvent(event);
@@ -95,6 +106,7 @@ export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: 
   const report = await reconcileAlarms(
     { inventory: new MqBrokerInventory(), alarms: store, nodes: store },
     {
+      target: selfTarget(),
       alarmActions: config.topicArn ? [config.topicArn] : [],
       dryRun: request.dryRun,
       ...(config.policy ? { policy: config.policy } : {}),
@@ -118,7 +130,7 @@ export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: 
   for (const note of report.notes) logger.warn(note);
   const result = summary(request, report);
   logger.info('alarm reconcile finished', { ...result });
-  return result;
+  return endJob('alarms', report.outcome, result);
 }
 
 export const handler = middy(alarms).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,17 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
-import {
-  type BrokerInventory,
-  type KeyValueStore,
-  mapBounded,
-  type NoticeSink,
-  postNotice,
-} from '@mqops/core';
+import type { BrokerInventory, CoverageGap, JobStatus, KeyValueStore, NoticeSink } from '@mqops/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
-import { upcomingNotices } from '@mqops/core/capacity/maintenance';
+import { announceUpcomingMaintenance } from '@mqops/core/capacity/maintenance';
 import { capacityBase } from './lib/capacity-runtime';
 import { optionalEnv } from './lib/config';
+import { endJob, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-maintenance');
@@ -28,6 +23,17 @@ export function maintenanceRuntime(env: NodeJS.ProcessEnv = process.env): Mainte
   return { inventory: new MqBrokerInventory(base.mq), store: base.store, sinks: base.sinks };
 }
 
+/** What the function returns. */
+export interface MaintenanceResult {
+  /** complete or partial (a run that read no broker fails the invocation instead of returning). */
+  status: JobStatus;
+  /** Brokers not read and notices not delivered, and why (at most 100; `gaps` counts them all). */
+  notCovered: CoverageGap[];
+  gaps: number;
+  brokers: number;
+  notices: string[];
+}
+
 export interface MaintenanceOptions {
   now?: () => Date;
   runtime?: () => MaintenanceRuntime;
@@ -36,27 +42,34 @@ export interface MaintenanceOptions {
 /**
  * Hourly: an "upcoming maintenance" notice for each broker whose maintenance window opens within the lead time
  * (`MQOPS_MAINTENANCE_LEAD_HOURS`, default 24) and will apply something (pending engine version, instance type,
- * security groups, configuration, logs, user changes) — once per broker and window.
+ * security groups, configuration, logs, user changes) — once per broker and window. Every run writes its outcome
+ * as a metric; a broker that cannot be described, or a notice a channel did not take, makes it partial; a run that
+ * could not list the brokers throws JobFailedError after logging, so Lambda retries and counts it.
  */
 export function createMaintenance(options: MaintenanceOptions = {}) {
   let runtime: MaintenanceRuntime | undefined;
-  return async function maintenance(event: unknown): Promise<{ brokers: number; notices: string[] }> {
+  return async function maintenance(event: unknown): Promise<MaintenanceResult> {
     parseCapacityEvent(event);
     runtime ??= (options.runtime ?? maintenanceRuntime)();
     const lead = Number(optionalEnv('MQOPS_MAINTENANCE_LEAD_HOURS') ?? 24);
     const now = (options.now ?? (() => new Date()))();
-    const { inventory } = runtime;
-    const refs = await inventory.list();
-    const brokers = await mapBounded(refs, 8, (r) => inventory.describe(r.id));
-    const sent: string[] = [];
-    for (const notice of upcomingNotices(brokers, now, Number.isFinite(lead) && lead > 0 ? lead : 24)) {
-      const outcome = await postNotice(runtime.sinks, notice, { store: runtime.store, now: () => now });
-      if (outcome.sent.length) sent.push(notice.title);
-      for (const f of outcome.failed)
-        logger.warn('maintenance notice not delivered', { ...f, notice: notice.title });
-    }
-    logger.info('maintenance notices', { brokers: brokers.length, sent });
-    return { brokers: brokers.length, notices: sent };
+    const run = await announceUpcomingMaintenance({
+      target: selfTarget(),
+      ...runtime,
+      now,
+      leadHours: Number.isFinite(lead) && lead > 0 ? lead : 24,
+    });
+    for (const f of run.failed) logger.warn('maintenance notice not delivered', { ...f });
+    for (const gap of run.outcome.gaps.filter((g) => !g.check)) logger.warn('broker not read', { ...gap });
+    const result: MaintenanceResult = {
+      status: run.outcome.status,
+      notCovered: run.outcome.gaps.slice(0, 100),
+      gaps: run.outcome.gaps.length,
+      brokers: run.brokers,
+      notices: run.sent,
+    };
+    logger.info('maintenance notices', { ...result });
+    return endJob('maintenance', run.outcome, result);
   };
 }
 

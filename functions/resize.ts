@@ -2,6 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
+import { tickOutcome } from '@mqops/core/tick-outcome';
+import { endJob } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 import { resizeRuntime } from './lib/resize-runtime';
 
@@ -18,7 +20,8 @@ export interface ResizeOptions {
  * the broker's maintenance window with none of its alarms in ALARM (and a single-instance broker only where policy
  * allows downtime), then reboots, waits for RUNNING across ticks, verifies with metrics and a real client
  * connection, and rolls back when that fails. Each step is claimed with a conditional write, so duplicate or
- * concurrent ticks apply once; nothing sleeps.
+ * concurrent ticks apply once; nothing sleeps. Every tick writes its outcome as a metric (a plan that could not be
+ * evaluated is a gap); a tick whose every plan failed throws JobFailedError after logging, so Lambda counts it.
  */
 export function createResize(options: ResizeOptions = {}) {
   let runtime: PlanDeps | undefined;
@@ -42,7 +45,15 @@ export function createResize(options: ResizeOptions = {}) {
       if (r.outcome === 'error') logger.warn('resize step failed', line);
       else logger.info('resize tick', line);
     }
-    return results;
+    const outcome = tickOutcome(
+      results.map((r) => ({
+        brokerId: r.brokerId,
+        ...(r.plan ? { brokerName: r.plan.brokerName, region: r.plan.region } : {}),
+        ...(r.outcome === 'error' ? { error: r.error ?? 'failed' } : {}),
+      })),
+      'resize plan',
+    );
+    return endJob('resize', outcome, results);
   };
 }
 

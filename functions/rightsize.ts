@@ -6,17 +6,23 @@ import { MqInstanceOptions } from '@mqops/aws/mq-instance-options';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { PriceListPrices } from '@mqops/aws/pricing';
 import { CloudWatchRabbitNodes } from '@mqops/aws/rabbit-nodes';
-import type { KeyValueStore, NoticeSink } from '@mqops/core';
+import type { CoverageGap, JobStatus, KeyValueStore, NoticeSink } from '@mqops/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import { type RightsizeDeps, runRightsize } from '@mqops/core/capacity/rightsize';
 import { capacityBase } from './lib/capacity-runtime';
+import { endJob, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-rightsize');
 
 /** What the function returns: one line per broker, no metric series. */
 export interface RightsizeSummary {
+  /** complete or partial (a failed run fails the invocation instead of returning). */
+  status: JobStatus;
+  /** What was not assessed or announced and why (at most 100; `gaps` counts them all). */
+  notCovered: CoverageGap[];
+  gaps: number;
   brokers: number;
   recommendations: { broker: string; action: string; from: string; to?: string; monthlyUsd?: number }[];
   planned: string[];
@@ -56,6 +62,8 @@ export interface RightsizeOptions {
  * Rightsizing, daily or on a manual invoke (`{}` or `{"brokers": ["orders-prod"]}`): measures every broker over the
  * policy's lookback, recommends (with the monthly cost delta), announces each resize recommendation once, and plans
  * those the broker's auto-apply tag allows. Plans are applied by the Resize function, inside maintenance windows.
+ * Every run writes its outcome as a metric; a run that assessed nothing (the brokers or the metrics unreadable)
+ * throws JobFailedError after logging, so Lambda retries and counts it.
  */
 export function createRightsize(options: RightsizeOptions = {}) {
   let runtime: RightsizeRuntime | undefined;
@@ -63,10 +71,13 @@ export function createRightsize(options: RightsizeOptions = {}) {
     const request = parseCapacityEvent(event);
     runtime ??= (options.runtime ?? rightsizeRuntime)();
     const result = await runRightsize(
-      { ...runtime, ...(options.now ? { now: options.now } : {}) },
+      { target: selfTarget(), ...runtime, ...(options.now ? { now: options.now } : {}) },
       request.trigger === 'manual' && request.brokers ? { brokers: request.brokers } : {},
     );
     const summary: RightsizeSummary = {
+      status: result.outcome.status,
+      notCovered: result.outcome.gaps.slice(0, 100),
+      gaps: result.outcome.gaps.length,
       brokers: result.brokers.length,
       recommendations: result.recommendations.map((r) => ({
         broker: r.brokerName,
@@ -79,8 +90,10 @@ export function createRightsize(options: RightsizeOptions = {}) {
       errors: result.errors,
     };
     for (const error of result.errors) logger.warn('broker not assessed', { ...error });
+    for (const gap of result.outcome.gaps.filter((g) => !g.broker))
+      logger.error('fleet not assessed', { ...gap });
     logger.info('rightsize finished', { trigger: request.trigger, ...summary });
-    return summary;
+    return endJob('rightsize', result.outcome, summary);
   };
 }
 

@@ -5,6 +5,7 @@ import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
 import { RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
+import { outcomeOf } from '@mqops/core/outcome';
 import {
   parseRotationEvent,
   type RotationDeps,
@@ -13,6 +14,8 @@ import {
   rotateAndNotify,
 } from '@mqops/core/rotation/index';
 import { optionalEnv } from './lib/config';
+import { emitJobOutcome } from './lib/job-metric';
+import { selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-rotate');
@@ -41,7 +44,8 @@ export function rotateDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
  * The Secrets Manager rotation function for Amazon MQ users: one step of the four-step protocol per invocation,
  * then a notice of a finished, waiting or failed rotation. A malformed event is refused (InvalidInputError) before
  * anything is read or changed. Logs name the step, the secret, the version and the outcome; never a secret value or
- * the RotationToken.
+ * the RotationToken. Every step writes its outcome as a metric (`Job` = `rotation`): complete, or failed with the
+ * secret and the step; a failed step throws its error (Secrets Manager retries the rotation and reports it).
  */
 export async function rotate(event: unknown, deps?: RotateDeps): Promise<RotationStepResult> {
   const request = parseRotationEvent(event);
@@ -59,12 +63,19 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
   try {
     const { result } = await rotateAndNotify(request, deps ?? (defaults as RotateDeps), onNotice);
     logger.info('rotation step done', { ...result });
+    emitJobOutcome('rotation', outcomeOf(1, []));
     return result;
   } catch (error) {
     logger.error('rotation step failed', {
       ...where,
       error: { name: (error as Error).name, message: (error as Error).message },
     });
+    const gap = {
+      target: selfTarget(),
+      check: request.SecretId,
+      reason: `${request.Step} failed: ${(error as Error).message}`,
+    };
+    emitJobOutcome('rotation', outcomeOf(0, [gap], true));
     throw error;
   }
 }

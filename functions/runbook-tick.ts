@@ -9,7 +9,9 @@ import {
   type SafeRebootDeps,
   type SafeRebootTickResult,
 } from '@mqops/core/runbooks/safe-reboot';
+import { tickOutcome } from '@mqops/core/tick-outcome';
 import { capacityBase } from './lib/capacity-runtime';
+import { endJob } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-runbook-tick');
@@ -44,7 +46,8 @@ export interface RunbookTickOptions {
 /**
  * Every 2 minutes: moves the runbooks that outlive their invocation (a safe reboot waiting for RUNNING, then its
  * real-connection check) one step on. State is in the table; each step is claimed with a conditional write, so
- * duplicate ticks act once; no Lambda waits.
+ * duplicate ticks act once; no Lambda waits. Every tick writes its outcome as a metric (a run that could not be
+ * evaluated is a gap); a tick whose every run failed throws JobFailedError after logging, so Lambda counts it.
  */
 export function createRunbookTick(options: RunbookTickOptions = {}) {
   let runtime: SafeRebootDeps | undefined;
@@ -54,7 +57,15 @@ export function createRunbookTick(options: RunbookTickOptions = {}) {
     const results = await advanceSafeReboots({ ...runtime, ...(options.now ? { now: options.now } : {}) });
     for (const r of results)
       (r.outcome === 'error' ? logger.warn : logger.info).call(logger, 'safe reboot', { ...r });
-    return results;
+    const outcome = tickOutcome(
+      results.map((r) => ({
+        brokerId: r.brokerId,
+        ...(r.state ? { brokerName: r.state.brokerName, region: r.state.region } : {}),
+        ...(r.outcome === 'error' ? { error: r.error ?? 'failed' } : {}),
+      })),
+      'safe reboot',
+    );
+    return endJob('runbook-tick', outcome, results);
   };
 }
 

@@ -3,9 +3,12 @@ import middy from '@middy/core';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
 import { type KeyValueStore, MqopsError, type NoticeSink } from '@mqops/core';
+import { outcomeOf } from '@mqops/core/outcome';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import { optionalEnv } from './lib/config';
+import { emitJobOutcome } from './lib/job-metric';
+import { selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-runbook');
@@ -68,7 +71,9 @@ export interface RunbookOptions {
  * The Runbook function, invoked by hand (`aws lambda invoke`, the console, `mqops run --invoke`):
  * `{"runbook": "safe-reboot", "payload": {"brokerId": "b-…"}, "execute": true, "by": "arn:…"}`. A dry run unless
  * `execute` is true. Unknown runbooks and bad payloads are refused with the list of valid ones before any call.
- * Every run is kept in the trail (the state table) and posted to Slack and SNS.
+ * Every run is kept in the trail (the state table) and posted to Slack and SNS, and writes its outcome as a metric
+ * (`Job` = `runbook`): failed for a failed run, else complete (a refusal is a guard's answer). A failed run is
+ * returned, not thrown: the record is the answer to the person who asked, and a retry must not repeat an operation.
  */
 export function createRunbook(options: RunbookOptions = {}) {
   return async function runbook(event: unknown): Promise<RunRecord> {
@@ -98,6 +103,13 @@ export function createRunbook(options: RunbookOptions = {}) {
       summary: record.summary,
       brokers: record.brokers,
     });
+    const gap = {
+      target: selfTarget(),
+      ...(record.brokers[0] ? { broker: record.brokers.join(', ') } : {}),
+      check: record.runbook || 'runbook',
+      reason: record.summary,
+    };
+    emitJobOutcome('runbook', record.status === 'failed' ? outcomeOf(0, [gap], true) : outcomeOf(1, []));
     return record;
   };
 }

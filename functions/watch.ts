@@ -6,7 +6,7 @@ import { MqBrokerStates } from '@mqops/aws/mq-broker-states';
 import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
-import { MqopsError } from '@mqops/core';
+import { type CoverageGap, type JobStatus, MqopsError } from '@mqops/core';
 import {
   type AlertChannel,
   parseWatchEvent,
@@ -16,12 +16,18 @@ import {
   watchSnsMessage,
 } from '@mqops/core/watch/index';
 import { optionalEnv } from './lib/config';
+import { endJob } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-watch');
 
 /** What the function returns: counts and the changes, not the alerts' text. */
 export interface WatchSummary {
+  /** complete or partial (a failed poll fails the invocation instead of returning). */
+  status: JobStatus;
+  /** What this poll did not cover and why (at most 100; `gaps` counts them all). */
+  notCovered: CoverageGap[];
+  gaps: number;
   pages: number;
   brokers: number;
   described: number;
@@ -78,6 +84,7 @@ export interface WatchOptions {
 /**
  * Builds the scheduled broker state watcher: one poll per EventBridge scheduled event. The SDK clients read the
  * standard AWS configuration (credential chain, region, endpoints).
+ * @throws JobFailedError when the poll covered nothing (after logging and writing its metric).
  */
 export function createWatch(options: WatchOptions = {}) {
   const now = options.now ?? (() => new Date());
@@ -101,6 +108,9 @@ export function createWatch(options: WatchOptions = {}) {
       region: await inventory.region(),
     });
     const summary: WatchSummary = {
+      status: result.outcome.status,
+      notCovered: result.outcome.gaps.slice(0, 100),
+      gaps: result.outcome.gaps.length,
       pages: result.pages,
       brokers: result.brokers,
       described: result.described,
@@ -119,10 +129,9 @@ export function createWatch(options: WatchOptions = {}) {
         error: left.error,
       });
     logger.info('watch finished', { scheduledAt: request.time, ...summary });
-    // A listing that failed leaves the fleet unwatched: fail the invocation so the Errors metric shows it.
-    if (!result.complete)
-      throw new MqopsError(`broker listing incomplete: ${result.errors[0]?.message ?? ''}`);
-    return summary;
+    // Every poll's outcome is a metric. A poll that watched nothing (no page listed, the states unreadable, no
+    // broker decided) fails the invocation so the Errors metric shows it too; a partial one returns what it missed.
+    return endJob('watch', result.outcome, summary);
   };
 }
 

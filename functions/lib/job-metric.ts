@@ -15,7 +15,7 @@ export function emitJobOutcome(
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
   now: () => number = Date.now,
 ): void {
-  const metrics = ['JobComplete', 'JobPartial', 'JobFailed', 'Gaps'];
+  const { status, gaps } = outcome;
   write(
     JSON.stringify({
       _aws: {
@@ -24,15 +24,18 @@ export function emitJobOutcome(
           {
             Namespace: METRICS_NAMESPACE,
             Dimensions: [['Job']],
-            Metrics: metrics.map((Name) => ({ Name, Unit: 'Count' })),
+            Metrics: ['JobComplete', 'JobPartial', 'JobFailed', 'Gaps'].map((Name) => ({
+              Name,
+              Unit: 'Count',
+            })),
           },
         ],
       },
       Job: job,
-      JobComplete: outcome.status === 'complete' ? 1 : 0,
-      JobPartial: outcome.status === 'partial' ? 1 : 0,
-      JobFailed: outcome.status === 'failed' ? 1 : 0,
-      Gaps: outcome.gaps.length,
+      JobComplete: +(status === 'complete'),
+      JobPartial: +(status === 'partial'),
+      JobFailed: +(status === 'failed'),
+      Gaps: gaps.length,
     }),
   );
 }

@@ -21,6 +21,7 @@ import { ControllableClock, type LocalCloud, type Scenario, startLocalCloud } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlarmsResult, handler } from '../../functions/alarms';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { capturingOutput } from '../helpers/process';
 
 const NOW = '2026-11-25T12:00:00.000Z';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
@@ -411,7 +412,16 @@ describe('Alarm reconciler function (handler) against the local cloud', () => {
     });
 
     // Assess
-    expect(first).toMatchObject({ trigger: 'schedule', created: 29, writes: 29, issues: 1, errors: 0 });
+    expect(first).toMatchObject({
+      status: 'complete',
+      gaps: 0,
+      notCovered: [],
+      trigger: 'schedule',
+      created: 29,
+      writes: 29,
+      issues: 1,
+      errors: 0,
+    });
     expect(second).toMatchObject({
       trigger: 'change',
       eventName: 'RebootBroker',
@@ -451,5 +461,86 @@ describe('Alarm reconciler function (handler) against the local cloud', () => {
     } finally {
       process.env.MQOPS_ALERT_TOPIC_ARN = TOPIC;
     }
+  });
+
+  describe('outcome: result, metric and invocation', () => {
+    /** Invokes the handler, keeping what it writes on stdout (log lines, the EMF metric line). */
+    const invokeCapturing = async (event: unknown) => {
+      const lines: string[] = [];
+      const outcome = await capturingOutput(lines, () =>
+        invoke(event).then(
+          (result) => ({ result, error: undefined }),
+          (error: unknown) => ({ result: undefined, error }),
+        ),
+      );
+      const metrics = lines
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { ...outcome, metrics };
+    };
+    const brokerId = async (name: string) => {
+      const inventory = new MqBrokerInventory(new MqClient(cloud.clientConfig()));
+      return (await inventory.list()).find((b) => b.name === name)?.id as string;
+    };
+
+    it('counts a complete reconcile as complete', async () => {
+      const { result, metrics } = await invokeCapturing({});
+      expect(result).toMatchObject({ status: 'complete', gaps: 0 });
+      expect(metrics).toEqual([
+        expect.objectContaining({ Job: 'alarms', JobComplete: 1, JobPartial: 0, JobFailed: 0, Gaps: 0 }),
+      ]);
+    });
+
+    it('returns partial, naming the broker it could not describe, and counts it', async () => {
+      // Prepare
+      const id = await brokerId('billing');
+      const undo = cloud.faults.add({
+        service: 'mq',
+        operation: 'DescribeBroker',
+        pathIncludes: id,
+        deny: true,
+      });
+
+      // Act
+      const { result, error, metrics } = await invokeCapturing({}).finally(undo);
+
+      // Assess
+      expect(error).toBeUndefined();
+      expect(result).toMatchObject({ status: 'partial', brokers: 2, gaps: 1, errors: 1 });
+      expect((result as AlarmsResult).notCovered).toEqual([
+        {
+          target: 'self/us-east-1',
+          broker: 'billing',
+          reason: expect.stringMatching(/^not described, alarms left as they are: .*not authorized/),
+        },
+      ]);
+      expect(metrics).toEqual([
+        expect.objectContaining({ Job: 'alarms', JobComplete: 0, JobPartial: 1, JobFailed: 0, Gaps: 1 }),
+      ]);
+    });
+
+    it('fails the invocation (after logging and counting it) when the brokers cannot be listed', async () => {
+      // Prepare
+      const undo = cloud.faults.add({ service: 'mq', operation: 'ListBrokers', deny: true });
+
+      // Act
+      const { error, metrics } = await invokeCapturing({}).finally(undo);
+
+      // Assess
+      expect(error).toMatchObject({
+        name: 'JobFailedError',
+        job: 'alarms',
+        outcome: { status: 'failed', covered: 0 },
+        result: expect.objectContaining({ status: 'failed', writes: 0 }),
+      });
+      expect((error as Error).message).toMatch(
+        /^alarms failed: 0 brokers covered, 1 gap: self\/us-east-1: not reconciled: ListBrokers failed: /,
+      );
+      expect(metrics).toEqual([expect.objectContaining({ Job: 'alarms', JobFailed: 1, Gaps: 1 })]);
+      // Nothing deleted: the alarms are all still there for the next run.
+      const second = await invoke({});
+      expect(second).toMatchObject({ status: 'complete', deleted: 0, created: 0 });
+    });
   });
 });

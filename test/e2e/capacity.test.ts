@@ -30,9 +30,10 @@ import {
   type ScenarioBroker,
   startLocalCloud,
 } from '@mqops/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createResize } from '../../functions/resize';
 import { createRightsize, type RightsizeRuntime } from '../../functions/rightsize';
+import { capturingOutput } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const RUN = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -200,6 +201,7 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
   it('the scheduled run announces each recommendation once and plans only the auto-tagged brokers', async () => {
     const rightsize = createRightsize({ now, runtime: () => rightsizeRuntime });
     const first = await rightsize(scheduled());
+    expect(first).toMatchObject({ status: 'complete', gaps: 0, notCovered: [] });
     expect(first.planned.sort()).toEqual(
       [`cap-alarm-${RUN}: mq.m5.large → mq.m5.xlarge`, `cap-auto-${RUN}: mq.m5.large → mq.m5.xlarge`].sort(),
     );
@@ -276,5 +278,108 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
     expect(after.HostInstanceType).toBe('mq.m5.large');
     expect(after.BrokerState).toBe('RUNNING');
     expect(slack.messages.map((m) => JSON.stringify(m.body)).join('\n')).toMatch(/roll/i);
+  });
+
+  describe('a run that cannot assess every broker says so (result, metric, invocation)', () => {
+    // Lambda sets AWS_REGION: the functions name their account and region after it.
+    beforeEach(() => {
+      vi.stubEnv('AWS_REGION', 'us-east-1');
+    });
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+    /** One scheduled run through the function, keeping its stdout (logs and the EMF metric line). */
+    const runCapturing = async () => {
+      const rightsize = createRightsize({ now, runtime: () => rightsizeRuntime });
+      const lines: string[] = [];
+      const outcome = await capturingOutput(lines, () =>
+        rightsize(scheduled()).then(
+          (summary) => ({ summary, error: undefined }),
+          (error: unknown) => ({ summary: undefined, error }),
+        ),
+      );
+      const metrics = lines
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { ...outcome, metrics };
+    };
+
+    it('returns partial, naming the broker it could not describe, and counts it', async () => {
+      const undo = cloud.faults.add({
+        service: 'mq',
+        operation: 'DescribeBroker',
+        pathIncludes: id('cap-new'),
+        deny: true,
+      });
+      const { summary, error, metrics } = await runCapturing().finally(undo);
+      expect(error).toBeUndefined();
+      expect(summary).toMatchObject({ status: 'partial', gaps: 1, brokers: 3 });
+      expect(summary?.notCovered).toEqual([
+        {
+          target: 'self/us-east-1',
+          broker: `cap-new-${RUN}`,
+          reason: expect.stringMatching(/^not assessed: .*not authorized/),
+        },
+      ]);
+      expect(metrics).toEqual([
+        expect.objectContaining({ Job: 'rightsize', JobComplete: 0, JobPartial: 1, JobFailed: 0, Gaps: 1 }),
+      ]);
+    });
+
+    it('fails the invocation (after counting it) when the metrics cannot be read', async () => {
+      const undo = cloud.faults.add({ service: 'monitoring', operation: 'GetMetricData', deny: true });
+      const { error, metrics } = await runCapturing().finally(undo);
+      expect(error).toMatchObject({
+        name: 'JobFailedError',
+        job: 'rightsize',
+        outcome: { status: 'failed', covered: 0 },
+        result: expect.objectContaining({ status: 'failed', recommendations: [], gaps: 4 }),
+      });
+      expect((error as Error).message).toMatch(
+        /^rightsize failed: 0 brokers covered, 4 gaps: self\/us-east-1 broker cap-/,
+      );
+      expect(metrics).toEqual([expect.objectContaining({ Job: 'rightsize', JobFailed: 1, Gaps: 4 })]);
+    });
+
+    it('a resize tick that cannot evaluate its plans fails the invocation, naming each plan', async () => {
+      // Prepare: an open plan (cap-manual's earlier one was rolled back)
+      const report = await rightsizeFleet({ ...rightsizeRuntime, now }, { brokers: [`cap-manual-${RUN}`] });
+      const rec = report.recommendations[0];
+      if (!rec) throw new Error('no recommendation');
+      const accepted = await acceptPlan(
+        store,
+        planFromRecommendation(rec, { source: 'cli', now: now(), acceptedBy: 'test' }),
+      );
+      expect(accepted.accepted).toBe(true);
+      const lines: string[] = [];
+      const metricsOf = () =>
+        lines
+          .flatMap((chunk) => chunk.split('\n'))
+          .filter((line) => line.includes('"CloudWatchMetrics"'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+      // Act: every DescribeBroker denied, so no plan can be observed
+      const undo = cloud.faults.add({ service: 'mq', operation: 'DescribeBroker', deny: true });
+      const error = await capturingOutput(lines, () => tick(scheduled()).catch((e: unknown) => e)).finally(
+        undo,
+      );
+
+      // Assess
+      expect(error).toMatchObject({ name: 'JobFailedError', job: 'resize', outcome: { status: 'failed' } });
+      expect((error as { outcome: { gaps: unknown[] } }).outcome.gaps).toContainEqual({
+        target: 'self/us-east-1',
+        broker: `cap-manual-${RUN}`,
+        check: 'resize plan',
+        reason: expect.stringMatching(/^not evaluated this tick: observing broker .*not authorized/),
+      });
+      expect(metricsOf()).toEqual([expect.objectContaining({ Job: 'resize', JobFailed: 1 })]);
+      expect((await planOf('cap-manual')).state).toBe('planned');
+
+      // And the next tick, with the broker readable again, is complete.
+      lines.length = 0;
+      await capturingOutput(lines, () => tick(scheduled()));
+      expect(metricsOf()).toEqual([expect.objectContaining({ Job: 'resize', JobComplete: 1, JobFailed: 0 })]);
+    });
   });
 });

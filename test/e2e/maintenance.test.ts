@@ -2,7 +2,7 @@ import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { SlackNoticeSink } from '@mqops/aws/notice-sinks';
 import { InvalidInputError, MemoryKeyValueStore } from '@mqops/core';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMaintenance } from '../../functions/maintenance';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -38,6 +38,10 @@ describe('upcoming maintenance notices (demo fleet on the local cloud and its cl
     });
   });
 
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   afterAll(async () => {
     await cloud?.stop();
     await slack.stop();
@@ -46,6 +50,7 @@ describe('upcoming maintenance notices (demo fleet on the local cloud and its cl
   it('says nothing while the window that applies a change is more than a day away', async () => {
     const result = await maintenance(scheduled(cloud.clock.now().toISOString()));
     expect(result.brokers).toBe(8);
+    expect(result).toMatchObject({ status: 'complete', gaps: 0, notCovered: [] });
     expect(result.notices).toEqual([]);
     expect(slack.messages).toHaveLength(0);
   });
@@ -63,6 +68,45 @@ describe('upcoming maintenance notices (demo fleet on the local cloud and its cl
     cloud.clock.advance(3_600_000);
     expect((await maintenance(scheduled(cloud.clock.now().toISOString()))).notices).toEqual([]);
     expect(slack.messages).toHaveLength(1);
+  });
+
+  it('returns partial, naming a broker it could not describe', async () => {
+    // Lambda sets AWS_REGION: the function names its account and region after it.
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    const id =
+      [...cloud.world.mq.brokers.values()].find((b) => b.BrokerName === 'orders-prod')?.BrokerId ?? '';
+    const undo = cloud.faults.add({
+      service: 'mq',
+      operation: 'DescribeBroker',
+      pathIncludes: id,
+      deny: true,
+    });
+    const result = await maintenance(scheduled(cloud.clock.now().toISOString())).finally(undo);
+    expect(result).toMatchObject({ status: 'partial', brokers: 7, gaps: 1 });
+    expect(result.notCovered).toEqual([
+      {
+        target: 'self/us-east-1',
+        broker: 'orders-prod',
+        reason: expect.stringMatching(/^not described: .*not authorized/),
+      },
+    ]);
+  });
+
+  it('fails the invocation when the brokers cannot be listed', async () => {
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    const undo = cloud.faults.add({ service: 'mq', operation: 'ListBrokers', deny: true });
+    const error = await maintenance(scheduled(cloud.clock.now().toISOString()))
+      .catch((e: unknown) => e)
+      .finally(undo);
+    expect(error).toMatchObject({
+      name: 'JobFailedError',
+      job: 'maintenance',
+      outcome: { status: 'failed', covered: 0 },
+      result: expect.objectContaining({ brokers: 0, notices: [] }),
+    });
+    expect((error as Error).message).toMatch(
+      /^maintenance failed: .*self\/us-east-1: not listed: .*not authorized/,
+    );
   });
 
   it('refuses an event it does not know before any call', async () => {

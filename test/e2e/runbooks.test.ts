@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../functions/audit';
 import { createRunbook } from '../../functions/runbook';
 import { createRunbookTick } from '../../functions/runbook-tick';
+import { capturingOutput } from '../helpers/process';
 import { ROTATION_LAMBDA } from '../helpers/rotation';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -234,6 +235,28 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
       ),
     ).resolves.toBe('refused');
     s3.destroy();
+  });
+
+  it('counts each run in the job metric: a failed run as failed (returned, not retried), a done one as complete', async () => {
+    const lines: string[] = [];
+    const metrics = () =>
+      lines
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const undo = cloud.faults.add({ service: 's3', operation: 'PutObject', deny: true });
+    const failed = await capturingOutput(lines, () =>
+      invoke({ runbook: 'backup-config', payload: { brokers: ['billing-prod'] }, execute: true }),
+    ).finally(undo);
+    expect(failed.status).toBe('failed');
+    expect(metrics()).toEqual([expect.objectContaining({ Job: 'runbook', JobFailed: 1, Gaps: 1 })]);
+
+    lines.length = 0;
+    const done = await capturingOutput(lines, () =>
+      invoke({ runbook: 'backup-config', payload: { brokers: ['billing-prod'] }, execute: true }),
+    );
+    expect(done.status).toBe('done');
+    expect(metrics()).toEqual([expect.objectContaining({ Job: 'runbook', JobComplete: 1, JobFailed: 0 })]);
   });
 
   it('resize-now: applies an accepted plan now, outside the window, with the other guards; refuses without a plan', async () => {

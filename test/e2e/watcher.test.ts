@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createWatchHandler, type WatchSummary } from '../../functions/watch';
 import { deriveActions } from '../../infra/iam';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { capturingOutput } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const TABLE = 'mqops-watch-e2e';
@@ -105,6 +106,8 @@ describe('Broker state watcher, end to end (schedule → function → MQ, Dynamo
     await startCloud(fleet(broker('orders'), broker('payments', 'RABBITMQ')));
     const baseline = await poll();
     expect(baseline.summary).toMatchObject({
+      status: 'complete',
+      gaps: 0,
       brokers: 2,
       firstSeen: 2,
       transitions: [],
@@ -290,7 +293,10 @@ describe('Broker state watcher, end to end (schedule → function → MQ, Dynamo
     slack.failNext.push({ status: 500 }, { status: 500 }, { status: 500 }); // beyond the notifier's 2 retries
     cloud.clock.advance(60_000);
     const failed = await poll();
-    expect(failed.summary).toMatchObject({ alerts: 1, delivered: 0, undelivered: 1 });
+    expect(failed.summary).toMatchObject({ status: 'partial', alerts: 1, delivered: 0, undelivered: 1 });
+    expect(failed.summary.notCovered).toEqual([
+      expect.objectContaining({ broker: 'orders', check: 'creation-failed alert' }),
+    ]);
     expect(slack.messages).toHaveLength(0);
     expect(published()).toHaveLength(1);
 
@@ -325,6 +331,73 @@ describe('Broker state watcher, end to end (schedule → function → MQ, Dynamo
       'sns:Publish',
     ]);
     for (const call of made) expect(allowed, call).toContain(call);
+  });
+});
+
+describe('A poll that cannot watch everything says so (result, metric, invocation)', () => {
+  /** One poll through the handler, keeping its stdout (logs and the EMF metric line). */
+  const pollCapturing = async () => {
+    const lines: string[] = [];
+    const handler = createWatchHandler({ now: () => cloud.clock.now() });
+    const outcome = await capturingOutput(lines, () =>
+      handler(scheduledEvent(cloud.clock.now().toISOString()) as never, lambdaContext('mqops-watch')).then(
+        (summary) => ({ summary: summary as WatchSummary, error: undefined }),
+        (error: unknown) => ({ summary: undefined, error }),
+      ),
+    );
+    const metrics = lines
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"CloudWatchMetrics"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { ...outcome, metrics };
+  };
+
+  it('returns partial, naming the broker it could not describe, and counts it', async () => {
+    await startCloud(fleet(broker('orders'), broker('payments', 'RABBITMQ')));
+    await poll();
+    const orders = cloud.world.mq.broker('orders');
+    orders.BrokerState = 'CRITICAL_ACTION_REQUIRED';
+    orders.ActionsRequired = [{ ActionRequiredCode: 'BROKER_OOM', ActionRequiredInfo: 'restart loop' }];
+    cloud.faults.add({
+      service: 'mq',
+      operation: 'DescribeBroker',
+      pathIncludes: idOf('orders'),
+      deny: true,
+    });
+    cloud.clock.advance(60_000);
+
+    const { summary, error, metrics } = await pollCapturing();
+
+    expect(error).toBeUndefined();
+    expect(summary).toMatchObject({ status: 'partial', gaps: 1, alerts: 0 });
+    expect(summary?.notCovered).toEqual([
+      {
+        target: 'self/us-east-1',
+        broker: 'orders',
+        reason: expect.stringMatching(/^not watched: DescribeBroker failed: .*not authorized/),
+      },
+    ]);
+    expect(metrics).toEqual([
+      expect.objectContaining({ Job: 'watch', JobComplete: 0, JobPartial: 1, JobFailed: 0, Gaps: 1 }),
+    ]);
+  });
+
+  it('fails the invocation (after counting it) when no broker can be listed, and writes nothing', async () => {
+    await startCloud(fleet(broker('orders')));
+    await poll();
+    cloud.faults.add({ service: 'mq', operation: 'ListBrokers', deny: true });
+    cloud.clock.advance(60_000);
+    const before = cloud.requests.length;
+
+    const { error, metrics } = await pollCapturing();
+
+    expect(error).toMatchObject({ name: 'JobFailedError', job: 'watch', outcome: { status: 'failed' } });
+    expect((error as Error).message).toMatch(
+      /^watch failed: 0 brokers covered, 1 gap: self\/us-east-1: not watched, disappearances not judged: ListBrokers failed after 0 page/,
+    );
+    expect(metrics).toEqual([expect.objectContaining({ Job: 'watch', JobFailed: 1, Gaps: 1 })]);
+    expect(cloud.requests.slice(before).some((r) => r.operation === 'PutItem')).toBe(false);
+    expect(slack.messages).toHaveLength(0);
   });
 });
 

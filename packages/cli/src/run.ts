@@ -1,6 +1,11 @@
 import { userInfo } from 'node:os';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CloudWatchAlarmStates } from '@mqops/aws/alarm-states';
 import { MqBrokerControl } from '@mqops/aws/broker-control';
@@ -10,10 +15,10 @@ import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { SecretsRotationControl } from '@mqops/aws/rotation-control';
 import { type ClientSettings, sourcesFor } from '@mqops/aws/targets';
-import { failing, MemoryKeyValueStore, runAudit } from '@mqops/core';
+import { failing, type KeyValueStore, runAudit } from '@mqops/core';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { listRuns, type RunRecord, runRunbook, runTitle } from '@mqops/core/runbooks/run';
-import { withLocalCloud } from './local';
+import { capacityPolicyOf, checkLocalOptions, localStateStore, withLocalCloud } from './local';
 import type { Io } from './main';
 import { clientSettings, parseOptions, tableOrJson, UsageError } from './usage';
 
@@ -26,7 +31,7 @@ export const RUN_HELP = `mqops run — runbooks, a dry run unless --execute
 
 Usage:
   mqops run RUNBOOK [--broker NAME|ID]… [--secret ID] [--payload JSON] [--execute] (--invoke FUNCTION | --local)
-  mqops run history [--table TABLE] [--limit N]    the trail: who ran what, dry run or not, and the result
+  mqops run history (--table TABLE | --local) [--limit N]   the trail: who ran what, dry run or not, and the result
 
 Runbooks:
 ${list()}
@@ -34,13 +39,21 @@ ${list()}
 Where it runs:
   --invoke FUNCTION          the deployed Runbook function (its name or ARN; sst deploy prints RunbookFunction): the
                              run is recorded in the stack's trail and posted to Slack and SNS, with your IAM identity
-  --local                    the embedded demo fleet (no AWS account; nothing is kept after the command)
+  --local                    the embedded local cloud with the demo fleet (no AWS account, no network), kept between
+                             commands in ./.mqops/local (or $MQOPS_LOCAL_DIR)
+  --scenario NAME|FILE       with --local: the fleet to start from (default: demo)
+  --reset                    with --local: start the local cloud over from the scenario
+  --real-brokers             with --local: back the fleet with the local RabbitMQ and ActiveMQ (must be running)
+  --config FILE              with --local: the capacity policy (resize-now's guards) of FILE (default
+                             ./mqops.config.json)
 
 Options:
   --execute                  act; without it every runbook only says what it would do
   --broker NAME|ID           the broker (brokerId, or one of brokers); names are resolved to ids
   --secret ID                the secret of rotate-now (mqops/… or its ARN)
   --payload JSON             the payload as JSON (merged with --broker / --secret)
+  --table TABLE              history: the deployed state table (default MQOPS_STATE_TABLE)
+  --limit N                  history: the newest N runs (default 20, at most 1000)
   --output table|json
   --region REGION, --profile NAME
 
@@ -54,6 +67,10 @@ function parse(argv: string[]) {
     execute: { type: 'boolean' },
     invoke: { type: 'string' },
     local: { type: 'boolean' },
+    scenario: { type: 'string' },
+    'real-brokers': { type: 'boolean' },
+    reset: { type: 'boolean' },
+    config: { type: 'string' },
     output: { type: 'string' },
     region: { type: 'string' },
     profile: { type: 'string' },
@@ -64,7 +81,13 @@ function parse(argv: string[]) {
 }
 
 /** The ports of every runbook on the clients `settings` configure (the local cloud with --local). */
-function localPorts(settings: ClientSettings, now: () => Date, backupBucket: string): AllRunbookPorts {
+function localPorts(
+  settings: ClientSettings,
+  now: () => Date,
+  backupBucket: string,
+  store: KeyValueStore,
+  policy: ReturnType<typeof capacityPolicyOf>,
+): AllRunbookPorts {
   const inventory = new MqBrokerInventory(settings);
   const control = new MqBrokerControl(settings);
   const alarms = new CloudWatchAlarmStates(settings);
@@ -91,7 +114,7 @@ function localPorts(settings: ClientSettings, now: () => Date, backupBucket: str
       source: new MqBackupSource({ mq: settings, credentials: settings }),
       store: new S3BackupStore(backupBucket, { ...settings, forcePathStyle: true }),
     },
-    plans: { store: new MemoryKeyValueStore(), control, alarms, probe, sinks: [], now },
+    plans: { store, control, alarms, probe, sinks: [], now, policy },
     control,
     alarms,
     probe,
@@ -166,15 +189,26 @@ async function history(
   output: 'table' | 'json',
   io: Io,
 ): Promise<number> {
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`--limit must be 1 to 1000 (got ${values.limit})`);
+  if (values.local)
+    return withLocalCloud(localOptions(values), async (cloud) =>
+      showHistory(await listRuns(await localStateStore(cloud), limit), output, io),
+    );
   const table = values.table ?? process.env.MQOPS_STATE_TABLE;
   if (!table)
     throw new UsageError(
       'history needs the state table: --table NAME or MQOPS_STATE_TABLE (the sst deploy output State)',
     );
-  const limit = Number(values.limit ?? 20);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-    throw new UsageError(`--limit must be 1 to 1000 (got ${values.limit})`);
-  const runs = await listRuns(new DynamoKeyValueStore(table, clientSettings(values)), limit);
+  return showHistory(
+    await listRuns(new DynamoKeyValueStore(table, clientSettings(values)), limit),
+    output,
+    io,
+  );
+}
+
+function showHistory(runs: RunRecord[], output: 'table' | 'json', io: Io): number {
   if (output === 'json') {
     io.out(JSON.stringify(runs, null, 2));
     return 0;
@@ -201,6 +235,9 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const output = tableOrJson(values.output);
+  checkLocalOptions(values);
+  if (values.config && !values.local)
+    throw new UsageError("--config needs --local (the deployed Runbook function has the stack's policy)");
   if (name === 'history') return history(values, output, io);
   if (!values.local && !values.invoke)
     throw new UsageError('say where to run: --invoke FUNCTION (the deployed Runbook function) or --local');
@@ -230,22 +267,35 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return print(JSON.parse(text) as RunRecord, output, io);
   }
 
-  return withLocalCloud({}, async (cloud) => {
+  // The capacity policy (resize-now's guards) of --config or ./mqops.config.json, as rightsize reads it.
+  const policy = capacityPolicyOf(values.config);
+  return withLocalCloud(localOptions(values), async (cloud) => {
     const cloudSettings = { ...cloud.clientConfig(), ...settings };
     const now = () => cloud.clock.now();
     const request = await requestOf(name, values, new MqBrokerInventory(cloudSettings), userInfo().username);
-    // The embedded cloud's S3 gets a bucket for backup-config (it lives as long as this command).
+    // The embedded cloud's S3 gets a bucket for backup-config, and its DynamoDB the state table (plans, the trail);
+    // both are kept with the local cloud, so restore-config finds the backups and resize-now the accepted plans.
     const bucket = 'mqops-local-backups';
-    await new S3Client({ ...cloudSettings, forcePathStyle: true }).send(
-      new CreateBucketCommand({ Bucket: bucket }),
-    );
+    await new S3Client({ ...cloudSettings, forcePathStyle: true })
+      .send(new CreateBucketCommand({ Bucket: bucket }))
+      .catch((error: unknown) => {
+        if (!(error instanceof BucketAlreadyExists || error instanceof BucketAlreadyOwnedByYou)) throw error;
+      });
+    const store = await localStateStore(cloud);
     const record = await runRunbook(request, {
       runbooks: RUNBOOKS,
-      ports: localPorts(cloudSettings, now, bucket),
-      store: new MemoryKeyValueStore(),
+      ports: localPorts(cloudSettings, now, bucket, store, policy),
+      store,
       sinks: [],
       now,
     });
     return print(record, output, io);
   });
 }
+
+/** The local cloud a --local run asked for. */
+const localOptions = (values: ReturnType<typeof parse>['values']) => ({
+  scenario: values.scenario,
+  realBrokers: values['real-brokers'],
+  reset: values.reset,
+});

@@ -10,7 +10,8 @@
 import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError } from '../errors';
 import type { Broker, DeploymentMode, Engine } from '../model';
-import type { BrokerInventory } from '../ports';
+import { type CoverageGap, type JobOutcome, outcomeOf } from '../outcome';
+import type { BrokerInventory, BrokerRef } from '../ports';
 import {
   ALARM_NAME_PREFIX,
   ALARM_TAGS,
@@ -212,6 +213,8 @@ export interface ReconcileOptions {
   concurrency?: number;
   /** Called as brokers are described (the long part of a large fleet), for a progress bar. */
   onProgress?: (done: number, total: number) => void;
+  /** The account and region reconciled (`self/eu-west-1`), as the outcome's gaps name it. Default `self`. */
+  target?: string;
 }
 
 /** Ports the reconciler works through. */
@@ -259,9 +262,20 @@ export interface AlarmReconcileReport {
   perBroker: BrokerAlarmReport[];
   /** Every bad override tag, with its broker. */
   issues: (OverrideIssue & { brokerId: string; brokerName: string })[];
-  /** Brokers that could not be described and alarms that could not be written; the run went on. */
+  /**
+   * The listing that failed (nothing reconciled), brokers that could not be described and alarms that could not be
+   * written; the run went on where it could.
+   */
   errors: { brokerId?: string; alarm?: string; message: string }[];
   notes: string[];
+  /**
+   * Complete when every broker listed was reconciled (every write it needed made); partial with a gap per broker
+   * not described or whose node names were unreadable (its alarms left as they are) and per alarm not written;
+   * failed when the brokers or the existing alarms could not be listed (nothing changed) or no broker was
+   * reconciled. `covered` counts the brokers reconciled. A conflict (a foreign alarm with a desired name) and
+   * the maxDeletes guard are decisions the report states, not gaps.
+   */
+  outcome: JobOutcome;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -270,8 +284,9 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * Reconciles the alarms of every broker in the inventory: lists the brokers, computes each one's desired alarms,
  * lists the alarms mqops may own, and applies the plan. When everything is in sync it writes nothing.
  *
- * A broker that cannot be described keeps its alarms (reported as an error); one that no longer exists, or is
- * being deleted, loses them.
+ * A broker that cannot be described keeps its alarms (reported as an error and a gap); one that no longer exists,
+ * or is being deleted, loses them. When the brokers or the existing alarms cannot be listed nothing is changed (an
+ * empty listing would delete every alarm) and the outcome is failed; it never throws for an AWS error.
  *
  * @example
  * const report = await reconcileAlarms(
@@ -284,9 +299,23 @@ export async function reconcileAlarms(
   options: ReconcileOptions = {},
 ): Promise<AlarmReconcileReport> {
   const concurrency = options.concurrency ?? 4;
+  const dryRun = options.dryRun ?? false;
+  const target = options.target ?? 'self';
   const errors: AlarmReconcileReport['errors'] = [];
   const notes: string[] = [];
-  const refs = await deps.inventory.list();
+  const gaps: CoverageGap[] = [];
+  /** Nothing can be reconciled without the brokers and the existing alarms: change nothing, report why. */
+  const failed = (what: string, error: unknown): AlarmReconcileReport => {
+    errors.push({ message: `${what} failed, no alarm changed: ${message(error)}` });
+    gaps.push({ target, reason: `not reconciled: ${what} failed: ${message(error)}` });
+    return { ...emptyReport(dryRun), errors, notes, outcome: outcomeOf(0, gaps, true) };
+  };
+  let refs: BrokerRef[];
+  try {
+    refs = await deps.inventory.list();
+  } catch (error) {
+    return failed('ListBrokers', error);
+  }
   const keepBrokerIds = new Set<string>();
   let done = 0;
   const described = await mapBounded(refs, concurrency, async (ref): Promise<Broker | undefined> => {
@@ -296,16 +325,40 @@ export async function reconcileAlarms(
       if (error instanceof BrokerNotFoundError) return undefined; // deleted since the list: its alarms go
       keepBrokerIds.add(ref.id);
       errors.push({ brokerId: ref.id, message: `not described, alarms left as they are: ${message(error)}` });
+      gaps.push({
+        target,
+        broker: ref.name,
+        reason: `not described, alarms left as they are: ${message(error)}`,
+      });
       return undefined;
     } finally {
       options.onProgress?.(++done, refs.length);
     }
   });
-  const brokers = described.filter((b): b is Broker => b !== undefined);
+  let brokers = described.filter((b): b is Broker => b !== undefined);
 
   let nodes = new Map<string, string[]>();
-  if (deps.nodes && brokers.some((b) => b.engine === 'RABBITMQ' && b.deploymentMode === 'CLUSTER_MULTI_AZ'))
-    nodes = await deps.nodes.rabbitNodes();
+  const isCluster = (b: Broker) => b.engine === 'RABBITMQ' && b.deploymentMode === 'CLUSTER_MULTI_AZ';
+  if (deps.nodes && brokers.some(isCluster)) {
+    try {
+      nodes = await deps.nodes.rabbitNodes();
+    } catch (error) {
+      // Without node names a cluster's per-node alarms would look unwanted: leave the clusters' alarms alone.
+      for (const broker of brokers.filter(isCluster)) {
+        keepBrokerIds.add(broker.id);
+        errors.push({
+          brokerId: broker.id,
+          message: `node names unavailable, alarms left as they are: ${message(error)}`,
+        });
+        gaps.push({
+          target,
+          broker: broker.name,
+          reason: `node names unavailable, alarms left as they are: ${message(error)}`,
+        });
+      }
+      brokers = brokers.filter((b) => !isCluster(b));
+    }
+  }
 
   const policy = options.policy ?? DEFAULT_ALARM_POLICY;
   const perBroker = new Map<string, BrokerAlarmReport>();
@@ -338,7 +391,12 @@ export async function reconcileAlarms(
     });
   }
 
-  const existing = await deps.alarms.list(ALARM_NAME_PREFIX);
+  let existing: ExistingAlarm[];
+  try {
+    existing = await deps.alarms.list(ALARM_NAME_PREFIX);
+  } catch (error) {
+    return failed('listing the existing alarms', error);
+  }
   const plan = planAlarms(desired, existing, { keepBrokerIds });
   const reportOf = (brokerId: string, brokerName?: string): BrokerAlarmReport => {
     let report = perBroker.get(brokerId);
@@ -369,9 +427,18 @@ export async function reconcileAlarms(
     deletes = [];
   }
 
-  const dryRun = options.dryRun ?? false;
   let writes = 0;
-  const write = async (name: string, work: () => Promise<number>): Promise<boolean> => {
+  /** Brokers (by id) with a write that failed: not reconciled this run. */
+  const unfinished = new Set<string>();
+  /**
+   * Makes one write (none in a dry run). When it fails: an error, and a gap for each alarm it left as it was
+   * (`brokerId`, and the broker's name when known, name the broker); their brokers are not reconciled this run.
+   */
+  const write = async (
+    what: 'created' | 'updated' | 'deleted',
+    alarms: readonly { name: string; brokerId: string; brokerName?: string | undefined }[],
+    work: () => Promise<number>,
+  ): Promise<boolean> => {
     if (dryRun) return true;
     try {
       // Read the count first: `writes += await …` would add to a stale value under concurrency.
@@ -379,13 +446,22 @@ export async function reconcileAlarms(
       writes += made;
       return true;
     } catch (error) {
-      errors.push({ alarm: name, message: message(error) });
+      errors.push({ alarm: alarms.map((a) => a.name).join(', '), message: message(error) });
+      for (const alarm of alarms) {
+        unfinished.add(alarm.brokerId);
+        gaps.push({
+          target,
+          broker: alarm.brokerName ?? perBroker.get(alarm.brokerId)?.brokerName ?? alarm.brokerId,
+          check: alarm.name,
+          reason: `not ${what}: ${message(error)}`,
+        });
+      }
       return false;
     }
   };
 
   await mapBounded(plan.create, concurrency, async (alarm) => {
-    const done = await write(alarm.name, async () => {
+    const done = await write('created', [alarm], async () => {
       await deps.alarms.create(alarm);
       return 1;
     });
@@ -394,7 +470,7 @@ export async function reconcileAlarms(
   await mapBounded(plan.update, concurrency, async ({ alarm, existing: current, fields }) => {
     const tags = fields.includes('tags');
     const configuration = fields.some((f) => f !== 'tags');
-    const done = await write(alarm.name, async () => {
+    const done = await write('updated', [alarm], async () => {
       await deps.alarms.update(alarm, {
         arn: current.arn,
         actionsEnabled: current.actionsEnabled,
@@ -407,7 +483,12 @@ export async function reconcileAlarms(
   });
   if (deletes.length > 0) {
     const names = deletes.map((a) => a.name);
-    const done = await write(names.join(', '), async () => {
+    const owners = deletes.map((a) => ({
+      name: a.name,
+      brokerId: a.tags[ALARM_TAGS.BROKER] ?? '(untagged)',
+      brokerName: a.tags[ALARM_TAGS.BROKER_NAME],
+    }));
+    const done = await write('deleted', owners, async () => {
       await deps.alarms.delete(names);
       return Math.ceil(names.length / 100);
     });
@@ -445,5 +526,21 @@ export async function reconcileAlarms(
     issues,
     errors,
     notes,
+    outcome: outcomeOf(brokers.filter((b) => !unfinished.has(b.id)).length, gaps),
   };
 }
+
+/** A report of a run that changed nothing. */
+const emptyReport = (dryRun: boolean) => ({
+  dryRun,
+  brokers: 0,
+  desired: 0,
+  created: 0,
+  updated: 0,
+  deleted: 0,
+  unchanged: 0,
+  writes: 0,
+  conflicts: [],
+  perBroker: [],
+  issues: [],
+});

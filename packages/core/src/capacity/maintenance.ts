@@ -7,6 +7,9 @@
  * a reboot" (Amazon MQ developer guide, configuration lifecycle), so a window with pending changes restarts the
  * broker onto them, whoever made them.
  */
+
+import { describeFleet } from '../fleet';
+import type { KeyValueStore } from '../kv';
 import {
   lastWindowStart,
   MAINTENANCE_WINDOW_HOURS,
@@ -14,7 +17,9 @@ import {
   zoneOffsetMinutes,
 } from '../maintenance-window';
 import type { Broker } from '../model';
-import type { Notice } from '../notices';
+import { type Notice, type NoticeSink, postNotice } from '../notices';
+import { type JobOutcome, outcomeOf } from '../outcome';
+import type { BrokerInventory } from '../ports';
 
 /** What a pending change is to. */
 export const PENDING_FIELDS = [
@@ -220,4 +225,65 @@ export function upcomingNotices(brokers: readonly Broker[], now: Date, leadHours
     });
   }
   return notices;
+}
+
+/** Ports of {@link announceUpcomingMaintenance}. */
+export interface UpcomingMaintenanceDeps {
+  inventory: BrokerInventory;
+  /** Where sent notices are remembered (one per broker and window). */
+  store: KeyValueStore;
+  sinks: readonly NoticeSink[];
+  now: Date;
+  leadHours: number;
+  /** The account and region (`self/eu-west-1`), as the outcome's gaps name it. Default `self`. */
+  target?: string;
+}
+
+/** What {@link announceUpcomingMaintenance} did. */
+export interface UpcomingMaintenanceRun {
+  /** Brokers read. */
+  brokers: number;
+  /** Titles of the notices sent (to at least one channel). */
+  sent: string[];
+  /** Channels that did not take a notice. */
+  failed: { notice: string; channel: string; error: string }[];
+  /**
+   * Complete when every broker was read and every notice delivered; partial with a gap per broker not described and
+   * per notice a channel did not take; failed when the brokers could not be listed (or none could be described).
+   */
+  outcome: JobOutcome;
+}
+
+/**
+ * The scheduled run: reads every broker and sends an "upcoming maintenance" notice for each window within
+ * `leadHours` that will apply pending changes, once per broker and window. Never throws for an AWS error: what it
+ * could not cover is in `outcome`.
+ */
+export async function announceUpcomingMaintenance(
+  deps: UpcomingMaintenanceDeps,
+): Promise<UpcomingMaintenanceRun> {
+  const target = deps.target ?? 'self';
+  const fleet = await describeFleet(deps.inventory, { target });
+  const gaps = [...fleet.outcome.gaps];
+  const sent: string[] = [];
+  const failed: UpcomingMaintenanceRun['failed'] = [];
+  for (const notice of upcomingNotices(fleet.brokers, deps.now, deps.leadHours)) {
+    const posted = await postNotice(deps.sinks, notice, { store: deps.store, now: () => deps.now });
+    if (posted.sent.length) sent.push(notice.title);
+    for (const f of posted.failed) {
+      failed.push({ notice: notice.title, ...f });
+      gaps.push({
+        target,
+        ...(notice.broker ? { broker: notice.broker.name ?? notice.broker.id } : {}),
+        check: 'maintenance notice',
+        reason: `not delivered to ${f.channel}: ${f.error}`,
+      });
+    }
+  }
+  return {
+    brokers: fleet.brokers.length,
+    sent,
+    failed,
+    outcome: outcomeOf(fleet.outcome.covered, gaps, fleet.outcome.status === 'failed'),
+  };
 }

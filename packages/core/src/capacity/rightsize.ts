@@ -23,10 +23,7 @@ export interface RightsizeDeps {
   now?: () => Date;
   /** Called as brokers are described (the long part of a large fleet), for a progress bar. */
   onProgress?: (done: number, total: number) => void;
-  /**
-   * The account and region assessed (`self/eu-west-1`), as the outcome's gaps name it. Default: the inventory's
-   * (`BrokerInventory.target`), else `self`.
-   */
+  /** The account and region assessed (`self/eu-west-1`), as the outcome's gaps name it. Default `self`. */
   target?: string;
 }
 
@@ -69,7 +66,7 @@ export async function rightsizeFleet(
   const policy = deps.policy ?? DEFAULT_CAPACITY_POLICY;
   const now = (deps.now ?? (() => new Date()))();
   const range = lookbackRange(now, policy);
-  const target = deps.target ?? (await deps.inventory.target?.()) ?? 'self';
+  const target = deps.target ?? 'self';
   const errors: RightsizeReport['errors'] = [];
   const gaps: CoverageGap[] = [];
   /** A broker left without a recommendation (never a guess in its place). */
@@ -215,7 +212,7 @@ export async function runRightsize(
   const report = await rightsizeFleet({ ...deps, now: () => now }, request);
   /** Recommendations a channel did not take (a claim every channel failed is released: the next run retries). */
   const unannounced: CoverageGap[] = [];
-  const target = deps.target ?? (await deps.inventory.target?.()) ?? 'self';
+  const target = deps.target ?? 'self';
   for (const rec of report.recommendations) {
     const notice = recommendationNotice(rec);
     if (!notice) continue;

@@ -2,6 +2,7 @@ import type { ActionRequired } from '../actions-required';
 import type { KeyValueStore } from '../kv';
 import type { WeeklyWindow } from '../maintenance-window';
 import type { Broker } from '../model';
+import type { JobOutcome } from '../outcome';
 import type { RunbookMarker } from '../runbook-marker';
 
 /** Amazon MQ broker states (BrokerState), as constants with a derived union. */
@@ -198,6 +199,14 @@ export interface WatchResult {
   undelivered: { alert: WatchAlert; pending: string[]; error: string }[];
   /** What went wrong without stopping the poll (listing, describing, writing). */
   errors: { brokerId?: string; message: string }[];
+  /**
+   * Complete when every page was listed and every listed broker decided and recorded (described when it needed
+   * to be) and every alert delivered; partial with a gap for the rest of a listing that failed part-way, each
+   * broker left undecided (DescribeBroker, the runbook lookup or the state write failed) and each alert still
+   * waiting for a channel; failed when nothing was listed or the remembered states could not be read. `covered`
+   * counts the listed brokers decided.
+   */
+  outcome: JobOutcome;
 }
 
 /** Dependencies and options of {@link watchBrokers}. */
@@ -213,6 +222,8 @@ export interface WatchDeps {
   channels?: readonly AlertChannel[];
   /** The region polled: records of other regions sharing the store are never judged gone. */
   region?: string;
+  /** The account and region as the outcome's gaps name it. Default `self/<region>`. */
+  target?: string;
   /**
    * A reboot seen up to this long after the maintenance window ended still counts as planned: a poll only sees a
    * reboot some time after it started. Default: 15 minutes.

@@ -1,6 +1,7 @@
 import { mapBounded } from '../concurrency';
 import type { Versioned } from '../kv';
 import type { WeeklyWindow } from '../maintenance-window';
+import { type CoverageGap, outcomeOf } from '../outcome';
 import { activeRunbook, type RunbookMarker } from '../runbook-marker';
 import {
   type Decision,
@@ -53,7 +54,8 @@ interface Claim {
  * write, retried by later polls for the channels that failed.
  *
  * Disappearances are judged only after a complete listing. Nothing is written for a broker whose state did not
- * change: a quiet fleet costs the ListBrokers pages and one store query.
+ * change: a quiet fleet costs the ListBrokers pages and one store query. What the poll could not cover (pages not
+ * listed, brokers left undecided, alerts not delivered) is in `outcome`; it never throws for an AWS error.
  *
  * @example
  * const result = await watchBrokers({ inventory, store, now: new Date(), channels: [slack, sns] });
@@ -67,6 +69,7 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
   const channels = deps.channels ?? [];
   const runbooks = deps.runbooks ?? ((id: string, at: Date) => activeRunbook(store, id, at));
   const claimedUntil = new Date(now.getTime() + leaseMs).toISOString();
+  const target = deps.target ?? `self/${deps.region ?? 'default'}`;
   const result: WatchResult = {
     complete: true,
     pages: 0,
@@ -77,11 +80,30 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
     delivered: [],
     undelivered: [],
     errors: [],
+    outcome: outcomeOf(0, []),
+  };
+  const gaps: CoverageGap[] = [];
+  /** Brokers (by id) this poll left undecided: the next poll decides them. */
+  const undecided = new Map<string, string>();
+  const leaveUndecided = (brokerId: string, name: string | undefined, reason: string) => {
+    result.errors.push({ brokerId, message: reason });
+    if (!undecided.has(brokerId))
+      gaps.push({ target, broker: name ?? brokerId, reason: `not watched: ${reason}` });
+    undecided.set(brokerId, reason);
   };
 
   const remembered = new Map<string, Versioned<WatchRecord>>();
-  for (const { key, item } of await store.list<WatchRecord>(WATCH_KEY_PREFIX))
-    remembered.set(key.slice(WATCH_KEY_PREFIX.length), item);
+  try {
+    for (const { key, item } of await store.list<WatchRecord>(WATCH_KEY_PREFIX))
+      remembered.set(key.slice(WATCH_KEY_PREFIX.length), item);
+  } catch (error) {
+    // Without what the last polls saw every change would be missed or alerted again: watch nothing.
+    const reason = `the remembered broker states could not be read: ${message(error)}`;
+    result.complete = false;
+    result.errors.push({ message: reason });
+    result.outcome = outcomeOf(0, [{ target, reason: `not watched: ${reason}` }], true);
+    return result;
+  }
 
   const listed = new Map<string, BrokerSummary>();
   try {
@@ -91,7 +113,12 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
     }
   } catch (error) {
     result.complete = false;
-    result.errors.push({ message: `ListBrokers failed after ${result.pages} page(s): ${message(error)}` });
+    const reason = `ListBrokers failed after ${result.pages} page(s): ${message(error)}`;
+    result.errors.push({ message: reason });
+    gaps.push({
+      target,
+      reason: `${listed.size ? `brokers past page ${result.pages} not watched` : 'not watched'}, disappearances not judged: ${reason}`,
+    });
   }
   result.brokers = listed.size;
 
@@ -130,6 +157,11 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
   };
 
   const claims: Claim[] = [];
+  /** Broker names, for the gaps: the listing's, else what the store remembers. */
+  const names = new Map<string, string>([
+    ...[...remembered.entries()].map(([id, item]): [string, string] => [id, item.value.broker.name]),
+    ...[...listed.values()].map((s): [string, string] => [s.id, s.name]),
+  ]);
 
   /** Decides and writes one broker's record, re-reading and deciding again when another poll wrote first. */
   const settle = async (
@@ -157,7 +189,7 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
           ...(expiresAt !== undefined ? { expiresAt } : {}),
         });
       } catch (error) {
-        result.errors.push({ brokerId, message: `could not record the state: ${message(error)}` });
+        leaveUndecided(brokerId, names.get(brokerId), `could not record the state: ${message(error)}`);
         return;
       }
       if (written) {
@@ -176,10 +208,11 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
       // Another poll wrote first: decide again on what it wrote (usually: nothing left to say).
       current = await store.get<WatchRecord>(key);
     }
-    result.errors.push({
+    leaveUndecided(
       brokerId,
-      message: 'gave up after repeated concurrent writes; the next poll retries',
-    });
+      names.get(brokerId),
+      'gave up after repeated concurrent writes; the next poll retries',
+    );
   };
 
   const watchListed = async (listedSummary: BrokerSummary): Promise<void> => {
@@ -198,7 +231,7 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
           // DescribeBroker is the fresher answer when the state moved on since the listing.
           if (broker.state !== summary.state) summary = { ...summary, state: broker.state };
         } catch (error) {
-          result.errors.push({ brokerId: summary.id, message: `DescribeBroker failed: ${message(error)}` });
+          leaveUndecided(summary.id, summary.name, `DescribeBroker failed: ${message(error)}`);
           return undefined; // Decided by the next poll, with the codes or the window it needs.
         }
       }
@@ -207,7 +240,7 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
           const marker = await runbooks(summary.id, now);
           runbook = marker ? { marker } : {};
         } catch (error) {
-          result.errors.push({ brokerId: summary.id, message: `runbook lookup failed: ${message(error)}` });
+          leaveUndecided(summary.id, summary.name, `runbook lookup failed: ${message(error)}`);
           return undefined;
         }
       }
@@ -248,6 +281,24 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
   // Delivery: one alert after another (Slack allows about one message per second per channel).
   claims.sort((a, b) => a.record.broker.name.localeCompare(b.record.broker.name));
   for (const claim of claims) await deliver(claim, channels, store, result);
+  for (const left of result.undelivered)
+    gaps.push({
+      target,
+      broker: left.alert.broker.name,
+      check: `${left.alert.kind} alert`,
+      reason: `not delivered to ${left.pending.join(', ')} (retried by the next poll): ${left.error}`,
+    });
+  // Covered: the brokers listed, and after a complete listing those remembered but not listed (judged gone), that
+  // this poll decided. Failed when not even the first page could be listed.
+  const ours = result.complete
+    ? [...remembered.entries()]
+        .filter(
+          ([, item]) => !deps.region || !item.value.broker.region || item.value.broker.region === deps.region,
+        )
+        .map(([id]) => id)
+    : [];
+  const decided = [...new Set([...listed.keys(), ...ours])].filter((id) => !undecided.has(id));
+  result.outcome = outcomeOf(decided.length, gaps, result.pages === 0 && !result.complete);
   return result;
 }
 

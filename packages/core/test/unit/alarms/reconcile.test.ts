@@ -202,10 +202,13 @@ class MemoryAlarmStore implements AlarmStore, RabbitNodeDirectory {
   readonly calls: { op: string; name: string; detail?: unknown }[] = [];
   nodeLookups = 0;
   failOn?: string;
+  listFailure?: Error;
+  nodesFailure?: Error;
 
   constructor(private readonly nodes: Map<string, string[]> = new Map()) {}
 
   async list(prefix: string): Promise<ExistingAlarm[]> {
+    if (this.listFailure) throw this.listFailure;
     return [...this.alarms.values()].filter((a) => a.name.startsWith(prefix)).map((a) => structuredClone(a));
   }
   async create(alarm: AlarmSpec): Promise<void> {
@@ -226,11 +229,13 @@ class MemoryAlarmStore implements AlarmStore, RabbitNodeDirectory {
     });
   }
   async delete(names: readonly string[]): Promise<void> {
+    if (names.includes(this.failOn ?? '')) throw new Error('throttled');
     this.calls.push({ op: 'delete', name: names.join(',') });
     for (const name of names) this.alarms.delete(name);
   }
   async rabbitNodes(): Promise<Map<string, string[]>> {
     this.nodeLookups += 1;
+    if (this.nodesFailure) throw this.nodesFailure;
     return this.nodes;
   }
 }
@@ -238,10 +243,12 @@ class MemoryAlarmStore implements AlarmStore, RabbitNodeDirectory {
 class MemoryInventory implements BrokerInventory {
   readonly brokers = new Map<string, Broker>();
   failing = new Map<string, Error>();
+  listFailure?: Error;
   constructor(brokers: Broker[]) {
     for (const b of brokers) this.brokers.set(b.id, b);
   }
   async list(): Promise<BrokerRef[]> {
+    if (this.listFailure) throw this.listFailure;
     return [...this.brokers.values(), ...[...this.failing.keys()].map((id) => ({ id, name: id }))].map(
       (b) => ({
         id: b.id,
@@ -386,6 +393,17 @@ describe('Function: reconcileAlarms', () => {
       { brokerId: 'b-orders', message: 'not described, alarms left as they are: AccessDenied' },
     ]);
     expect(store.alarms.has('mqops-orders-cpu')).toBe(true);
+    expect(report.outcome).toEqual({
+      status: 'partial',
+      covered: 1,
+      gaps: [
+        {
+          target: 'self',
+          broker: 'b-orders',
+          reason: 'not described, alarms left as they are: AccessDenied',
+        },
+      ],
+    });
   });
 
   it('re-derives cap-based thresholds after an instance type change', async () => {
@@ -467,6 +485,14 @@ describe('Function: reconcileAlarms', () => {
     // Assess
     expect(report.created).toBe(21);
     expect(report.errors).toEqual([{ alarm: 'mqops-orders-cpu', message: 'throttled' }]);
+    // The broker with the alarm not written is not reconciled; the other one is.
+    expect(report.outcome).toEqual({
+      status: 'partial',
+      covered: 1,
+      gaps: [
+        { target: 'self', broker: 'orders', check: 'mqops-orders-cpu', reason: 'not created: throttled' },
+      ],
+    });
   });
 
   it('looks node names up only when there is a RabbitMQ cluster', async () => {
@@ -478,5 +504,123 @@ describe('Function: reconcileAlarms', () => {
 
     // Assess
     expect(store.nodeLookups).toBe(0);
+  });
+
+  describe('outcome', () => {
+    it('is complete, covering every broker, when every broker is reconciled', async () => {
+      expect((await run()).outcome).toEqual({ status: 'complete', covered: 2, gaps: [] });
+      expect((await run({ target: 'self/eu-west-1' })).outcome).toEqual({
+        status: 'complete',
+        covered: 2,
+        gaps: [],
+      });
+    });
+
+    it('fails, and changes nothing, when the brokers cannot be listed', async () => {
+      // Prepare: alarms exist; an empty listing would delete them all
+      await run();
+      const before = store.calls.length;
+      inventory.listFailure = new Error('User is not authorized to perform: mq:ListBrokers');
+
+      // Act
+      const report = await run({ target: 'self/eu-west-1' });
+
+      // Assess
+      expect(store.calls.length).toBe(before);
+      expect(store.alarms.size).toBe(22);
+      expect(report).toMatchObject({ brokers: 0, created: 0, deleted: 0, writes: 0 });
+      expect(report.errors).toEqual([
+        {
+          message: 'ListBrokers failed, no alarm changed: User is not authorized to perform: mq:ListBrokers',
+        },
+      ]);
+      expect(report.outcome).toEqual({
+        status: 'failed',
+        covered: 0,
+        gaps: [
+          {
+            target: 'self/eu-west-1',
+            reason: 'not reconciled: ListBrokers failed: User is not authorized to perform: mq:ListBrokers',
+          },
+        ],
+      });
+    });
+
+    it('fails, and changes nothing, when the existing alarms cannot be listed', async () => {
+      // Prepare
+      store.listFailure = new Error('AccessDenied');
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(store.calls).toEqual([]);
+      expect(report.outcome).toMatchObject({
+        status: 'failed',
+        covered: 0,
+        gaps: [
+          { target: 'self', reason: 'not reconciled: listing the existing alarms failed: AccessDenied' },
+        ],
+      });
+    });
+
+    it('fails when no broker could be described', async () => {
+      // Prepare
+      inventory.brokers.clear();
+      inventory.failing.set('b-orders', new Error('AccessDenied'));
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report.outcome.status).toBe('failed');
+      expect(report.outcome.gaps).toEqual([expect.objectContaining({ broker: 'b-orders' })]);
+    });
+
+    it('leaves a cluster alone, as a gap, when its node names cannot be read', async () => {
+      // Prepare: the cluster has its per-node alarms
+      await run();
+      store.nodesFailure = new Error('ListMetrics throttled');
+
+      // Act
+      const report = await run();
+
+      // Assess: no per-node alarm deleted, orders still reconciled
+      expect(report.deleted).toBe(0);
+      expect(store.alarms.has('mqops-events-cpu-node1')).toBe(true);
+      expect(report.outcome).toEqual({
+        status: 'partial',
+        covered: 1,
+        gaps: [
+          {
+            target: 'self',
+            broker: 'events',
+            reason: 'node names unavailable, alarms left as they are: ListMetrics throttled',
+          },
+        ],
+      });
+    });
+
+    it('names each alarm a failed delete left behind', async () => {
+      // Prepare
+      await run();
+      inventory.brokers.delete('b-orders');
+      store.failOn = 'mqops-orders-cpu';
+
+      // Act
+      const report = await run();
+
+      // Assess: the gone broker's alarms are gaps; events is still reconciled
+      expect(report.deleted).toBe(0);
+      expect(report.outcome.status).toBe('partial');
+      expect(report.outcome.covered).toBe(1);
+      expect(report.outcome.gaps).toHaveLength(8);
+      expect(report.outcome.gaps[0]).toEqual({
+        target: 'self',
+        broker: 'orders',
+        check: expect.stringMatching(/^mqops-orders-/),
+        reason: 'not deleted: throttled',
+      });
+    });
   });
 });

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  announceUpcomingMaintenance,
   localIso,
   maintenanceReport,
   pendingChanges,
   upcomingNotices,
 } from '../../../src/capacity/maintenance';
+import { BrokerNotFoundError } from '../../../src/errors';
 import { MemoryKeyValueStore } from '../../../src/kv';
+import type { Broker } from '../../../src/model';
 import { type Notice, postNotice } from '../../../src/notices';
+import type { BrokerInventory } from '../../../src/ports';
 import { makeBroker } from '../../helpers/broker';
 
 // 2026-11-25 is a Wednesday.
@@ -138,5 +142,89 @@ describe('Function: upcomingNotices', () => {
         await postNotice([sink], notice, { store, now: () => now });
     }
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('Function: announceUpcomingMaintenance', () => {
+  const pendingType = makeBroker({ pending: { instanceType: 'mq.m5.xlarge' } });
+  const clean = makeBroker({ id: 'b-clean', name: 'clean' });
+  const now = new Date('2026-11-28T12:00:00Z'); // Sunday 03:00 UTC is 15 h away
+  const inventory = (brokers: Broker[], failing = new Map<string, Error>()): BrokerInventory => ({
+    list: async () => [...brokers, ...[...failing.keys()].map((id) => ({ id, name: `name-of-${id}` }))],
+    describe: async (id) => {
+      const failure = failing.get(id);
+      if (failure) throw failure;
+      const broker = brokers.find((b) => b.id === id);
+      if (!broker) throw new BrokerNotFoundError(id);
+      return broker;
+    },
+  });
+  const sink = (fail = false) => ({
+    channel: 'slack',
+    sent: [] as Notice[],
+    async post(n: Notice) {
+      if (fail) throw new Error('HTTP 500');
+      this.sent.push(n);
+    },
+  });
+
+  it('is complete when every broker is read and every notice delivered', async () => {
+    const slack = sink();
+    const run = await announceUpcomingMaintenance({
+      inventory: inventory([pendingType, clean]),
+      store: new MemoryKeyValueStore(),
+      sinks: [slack],
+      now,
+      leadHours: 24,
+      target: 'self/us-east-1',
+    });
+    expect(run).toMatchObject({ brokers: 2, failed: [] });
+    expect(run.sent).toEqual(['Maintenance window of broker orders will apply a pending change']);
+    expect(run.outcome).toEqual({ status: 'complete', covered: 2, gaps: [] });
+  });
+
+  it('is partial, naming them, with a broker not described and a notice not delivered', async () => {
+    const run = await announceUpcomingMaintenance({
+      inventory: inventory([pendingType, clean], new Map([['b-x', new Error('AccessDenied')]])),
+      store: new MemoryKeyValueStore(),
+      sinks: [sink(true)],
+      now,
+      leadHours: 24,
+      target: 'self/us-east-1',
+    });
+    expect(run.outcome).toEqual({
+      status: 'partial',
+      covered: 2,
+      gaps: [
+        { target: 'self/us-east-1', broker: 'name-of-b-x', reason: 'not described: AccessDenied' },
+        {
+          target: 'self/us-east-1',
+          broker: 'orders',
+          check: 'maintenance notice',
+          reason: 'not delivered to slack: HTTP 500',
+        },
+      ],
+    });
+  });
+
+  it('fails when the brokers cannot be listed', async () => {
+    const run = await announceUpcomingMaintenance({
+      inventory: {
+        ...inventory([]),
+        list: async () => {
+          throw new Error('AccessDenied');
+        },
+      },
+      store: new MemoryKeyValueStore(),
+      sinks: [sink()],
+      now,
+      leadHours: 24,
+      target: 'self/us-east-1',
+    });
+    expect(run.outcome).toEqual({
+      status: 'failed',
+      covered: 0,
+      gaps: [{ target: 'self/us-east-1', reason: 'not listed: AccessDenied' }],
+    });
   });
 });

@@ -159,6 +159,7 @@ describe('Function: watchBrokers', () => {
       described: 0,
       transitions: [],
       alerts: [],
+      outcome: { status: 'complete', covered: 3, gaps: [] },
     });
     expect(mq.listCalls).toBe(2); // one call per page of ListBrokers
     expect(mq.describeCalls).toEqual([]);
@@ -282,6 +283,57 @@ describe('Function: watchBrokers', () => {
     expect(partial.errors[0]?.message).toContain('ListBrokers failed after 1 page(s)');
     expect(partial.alerts.map((a) => [a.broker.name, a.kind])).toEqual([['a-broker', 'critical']]);
     expect((await record('b-c-broker'))?.state).toBe('RUNNING');
+    expect(partial.outcome).toEqual({
+      status: 'partial',
+      covered: 2,
+      gaps: [
+        {
+          target: 'self/us-east-1',
+          reason:
+            'brokers past page 1 not watched, disappearances not judged: ListBrokers failed after 1 page(s): ' +
+            'Error: ThrottlingException: Rate exceeded',
+        },
+      ],
+    });
+  });
+
+  it('fails when not even the first page can be listed', async () => {
+    mq.add('orders');
+    await poll(WEDNESDAY_NOON);
+    mq.failPage = 1;
+    const failed = await poll(later(WEDNESDAY_NOON, minutes(5)), { target: '123456789012/us-east-1' });
+    expect(failed.outcome).toEqual({
+      status: 'failed',
+      covered: 0,
+      gaps: [
+        {
+          target: '123456789012/us-east-1',
+          reason:
+            'not watched, disappearances not judged: ListBrokers failed after 0 page(s): ' +
+            'Error: ThrottlingException: Rate exceeded',
+        },
+      ],
+    });
+    expect(failed.transitions).toEqual([]);
+  });
+
+  it('fails, and writes nothing, when the remembered states cannot be read', async () => {
+    mq.add('orders');
+    store.list = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    const failed = await poll(WEDNESDAY_NOON);
+    expect(failed.outcome).toMatchObject({
+      status: 'failed',
+      gaps: [
+        {
+          target: 'self/us-east-1',
+          reason: expect.stringMatching(/remembered broker states could not be read/),
+        },
+      ],
+    });
+    expect(store.puts).toBe(0);
+    expect(mq.listCalls).toBe(0);
   });
 
   it('never judges the records of another region gone', async () => {
@@ -323,10 +375,37 @@ describe('Function: watchBrokers', () => {
     ]);
     expect(failed.alerts).toEqual([]);
     expect((await record('b-orders'))?.state).toBe('RUNNING');
+    // Its only broker undecided: nothing covered.
+    expect(failed.outcome).toEqual({
+      status: 'failed',
+      covered: 0,
+      gaps: [
+        {
+          target: 'self/us-east-1',
+          broker: 'orders',
+          reason: 'not watched: DescribeBroker failed: Error: InternalServerErrorException',
+        },
+      ],
+    });
 
     mq.failDescribe.clear();
     const next = await poll(later(WEDNESDAY_NOON, minutes(10)));
     expect(next.alerts.map((a) => a.actions.map((x) => x.code))).toEqual([['BROKER_OOM']]);
+    expect(next.outcome).toEqual({ status: 'complete', covered: 1, gaps: [] });
+  });
+
+  it('is partial when one broker of several is left undecided', async () => {
+    mq.add('orders');
+    mq.add('billing');
+    await poll(WEDNESDAY_NOON);
+    mq.set('orders', 'CRITICAL_ACTION_REQUIRED', ['BROKER_OOM']);
+    mq.failDescribe.add('b-orders');
+    const partial = await poll(later(WEDNESDAY_NOON, minutes(5)));
+    expect(partial.outcome).toMatchObject({
+      status: 'partial',
+      covered: 1,
+      gaps: [{ broker: 'orders', reason: expect.stringMatching(/^not watched: DescribeBroker failed/) }],
+    });
   });
 
   it('uses the state DescribeBroker reports when it moved on since the listing', async () => {
@@ -415,6 +494,18 @@ describe('Function: watchBrokers — overlapping polls and failed deliveries', (
         lastError: 'slack: Error: slack answered HTTP 503',
       }),
     ]);
+    expect(failed.outcome).toEqual({
+      status: 'partial',
+      covered: 1,
+      gaps: [
+        {
+          target: 'self/us-east-1',
+          broker: 'orders',
+          check: 'critical alert',
+          reason: 'not delivered to slack (retried by the next poll): slack: Error: slack answered HTTP 503',
+        },
+      ],
+    });
 
     const retried = await poll(later(WEDNESDAY_NOON, minutes(10)));
     expect(retried.alerts).toEqual([]); // no new change

@@ -1,0 +1,38 @@
+import { MqopsError } from '@mqops/core/errors';
+import { gapLines, type JobOutcome, outcomeSummary } from '@mqops/core/outcome';
+import { emitJobOutcome } from './job-metric';
+
+/**
+ * The function's own account and region as the outcome's gaps name it: `self/eu-west-1` (Lambda sets AWS_REGION;
+ * its SDK clients call that region).
+ */
+export function selfTarget(env: NodeJS.ProcessEnv = process.env): string {
+  return `self/${env.AWS_REGION || env.AWS_DEFAULT_REGION || 'default'}`;
+}
+
+/** A job that covered nothing it was asked (or failed as a whole): the invocation fails, with what it returned. */
+export class JobFailedError<T = unknown> extends MqopsError {
+  constructor(
+    readonly job: string,
+    readonly outcome: JobOutcome,
+    readonly result: T,
+  ) {
+    const first = gapLines(outcome.gaps, 1)[0];
+    super(`${job} ${outcomeSummary(outcome)}${first ? `: ${first}` : ''}`);
+    this.name = 'JobFailedError';
+  }
+}
+
+/**
+ * How every job's Lambda ends, after it has done (and notified) what it could: writes the job's outcome as a metric
+ * (job-metric.ts), then returns `result` when the job is complete or partial, and throws JobFailedError when it
+ * failed, so Lambda retries it, counts it in its Errors metric and, after the retries, sends the event to the
+ * dead-letter queue.
+ *
+ * @throws JobFailedError when `outcome.status` is `failed`.
+ */
+export function endJob<T>(job: string, outcome: JobOutcome, result: T): T {
+  emitJobOutcome(job, outcome);
+  if (outcome.status === 'failed') throw new JobFailedError(job, outcome, result);
+  return result;
+}

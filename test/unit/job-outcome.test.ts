@@ -1,0 +1,179 @@
+import { MemoryKeyValueStore } from '@mqops/core/kv';
+import { outcomeOf } from '@mqops/core/outcome';
+import { SAFE_REBOOT_KEY_PREFIX } from '@mqops/core/runbooks/safe-reboot';
+import { describe, expect, it, vi } from 'vitest';
+import { endJob, JobFailedError } from '../../functions/lib/job-outcome';
+import { rotate } from '../../functions/rotate';
+import { createRunbookTick } from '../../functions/runbook-tick';
+
+const gap = { target: 'self/us-east-1', broker: 'orders', reason: 'not described: AccessDenied' };
+
+/** endJob's metric line(s), from stdout. */
+function metricLines(write: ReturnType<typeof vi.spyOn>) {
+  return write.mock.calls
+    .map((call: unknown[]) => String(call[0]))
+    .filter((line: string) => line.includes('"CloudWatchMetrics"'))
+    .map((line: string) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('Function: endJob', () => {
+  it.each([
+    ['complete', outcomeOf(3, []), { JobComplete: 1, JobPartial: 0, JobFailed: 0, Gaps: 0 }],
+    ['partial', outcomeOf(2, [gap]), { JobComplete: 0, JobPartial: 1, JobFailed: 0, Gaps: 1 }],
+  ])('returns the result of a %s job after writing its metric', (_, outcome, counts) => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(endJob('watch', outcome, { ok: true })).toEqual({ ok: true });
+      expect(metricLines(write)).toEqual([expect.objectContaining({ Job: 'watch', ...counts })]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('throws JobFailedError for a failed job, after writing its metric, carrying the result', () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const outcome = outcomeOf(0, [{ target: 'self/us-east-1', reason: 'not listed: AccessDenied' }], true);
+      const error = (() => {
+        try {
+          endJob('rightsize', outcome, { brokers: 0 });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(JobFailedError);
+      expect(error).toMatchObject({ job: 'rightsize', outcome, result: { brokers: 0 } });
+      expect((error as Error).message).toBe(
+        'rightsize failed: 0 brokers covered, 1 gap: self/us-east-1: not listed: AccessDenied',
+      );
+      expect(metricLines(write)).toEqual([
+        expect.objectContaining({ Job: 'rightsize', JobFailed: 1, Gaps: 1 }),
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('Job metric of the other functions', () => {
+  const scheduled = {
+    version: '0',
+    id: '1',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: '2026-11-25T12:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {},
+  };
+
+  it('rotate: a failed step counts as failed, naming the secret and step, and still throws its error', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const fail = async () => {
+        throw new Error('AccessDeniedException: secretsmanager:DescribeSecret');
+      };
+      const event = {
+        Step: 'createSecret',
+        SecretId: 'mq/orders/app',
+        ClientRequestToken: '00000000-0000-4000-8000-000000000001',
+      };
+      await expect(
+        rotate(event, {
+          store: {
+            describe: fail,
+            getValue: fail,
+            putPending: fail,
+            moveCurrent: fail,
+            randomPassword: fail,
+          },
+          targets: {},
+        }),
+      ).rejects.toThrow('AccessDeniedException');
+      expect(metricLines(write)).toEqual([
+        expect.objectContaining({ Job: 'rotation', JobComplete: 0, JobFailed: 1, Gaps: 1 }),
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('runbook tick: a safe reboot whose broker cannot be read fails the tick, after counting it', async () => {
+    const store = new MemoryKeyValueStore();
+    await store.put(`${SAFE_REBOOT_KEY_PREFIX}b-1`, {
+      runId: 'r-1',
+      by: 'carol',
+      brokerId: 'b-1',
+      brokerName: 'orders',
+      region: 'eu-west-1',
+      state: 'rebooting',
+      startedAt: '2026-11-25T11:58:00Z',
+      deadline: '2026-11-25T12:30:00Z',
+      markerUntil: '2026-11-25T12:30:00Z',
+    });
+    const tick = createRunbookTick({
+      now: () => new Date('2026-11-25T12:00:00Z'),
+      runtime: () => ({
+        store,
+        sinks: [],
+        control: {
+          describe: async () => {
+            throw new Error('ThrottlingException: Rate exceeded');
+          },
+          updateInstanceType: async () => undefined,
+          reboot: async () => undefined,
+        },
+        probe: { probe: async () => ({ ok: true, detail: 'ok' }) },
+      }),
+    });
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const error = await tick(scheduled).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        name: 'JobFailedError',
+        job: 'runbook-tick',
+        outcome: {
+          status: 'failed',
+          gaps: [
+            {
+              target: 'self/eu-west-1',
+              broker: 'orders',
+              check: 'safe reboot',
+              reason: expect.stringMatching(
+                /^not evaluated this tick: DescribeBroker of orders: .*Rate exceeded/,
+              ),
+            },
+          ],
+        },
+      });
+      expect(metricLines(write)).toEqual([expect.objectContaining({ Job: 'runbook-tick', JobFailed: 1 })]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('runbook tick: nothing open is a complete tick', async () => {
+    const tick = createRunbookTick({
+      runtime: () => ({
+        store: new MemoryKeyValueStore(),
+        sinks: [],
+        control: {
+          describe: async () => {
+            throw new Error('not called');
+          },
+          updateInstanceType: async () => undefined,
+          reboot: async () => undefined,
+        },
+        probe: { probe: async () => ({ ok: true, detail: 'ok' }) },
+      }),
+    });
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await tick(scheduled)).toEqual([]);
+      expect(metricLines(write)).toEqual([expect.objectContaining({ Job: 'runbook-tick', JobComplete: 1 })]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
