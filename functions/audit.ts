@@ -12,13 +12,20 @@ const logger = createLogger('mqops-audit');
  * Audits the fleet on a schedule, the brokers a CloudTrail change event touched, or the brokers named in a manual
  * invoke. The SDK clients read the standard AWS configuration (credential chain, region, endpoints).
  */
-export async function audit(event: unknown): Promise<AuditResult | { skipped: string }> {
+export async function audit(
+  event: unknown,
+  context?: { awsRequestId?: string },
+): Promise<AuditResult | { skipped: string }> {
   const request = parseAuditEvent(event);
   if (!request) {
     logger.info('event needs no audit');
     return { skipped: 'event needs no audit (a failed call, or one that changes nothing mqops checks)' };
   }
-  const result = await runConfiguredAudit(request, (message, extra) => logger.warn(message, extra ?? {}));
+  const result = await runConfiguredAudit(
+    request,
+    (message, extra) => logger.warn(message, extra ?? {}),
+    context?.awsRequestId,
+  );
   logger.info('audit finished', { ...result });
   return result;
 }

@@ -7,16 +7,17 @@ import {
   type AuditReport,
   type AuditRequest,
   type CoverageGap,
+  errorText,
   failing,
   type JobStatus,
-  MqopsError,
   type Notifier,
-  outcomeSentence,
+  outcomeOf,
   runAudit,
   toAsff,
 } from '@mqops/core';
 import { functionConfig } from './config';
 import { emitJobOutcome } from './job-metric';
+import { endJob, selfTarget } from './job-outcome';
 
 /** What an audit run returns: a summary, not the whole report. */
 export interface AuditResult {
@@ -40,53 +41,51 @@ export interface AuditResult {
 
 type Warn = (message: string, extra?: Record<string, unknown>) => void;
 
-/** The audit did not cover anything it was asked (every target or broker failed): the invocation fails. */
-export class AuditFailedError extends MqopsError {
-  constructor(
-    message: string,
-    readonly result: AuditResult,
-  ) {
-    super(message);
-    this.name = 'AuditFailedError';
-  }
-}
-
 /**
  * The audit as the deployment configures it (the environment: MQOPS_CONFIG, MQOPS_STATE_BUCKET, MQOPS_ALERT_TOPIC_ARN,
  * MQOPS_SLACK_WEBHOOK_URL): targets across accounts and regions, notifiers, state, Security Hub. Shared by the Audit
- * function and the audit-now runbook. Every run writes its outcome as a metric (job-metric.ts); a partial audit
- * returns with `status: 'partial'` and what it missed, after notifying it.
+ * function and the audit-now runbook. Every run ends as every job does (job-outcome.ts): its outcome as a metric,
+ * a partial audit returned with what it missed (after notifying it), a failed one thrown. A run that stops on an
+ * error before it has an outcome (no targets, the state store, a channel that refused) writes a failed metric too.
+ * `invocation` (Lambda's request id) keeps a retry of a failed run from sending its digest again.
  *
- * @throws AuditFailedError when nothing could be audited (after notifying and saving the state).
+ * @throws JobFailedError when nothing could be audited (after notifying and saving the state).
  */
 export async function runConfiguredAudit(
   request: AuditRequest,
   warn: Warn = () => undefined,
+  invocation?: string,
 ): Promise<AuditResult> {
-  const config = functionConfig();
-  const notifiers: Notifier[] = [];
-  if (config.slackWebhookUrl) notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl }));
-  if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
-  const report = await runAudit(
-    {
-      targets: await buildTargets(config.mqops),
-      notifiers,
-      policy: config.mqops.policy,
-      suppressions: config.mqops.suppressions,
-      ...(config.stateBucket ? { store: new S3StateStore(config.stateBucket) } : {}),
-    },
-    request,
-  );
+  let report: AuditReport;
   let securityHub: AuditResult['securityHub'];
-  if (config.mqops.securityHub) {
-    const exported = await new SecurityHubExporter().export(toAsff(report));
-    securityHub = { imported: exported.imported, failed: exported.failed.length };
-    for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
+  try {
+    const config = functionConfig();
+    const notifiers: Notifier[] = [];
+    if (config.slackWebhookUrl) notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl }));
+    if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
+    report = await runAudit(
+      {
+        targets: await buildTargets(config.mqops),
+        notifiers,
+        policy: config.mqops.policy,
+        suppressions: config.mqops.suppressions,
+        ...(config.stateBucket ? { store: new S3StateStore(config.stateBucket) } : {}),
+        ...(invocation ? { invocation } : {}),
+      },
+      request,
+    );
+    if (config.mqops.securityHub) {
+      const exported = await new SecurityHubExporter().export(toAsff(report));
+      securityHub = { imported: exported.imported, failed: exported.failed.length };
+      for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
+    }
+  } catch (error) {
+    emitJobOutcome('audit', outcomeOf(0, [{ target: selfTarget(), reason: errorText(error) }], true));
+    throw error;
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
-  emitJobOutcome('audit', report.outcome);
-  const result: AuditResult = {
+  return endJob('audit', report.outcome, {
     status: report.outcome.status,
     notAudited: report.outcome.gaps.slice(0, 100),
     gaps: report.outcome.gaps.length,
@@ -99,9 +98,5 @@ export async function runConfiguredAudit(
     errors: report.errors.length,
     notified: report.notified,
     ...(securityHub ? { securityHub } : {}),
-  };
-  // Notified and recorded first (runAudit did both); then a failed audit fails the invocation, so Lambda retries
-  // it, counts it in its Errors metric and, after the retries, sends the event to the dead-letter queue.
-  if (report.outcome.status === 'failed') throw new AuditFailedError(outcomeSentence(report), result);
-  return result;
+  });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
@@ -27,14 +27,21 @@ describe('mqops audit: targets that cannot be audited', () => {
       [BIN, 'audit', '--region', 'eu-west-1', '--fail-on', 'HIGH', '--config', config({})],
       {
         drop: ['AWS_'],
-        env: { HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+        env: {
+          HOME: dir,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_ACCESS_KEY_ID: '',
+          AWS_SECRET_ACCESS_KEY: '',
+        },
       },
     );
     expect(run.status).toBe(3);
     expect(run.stderr).toMatch(/could not audit self\/eu-west-1: .*credentials/i);
     expect(run.stderr).toMatch(/hint: .*(--profile|AWS_PROFILE)/);
     expect(run.stdout).toContain('NOT AUDITED (failed)');
-    expect(run.stdout).not.toMatch(/^no findings on 0 brokers; 0 checks passed\.$/m);
+    // Never the line a clean audit prints ("no findings on 0 brokers"): it says what could be audited.
+    expect(run.stdout).toContain('no findings on the 0 brokers that could be audited (failed)');
+    expect(run.stdout).not.toMatch(/^no findings on 0 brokers/m);
     expect(run.stdout).toContain('Audit FAILED');
   });
 
@@ -60,7 +67,10 @@ describe('mqops audit: targets that cannot be audited', () => {
     expect(report.brokersAudited).toBe(8);
     expect(report.results.some((r: { status: string }) => r.status === 'FAIL')).toBe(true);
     expect(report.outcome.gaps.filter((g: { check?: string }) => !g.check)).toEqual([
-      expect.objectContaining({ target: '210987654321/us-east-1', reason: expect.stringMatching(/not listed/) }),
+      expect.objectContaining({
+        target: '210987654321/us-east-1',
+        reason: expect.stringMatching(/not listed/),
+      }),
     ]);
     expect(run.stderr).toMatch(/could not audit 210987654321\/us-east-1: /);
     expect(run.stderr).toContain('Audit PARTIAL');
@@ -83,6 +93,35 @@ describe('mqops audit: targets that cannot be audited', () => {
     expect(run.stdout).toMatch(/NOT AUDITED \(partial\)/);
     expect(run.stdout).toMatch(/broker \S+ \d+ checks \(/);
     expect(run.stderr).toMatch(/checks could not be evaluated/);
+  });
+
+  it('writes no SARIF for an audit that covered nothing (an empty upload would close every alert)', async () => {
+    const out = join(dir, 'failed.sarif');
+    const run = await runNode(
+      cloud,
+      [BIN, 'audit', '--config', config({}), '--output', 'sarif', '--out', out],
+      {
+        env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' },
+      },
+    );
+    expect(run.status).toBe(3);
+    expect(existsSync(out)).toBe(false);
+    expect(run.stderr).toContain('no SARIF written');
+  });
+
+  it('writes the report of a partial audit to --out and still exits 3, naming the gap on standard error', async () => {
+    const undo = cloud.faults.add({ service: 'sts', operation: 'AssumeRole', deny: true });
+    const out = join(dir, 'partial.md');
+    const file = config({
+      accounts: [{ accountId: '210987654321', roleArn: 'arn:aws:iam::210987654321:role/mqops-audit' }],
+    });
+    const run = await runNode(cloud, [BIN, 'audit', '--config', file, '--output', 'md', '--out', out]);
+    undo();
+    expect(run.status).toBe(3);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('## Not audited');
+    expect(md).toContain('210987654321/us-east-1: not listed: ');
+    expect(run.stderr).toMatch(/could not audit 210987654321\/us-east-1: /);
   });
 
   function config(body: Record<string, unknown>): string {

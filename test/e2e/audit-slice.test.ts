@@ -408,7 +408,8 @@ describe('An audit that cannot cover everything says so (outcome, digest, metric
     const mq = new MqClient(cloud.clientConfig());
     const listed = await mq.send(new ListBrokersCommand({}));
     mq.destroy();
-    const compliantId = listed.BrokerSummaries?.find((b) => b.BrokerName === 'compliant-prod')?.BrokerId ?? '';
+    const compliantId =
+      listed.BrokerSummaries?.find((b) => b.BrokerName === 'compliant-prod')?.BrokerId ?? '';
     cloud.faults.add({ service: 'mq', operation: 'DescribeBroker', pathIncludes: compliantId, deny: true });
 
     const result = await invoke(scheduledEvent());
@@ -437,12 +438,38 @@ describe('An audit that cannot cover everything says so (outcome, digest, metric
 
     const error = await handler(scheduledEvent() as never, lambdaContext()).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ name: 'AuditFailedError' });
-    expect((error as Error).message).toContain('Audit FAILED');
+    expect(error).toMatchObject({ name: 'JobFailedError' });
+    expect((error as Error).message).toMatch(/^audit failed: /);
     expect(slack.messages).toHaveLength(1);
     expect(slackText(0)).toContain('mqops audit FAILED');
     expect(published(cloud)[0]?.subject).toMatch(/^mqops audit FAILED/);
     expect(metricLines()).toEqual([expect.objectContaining({ Job: 'audit', JobFailed: 1 })]);
+  });
+
+  it('sends the FAILED digest once when Lambda retries the same failed invocation', async () => {
+    await startCloud(scenarioWith(risky, compliant), { state: true });
+    cloud.faults.add({ service: 'mq', operation: 'ListBrokers', deny: true });
+    const context = lambdaContext();
+    // Lambda retries an asynchronous invoke with the same request id, up to twice.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const error = await handler(scheduledEvent() as never, context).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'JobFailedError' });
+    }
+    expect(slack.messages).toHaveLength(1);
+    expect(published(cloud)).toHaveLength(1);
+    expect(metricLines().map((m) => m.JobFailed)).toEqual([1, 1, 1]);
+    // Another invocation (the next day's schedule) says it again.
+    await handler(scheduledEvent() as never, lambdaContext()).catch(() => undefined);
+    expect(slack.messages).toHaveLength(2);
+  });
+
+  it('counts a run that stops on an error before its outcome (a channel refused) as failed', async () => {
+    await startCloud(scenarioWith(risky));
+    slack.failNext.push({ status: 500 }, { status: 500 }, { status: 500 });
+    const error = await handler(scheduledEvent() as never, lambdaContext()).catch((e: unknown) => e);
+    slack.failNext.length = 0;
+    expect(error).toMatchObject({ name: 'DeliveryError' });
+    expect(metricLines()).toEqual([expect.objectContaining({ Job: 'audit', JobFailed: 1, Gaps: 1 })]);
   });
 
   it('counts a complete audit as complete', async () => {

@@ -87,10 +87,13 @@ export async function buildTargets(
   base: ClientSettings = {},
   limits: RateLimits = DEFAULT_RATE_LIMITS,
 ): Promise<AuditTarget[]> {
-  const accounts: { name: string; settings: ClientSettings }[] = [{ name: 'self', settings: base }];
+  const accounts: { name: string; accountId?: string; settings: ClientSettings }[] = [
+    { name: 'self', settings: base },
+  ];
   for (const account of config.accounts) {
     accounts.push({
       name: account.accountId,
+      accountId: account.accountId,
       settings: {
         ...base,
         credentials: fromTemporaryCredentials({
@@ -116,6 +119,11 @@ export async function buildTargets(
       const settings = region ? { ...account.settings, region } : account.settings;
       targets.push({
         name: `${account.name}/${region || 'default'}`,
+        // The caller's own account is any account (its id is not known without a call); a region '' is any region.
+        scope: {
+          ...(account.accountId ? { accountId: account.accountId } : {}),
+          ...(region ? { region } : {}),
+        },
         ...sourcesFor(settings, new Pacer(limits)),
       });
     }

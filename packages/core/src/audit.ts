@@ -93,8 +93,8 @@ export interface AuditReport {
   errors: InventoryError[];
   /** The brokers audited (for suppressions by tag and for state). */
   brokers: Broker[];
-  /** Broker ids every target listed, when every listing succeeded (a full fleet audit); else undefined. */
-  listedIds?: string[];
+  /** Each target's listing, in a fleet audit (none when brokers were asked for by id). */
+  listings?: TargetListing[];
   /** Brokers asked for by a change event that no longer exist (deleted): their findings are resolved. */
   goneIds?: string[];
   /** What changed since the last run (set by runAudit when a state store is configured). */
@@ -103,12 +103,35 @@ export interface AuditReport {
   notified: string[];
   /** Configuration problems found on the way (e.g. a suppression tag that does not parse). */
   warnings: string[];
+  /** Checks this run left out on purpose, and why (never counted as passed). */
+  leftOut?: { checks: string[]; reason: string };
+}
+
+/** An account and region; an absent field stands for any. */
+export interface TargetScope {
+  accountId?: string;
+  region?: string;
+}
+
+/** A target's listing in a fleet audit: the broker ids it listed, or why it could not list them. */
+export interface TargetListing {
+  target: string;
+  scope?: TargetScope;
+  /** The broker ids listed; absent when the listing failed. */
+  ids?: string[];
+  /** Why the listing failed. */
+  error?: string;
 }
 
 /** One account and region to audit: its broker list and the sources of further facts. */
 export interface AuditTarget {
   /** `account/region`, for reports. */
   name: string;
+  /**
+   * The account and region this target covers, when known (a missing field covers every value): a remembered
+   * broker is judged gone only by a listing of its own account and region.
+   */
+  scope?: TargetScope;
   inventory: BrokerInventory;
   sources?: FactSources;
 }
@@ -127,6 +150,11 @@ export interface AuditDeps {
   pendingSince?: ReadonlyMap<string, Date>;
   /** Called after each broker is audited (for progress bars). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Checks of the catalog this run leaves out on purpose, and why (the local demo without real brokers has no
+   * RabbitMQ data plane): reported with the outcome, so they are never taken for passed.
+   */
+  leftOut?: { checks: string[]; reason: string };
 }
 
 /** The failing results of a report that no active suppression hides. */
@@ -218,18 +246,21 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   const targets = targetsOf(deps);
 
   // Lists first (a target that fails to list is reported), so progress knows the total.
-  let listingComplete = !explicit;
+  const listings: TargetListing[] = [];
   const listed = await Promise.all(
     targets.map(async (target) => {
       if (request.brokerIds) return { target, ids: request.brokerIds };
+      const listing: TargetListing = {
+        target: target.name,
+        ...(target.scope ? { scope: target.scope } : {}),
+      };
+      listings.push(listing);
       try {
-        return { target, ids: (await target.inventory.list()).map((b) => b.id) };
+        listing.ids = (await target.inventory.list()).map((b) => b.id);
+        return { target, ids: listing.ids };
       } catch (error) {
-        listingComplete = false;
-        errors.push({
-          target: target.name,
-          message: error instanceof Error ? error.message : String(error),
-        });
+        listing.error = error instanceof Error ? error.message : String(error);
+        errors.push({ target: target.name, message: listing.error });
         return { target, ids: [] as string[] };
       }
     }),
@@ -247,9 +278,9 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
         try {
           broker = await target.inventory.describe(id);
         } catch (error) {
-          // After a change event a missing broker was deleted; otherwise a broker asked for by id must exist. One
-          // that vanished during a fleet audit is reported, not fatal.
-          if (explicit && request.trigger === 'change' && error instanceof BrokerNotFoundError) {
+          // After a change event a missing broker was deleted, and so was one that vanished between the listing and
+          // its description in a fleet audit; otherwise a broker asked for by id must exist.
+          if ((!explicit || request.trigger === 'change') && error instanceof BrokerNotFoundError) {
             gone.push(id);
             return undefined;
           }
@@ -297,12 +328,14 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
     startedAt,
     finishedAt: now().toISOString(),
     brokersAudited: audited.length,
-    outcome: outcomeOf(audited.length, gaps),
+    // Failed only when nothing was reached: no broker audited and no target listed (an empty account is covered).
+    outcome: outcomeOf(audited.length, gaps, false, audited.length > 0 || listings.some((l) => l.ids)),
     results,
     errors,
     brokers: audited.map((a) => a.broker),
-    ...(listingComplete ? { listedIds: listed.flatMap((l) => l.ids) } : {}),
+    listings,
     ...(gone.length ? { goneIds: gone } : {}),
+    ...(deps.leftOut?.checks.length ? { leftOut: deps.leftOut } : {}),
     notified: [],
     warnings: [],
   };

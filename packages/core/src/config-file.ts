@@ -33,7 +33,10 @@ export function parseConfigFile(text: string, origin = 'configuration'): ConfigF
       return undefined;
     }
   };
-  const config = read(() => parseConfig(value, { knownChecks: CHECKS.map((c) => c.id) }));
+  const knownChecks = CHECKS.map((c) => c.id);
+  const config = read(() =>
+    parseConfig(value, { knownChecks, suggest: (id) => nearestCheckId(id, knownChecks) }),
+  );
   // The sections as written, even when a common section is wrong: one error names every mistake of the file.
   const raw = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
   const sections = {
@@ -45,4 +48,34 @@ export function parseConfigFile(text: string, origin = 'configuration'): ConfigF
   if (!config || !capacity || !rotations || issues.length)
     throw new InvalidInputError('invalid mqops configuration', issues);
   return { config, capacity, rotations };
+}
+
+/** Edits (insert, delete, replace) from one text to the other. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
+/**
+ * The known check id nearest to `id`, when it is near enough to be what was meant (a typo): for the CLI's and
+ * `sst deploy`'s errors only, so the deployed functions do not carry it.
+ */
+export function nearestCheckId(id: string, known: readonly string[]): string | undefined {
+  const typed = id.toLowerCase();
+  let best: { id: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(typed, candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { id: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(id.length / 4)) ? best.id : undefined;
 }

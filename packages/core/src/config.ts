@@ -97,6 +97,8 @@ export interface ParseConfigOptions {
    * for this: the configuration it reads was checked at deploy.
    */
   knownChecks?: readonly string[];
+  /** The known id nearest to an unknown one, for the error (`did you mean …?`); see config-file.ts. */
+  suggest?: (id: string) => string | undefined;
 }
 
 /**
@@ -108,7 +110,9 @@ export interface ParseConfigOptions {
  * @throws InvalidInputError naming every field that is wrong.
  */
 export function parseConfig(value: unknown, options: ParseConfigOptions = {}): MqopsConfig {
-  const schema = options.knownChecks ? configSchema(suppressionSchema(options.knownChecks)) : ConfigSchema;
+  const schema = options.knownChecks
+    ? configSchema(suppressionSchema(options.knownChecks, options.suggest))
+    : ConfigSchema;
   const parsed = v.safeParse(schema, value ?? {});
   if (!parsed.success)
     throw new InvalidInputError('invalid mqops configuration', v.issueLines(parsed.issues, '(config)'));

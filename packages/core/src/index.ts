@@ -12,6 +12,8 @@ export type {
   AuditTrigger,
   Finding,
   InventoryError,
+  TargetListing,
+  TargetScope,
 } from './audit';
 export { auditFleet, evaluateBroker, failing, mapBounded, neededFacts, uncheckedReason } from './audit';
 export type { AuditPolicy, Check, CheckContext, CheckOutcome, CheckStatus } from './check';

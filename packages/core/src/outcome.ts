@@ -29,11 +29,18 @@ export interface JobOutcome {
 
 /**
  * The outcome of a job that covered `covered` units with these gaps: complete without gaps; failed when nothing
- * was covered or a whole-job failure (`fatal`) happened; partial otherwise.
+ * was reached (by default: nothing covered) or a whole-job failure (`fatal`) happened; partial otherwise.
+ * @param reached whether the job covered anything at all, when that is more than its units (e.g. an account listed
+ *   with no broker in it); default `covered > 0`
  */
-export function outcomeOf(covered: number, gaps: readonly CoverageGap[], fatal = false): JobOutcome {
+export function outcomeOf(
+  covered: number,
+  gaps: readonly CoverageGap[],
+  fatal = false,
+  reached = covered > 0,
+): JobOutcome {
   const status: JobStatus =
-    gaps.length === 0 && !fatal ? 'complete' : fatal || covered === 0 ? 'failed' : 'partial';
+    gaps.length === 0 && !fatal ? 'complete' : fatal || !reached ? 'failed' : 'partial';
   return { status, covered, gaps: [...gaps] };
 }
 

@@ -1,8 +1,9 @@
 import { type AuditDeps, type AuditReport, type AuditRequest, auditFleet, failing } from './audit';
+import { CHECKS } from './checks';
 import { DeliveryError } from './errors';
 import { hasPendingChanges } from './model';
 import type { Notifier } from './ports';
-import { diffFindings, lifecycles, type StateStore } from './state';
+import { type AuditState, diffFindings, lifecycles, type StateStore } from './state';
 import { matchSuppression, type Suppression, suppressionWarnings, tagSuppressions } from './suppressions';
 
 export interface RunDeps extends AuditDeps {
@@ -11,6 +12,12 @@ export interface RunDeps extends AuditDeps {
   store?: StateStore;
   /** Suppressions from the config file (tag suppressions are read from each broker). */
   suppressions?: readonly Suppression[];
+  /**
+   * An id that stays the same when the same invocation is retried (Lambda's `awsRequestId` across the retries of
+   * an asynchronous invoke). With a state store, a retry sends nothing to a channel that already has this
+   * invocation's report: a failed audit fails its invocation, and its retries must not repeat the digest.
+   */
+  invocation?: string;
 }
 
 /**
@@ -45,13 +52,13 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
   const report = await auditFleet({ ...deps, pendingSince }, request);
   const at = now();
 
-  // A config-file suppression already expired when loaded: said, so it is removed or extended (it loads fine).
+  // A suppression already expired (config file or broker tag): said, so it is removed or extended (it loads fine).
   const warnings: string[] = suppressionWarnings(deps.suppressions ?? [], at);
   const fromTags = new Map<string, Suppression[]>();
   for (const broker of report.brokers) {
     const { suppressions, problems } = tagSuppressions(broker);
     fromTags.set(broker.arn, suppressions);
-    warnings.push(...problems);
+    warnings.push(...problems, ...suppressionWarnings(suppressions, at));
   }
   for (const finding of report.results) {
     if (finding.status !== 'FAIL') continue;
@@ -70,18 +77,22 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
   report.warnings.push(...warnings);
 
   let saved: (() => Promise<void>) | undefined;
+  let nextState: AuditState | undefined;
   if (deps.store) {
     const { diff, next } = diffFindings(
       previous,
       report.results,
       {
         audited: new Set(report.brokers.map((b) => b.arn)),
-        ...(report.listedIds ? { listedIds: new Set(report.listedIds) } : {}),
+        ...(report.listings?.length ? { listings: report.listings } : {}),
         ...(report.goneIds ? { goneIds: new Set(report.goneIds) } : {}),
-        fleet: !request.brokerIds && !request.securityGroupIds && !request.configurationIds,
         unreached: new Map(
           report.errors.flatMap((e) => (e.brokerId ? [[e.brokerId, e.message] as const] : [])),
         ),
+        checks: {
+          run: new Set((deps.checks ?? CHECKS).map((c) => c.id)),
+          catalog: new Set(CHECKS.map((c) => c.id)),
+        },
       },
       at,
     );
@@ -98,11 +109,21 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
     report.diff = diff;
     const store = deps.store;
     saved = () => store.save(next);
+    nextState = next;
   }
 
+  // Channels an earlier attempt of this same invocation already sent to (a retry of a failed run).
+  const earlier =
+    deps.invocation && previous?.notified?.invocation === deps.invocation
+      ? new Set(previous.notified.channels)
+      : new Set<string>();
   const problems: string[] = [];
   if (shouldNotify(report)) {
     for (const notifier of deps.notifiers ?? []) {
+      if (earlier.has(notifier.channel)) {
+        report.warnings.push(`${notifier.channel}: already sent by an earlier attempt of this invocation`);
+        continue;
+      }
       try {
         await notifier.send(report);
         report.notified.push(notifier.channel);
@@ -111,6 +132,8 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
       }
     }
   }
+  if (nextState && deps.invocation)
+    nextState.notified = { invocation: deps.invocation, channels: [...earlier, ...report.notified] };
   await saved?.();
   if (problems.length > 0)
     throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);

@@ -1,4 +1,4 @@
-import type { Finding } from './audit';
+import type { Finding, TargetListing, TargetScope } from './audit';
 
 /** A failing finding as remembered between runs. */
 export interface RememberedFinding {
@@ -31,6 +31,8 @@ export interface AuditState {
   suppressed?: Record<string, SuppressedFinding>;
   /** When each broker's current pending changes were first seen (ISO), by broker ARN. */
   pendingSince: Record<string, string>;
+  /** The invocation that last notified and the channels it reached (so its retries do not notify again). */
+  notified?: { invocation: string; channels: string[] };
 }
 
 /** Where the state lives. */
@@ -80,29 +82,32 @@ export interface AuditDiff {
   suppressionExpired: Finding[];
   /** Open or suppressed before; evaluated on the broker this run and passed. */
   fixed: (RememberedFinding & { reason: 'passed' })[];
-  /** Open or suppressed before; the broker is gone (deleted). */
-  gone: (RememberedFinding & { reason: 'broker-gone' })[];
+  /** Open or suppressed before; resolved because the broker is gone (deleted) or the check no longer exists. */
+  gone: (RememberedFinding & { reason: 'broker-gone' | 'check-retired' })[];
   /** Open or suppressed before; not evaluated this run, with why. Kept as they were. */
   notEvaluated: (RememberedFinding & { reason: string })[];
 }
 
 export interface DiffScope {
-  /** ARNs of brokers audited in this run: only their findings can change. */
+  /** ARNs of brokers audited in this run: only their findings can be fixed. */
   audited: ReadonlySet<string>;
   /**
-   * For a full fleet audit whose every listing succeeded: the broker ids that exist. A remembered broker whose id
-   * is not among them is gone. Absent otherwise (then brokers not audited keep their state).
+   * Each target's listing in a fleet audit. A remembered broker in the account and region of a target that listed
+   * is gone when the listing does not name it; one in the account and region of a target that could not list is
+   * not evaluated. A remembered broker outside every target (another region or account than this run's) is left
+   * as it was, unreported: this run did not look there.
    */
-  listedIds?: ReadonlySet<string>;
-  /** Broker ids known to be deleted (a change event for a broker that no longer exists). */
+  listings?: readonly TargetListing[];
+  /** Broker ids known to be deleted (a change event for a broker that no longer exists, or one gone mid-audit). */
   goneIds?: ReadonlySet<string>;
-  /**
-   * The run meant to cover every broker (a fleet audit), so a remembered broker it did not audit (its target could
-   * not be listed, or it could not be described) is reported as not evaluated.
-   */
-  fleet?: boolean;
-  /** Broker ids the run asked for and could not audit, with why (reported as not evaluated). */
+  /** Broker ids the run asked for or listed and could not audit, with why (reported as not evaluated). */
   unreached?: ReadonlyMap<string, string>;
+  /**
+   * The check ids this run evaluated, and every check id mqops has. A remembered finding of a check that is no
+   * longer in the catalog is resolved (`check-retired`); one of a check this run did not include (the local demo
+   * without real brokers leaves the data-plane checks out) is left as it was, unreported. Absent: every check ran.
+   */
+  checks?: { run: ReadonlySet<string>; catalog: ReadonlySet<string> };
 }
 
 /** A diff in which nothing changed. */
@@ -121,6 +126,12 @@ export function emptyDiff(): AuditDiff {
 
 /** The broker id at the end of a broker ARN (`arn:aws:mq:region:account:broker:NAME:ID`). */
 const idOfArn = (arn: string) => arn.split(':').pop() ?? arn;
+
+/** Whether a broker ARN is in a target's account and region (an absent field matches any). */
+function inScope(arn: string, scope: TargetScope | undefined): boolean {
+  const [, , , region, accountId] = arn.split(':');
+  return (!scope?.region || scope.region === region) && (!scope?.accountId || scope.accountId === accountId);
+}
 
 function remember(f: Finding, was: RememberedFinding | undefined, at: string): RememberedFinding {
   return {
@@ -178,6 +189,11 @@ export function diffFindings(
   for (const was of remembered) {
     if (open[was.fingerprint] || suppressed[was.fingerprint]) continue;
     const id = idOfArn(was.brokerArn);
+    if (scope.checks && !scope.checks.run.has(was.checkId)) {
+      if (scope.checks.catalog.has(was.checkId)) keep(was);
+      else diff.gone.push({ ...was, reason: 'check-retired' });
+      continue;
+    }
     if (scope.audited.has(was.brokerArn)) {
       const result = byFingerprint.get(was.fingerprint);
       if (result?.status === 'PASS') diff.fixed.push({ ...was, reason: 'passed' });
@@ -191,17 +207,27 @@ export function diffFindings(
               : 'its check did not run on the broker this time',
         });
       }
-    } else if (scope.goneIds?.has(id) || (scope.listedIds && !scope.listedIds.has(id))) {
+      continue;
+    }
+    if (scope.goneIds?.has(id)) {
       diff.gone.push({ ...was, reason: 'broker-gone' });
-    } else {
-      keep(was);
-      const why = scope.unreached?.get(id);
-      if (why !== undefined) diff.notEvaluated.push({ ...was, reason: `broker not audited: ${why}` });
-      else if (scope.fleet)
-        diff.notEvaluated.push({
-          ...was,
-          reason: 'broker not audited (its account or region could not be read)',
-        });
+      continue;
+    }
+    keep(was);
+    const why = scope.unreached?.get(id);
+    if (why !== undefined) {
+      diff.notEvaluated.push({ ...was, reason: `broker not audited: ${why}` });
+      continue;
+    }
+    const listing = scope.listings?.find((l) => inScope(was.brokerArn, l.scope));
+    if (!listing) continue;
+    if (listing.error !== undefined)
+      diff.notEvaluated.push({ ...was, reason: `${listing.target} could not be listed: ${listing.error}` });
+    else if (!listing.ids?.includes(id)) {
+      // Listed by its own account and region, and not there: deleted.
+      delete open[was.fingerprint];
+      delete suppressed[was.fingerprint];
+      diff.gone.push({ ...was, reason: 'broker-gone' });
     }
   }
   return {

@@ -37,40 +37,14 @@ export function isMeaningfulReason(reason: string): boolean {
  */
 const catalogIds = (): string[] => CHECKS.map((c) => c.id);
 
-/** Edits (insert, delete, replace) from one text to the other. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++)
-      next[j] = Math.min(
-        (row[j] as number) + 1,
-        (next[j - 1] as number) + 1,
-        (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    row = next;
-  }
-  return row[b.length] as number;
-}
-
-/** The known id nearest to `id`, when it is near enough to be what was meant. */
-function nearestId(id: string, known: readonly string[]): string | undefined {
-  const typed = id.toLowerCase();
-  let best: { id: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = editDistance(typed, candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { id: candidate, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(id.length / 4)) ? best.id : undefined;
-}
-
 /**
- * Why `id` names no check, e.g. `unknown check id "mq-publc-access" (did you mean mq-public-access?)`. The id is
- * repeated only when it looks like one (lower-case words and hyphens): a pasted token or password never is.
+ * Why `id` names no check, e.g. `unknown check id "mq-publc-access" (did you mean mq-public-access?)` when
+ * `suggest` (config-file.ts `nearestCheckId`, for the CLI and `sst deploy`) knows a near id. The id is repeated only
+ * when it looks like one (lower-case words and hyphens): a pasted token or password never is.
  */
-function unknownCheckText(id: string, known: readonly string[]): string {
+function unknownCheckText(id: string, suggest?: (id: string) => string | undefined): string {
   const shown = /^[a-z0-9]+(?:-[a-z0-9]+)*$/i.test(id) && id.length <= 64 ? ` "${id}"` : '';
-  const near = shown ? nearestId(id, known) : undefined;
+  const near = shown ? suggest?.(id) : undefined;
   return `unknown check id${shown} (${near ? `did you mean ${near}?` : '`mqops checks` lists them'})`;
 }
 
@@ -78,7 +52,10 @@ function unknownCheckText(id: string, known: readonly string[]): string {
  * One suppression of the config file. With `knownChecks`, a `check` that is not one of them (nor `*`) is refused;
  * without, any non-empty id passes (what a deployed function reads was checked at deploy by `parseConfigFile`).
  */
-export function suppressionSchema(knownChecks?: readonly string[]) {
+export function suppressionSchema(
+  knownChecks?: readonly string[],
+  suggest?: (id: string) => string | undefined,
+) {
   const check = v.pipe(v.string(), v.minLength(1));
   return v.strictObject({
     check: knownChecks
@@ -86,7 +63,7 @@ export function suppressionSchema(knownChecks?: readonly string[]) {
           check,
           v.check(
             (id: string) => id === '*' || knownChecks.includes(id),
-            (issue) => unknownCheckText(String(issue.input), knownChecks),
+            (issue) => unknownCheckText(String(issue.input), suggest),
           ),
         )
       : check,
@@ -109,8 +86,9 @@ export const SuppressionSchema = suppressionSchema();
 export function parseSuppressions(
   value: unknown,
   knownChecks: readonly string[] = catalogIds(),
+  suggest?: (id: string) => string | undefined,
 ): Suppression[] {
-  const parsed = v.safeParse(v.array(suppressionSchema(knownChecks)), value ?? []);
+  const parsed = v.safeParse(v.array(suppressionSchema(knownChecks, suggest)), value ?? []);
   if (!parsed.success)
     throw new InvalidInputError('invalid suppressions', v.issueLines(parsed.issues, '', 'suppressions.'));
   return parsed.output.map((s) => ({ ...s, source: 'config' as const }));
@@ -154,7 +132,7 @@ export function tagSuppressions(
       continue;
     }
     const [, expires, reason] = match;
-    if (check !== '*' && !knownChecks.includes(check)) problem(unknownCheckText(check, knownChecks));
+    if (check !== '*' && !knownChecks.includes(check)) problem(unknownCheckText(check));
     else if (!v.isCalendarDate(expires)) problem(`${expires} is not a day of the calendar`);
     else if (!isMeaningfulReason(reason)) problem(REASON_RULE);
     else suppressions.push({ check, broker: broker.arn, reason, expires, source: 'tag' });

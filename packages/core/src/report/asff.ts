@@ -1,7 +1,7 @@
 import type { AuditReport, Finding } from '../audit';
 import type { Check, CheckStatus, Severity } from '../check';
 import { checkById } from '../checks';
-import type { RememberedFinding } from '../state';
+import type { AuditDiff } from '../state';
 
 /**
  * Limits of AWS Security Hub's BatchImportFindings and of the AWS Security Finding Format: findings per call,
@@ -202,10 +202,11 @@ function toFinding(f: Finding, report: AuditReport, options: AsffOptions): AsffF
 }
 
 /**
- * A finding of a broker that was deleted (from the report's diff): archived, so it leaves Security Hub's active
- * findings; what the state remembered is all there is (no engine).
+ * A finding resolved without a check (from the report's diff: its broker was deleted, or its check retired):
+ * archived, so it leaves Security Hub's active findings; what the state remembered is all there is (no engine).
  */
-function goneFinding(was: RememberedFinding, report: AuditReport, options: AsffOptions): AsffFinding {
+function goneFinding(was: AuditDiff['gone'][number], report: AuditReport, options: AsffOptions): AsffFinding {
+  const retired = was.reason === 'check-retired';
   // arn:PARTITION:mq:REGION:ACCOUNT:broker:NAME:ID
   const [, , , region = '', accountId = '', , , brokerId = ''] = was.brokerArn.split(':');
   const partition = partitionOf(was.brokerArn);
@@ -228,10 +229,16 @@ function goneFinding(was: RememberedFinding, report: AuditReport, options: AsffO
     FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
     Title: clipChars(check?.title ?? was.checkId, ASFF_LIMITS.title),
     Description: clipChars(
-      `Broker ${was.brokerName} was deleted, so this finding no longer applies. It read: ${was.message}`,
+      `${retired ? `Check ${was.checkId} was retired from mqops` : `Broker ${was.brokerName} was deleted`}, so this finding no longer applies. It read: ${was.message}`,
       ASFF_LIMITS.description,
     ),
-    Remediation: { Recommendation: { Text: 'Nothing to do: the broker no longer exists.' } },
+    Remediation: {
+      Recommendation: {
+        Text: retired
+          ? 'Nothing to do: mqops no longer runs this check.'
+          : 'Nothing to do: the broker no longer exists.',
+      },
+    },
     ProductFields: {
       'mqops/CheckId': was.checkId,
       'mqops/Status': 'GONE',

@@ -4,6 +4,7 @@ import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { checkById } from '../checks';
 import {
   diffLine,
+  goneWhy,
   headline,
   lifecycleLabel,
   lifecycleReader,
@@ -210,7 +211,7 @@ export function renderHtml(report: AuditReport, options: HtmlOptions = {}): stri
   const diff = report.diff ? `<p class="diff">${escapeHtml(diffLine(report.diff))}</p>` : '';
   const outcome = `<p class="outcome ${report.outcome.status}"><b>${escapeHtml(outcomeSentence(report))}</b></p>`;
   const body: string[] = [];
-  if (fails.length === 0) {
+  if (fails.length === 0 && report.outcome.status === 'complete') {
     const notes = [
       unknown.length > 0 ? `${unknown.length} could not run` : '',
       suppressed.length > 0 ? `${suppressed.length} suppressed` : '',
@@ -260,14 +261,14 @@ ${table(['Broker', 'Check', 'Why', 'Failing since'], rows)}
     remembered(
       'gone',
       'RESOLVED',
-      `${plural(d.gone.length, 'finding')} on deleted brokers`,
+      `${plural(d.gone.length, 'finding')} resolved without a check: deleted brokers, retired checks`,
       d.gone,
-      () => 'The broker was deleted.',
+      (i) => `${sentence(goneWhy(d.gone[i]!))}.`,
     );
     remembered(
       'not-evaluated',
       'NOT EVALUATED',
-      `${plural(d.notEvaluated.length, 'remembered finding')} not evaluated this run (kept, not fixed)`,
+      `${plural(d.notEvaluated.length, 'remembered finding')} not evaluated this run (kept as they were, not fixed)`,
       d.notEvaluated,
       (i) => d.notEvaluated[i]?.reason ?? '',
     );

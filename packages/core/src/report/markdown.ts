@@ -5,6 +5,7 @@ import { checkById } from '../checks';
 import type { Lifecycle } from '../state';
 import {
   diffLine,
+  goneWhy,
   headline,
   lifecycleLabel,
   lifecycleReader,
@@ -93,9 +94,15 @@ function summaryTable(parts: ReturnType<typeof partition>): string[] {
 function failingSection(
   fails: readonly Finding[],
   lifecycle: (f: Finding) => Lifecycle | undefined,
+  complete: boolean,
 ): string[] {
   const lines = ['## Failing findings', ''];
-  if (fails.length === 0) return [...lines, 'No check failed.', ''];
+  if (fails.length === 0)
+    return [
+      ...lines,
+      complete ? 'No check failed.' : 'No check failed on what could be audited (see Not audited).',
+      '',
+    ];
   for (const severity of SEVERITY_ORDER) {
     const group = fails.filter((f) => f.severity === severity).sort(byBrokerThenCheck);
     if (group.length === 0) continue;
@@ -130,9 +137,9 @@ function fixedSection(report: AuditReport): string[] {
       diff.fixed.map((f) => line(f, 'passes now')),
     ),
     ...listSection(
-      'Resolved: broker deleted',
-      'Their brokers no longer exist:',
-      diff.gone.map((f) => line(f, 'the broker was deleted')),
+      'Resolved without a check',
+      'Their broker was deleted, or their check retired from mqops:',
+      diff.gone.map((f) => line(f, goneWhy(f))),
     ),
     ...listSection(
       'Not evaluated this run',
@@ -245,7 +252,7 @@ export function renderMarkdown(report: AuditReport, options: MarkdownOptions = {
       'What this run could not cover, and why (fix the cause and audit again; nothing here passed):',
       notAuditedLines(report).map(oneLine),
     ),
-    ...failingSection(parts.fails, lifecycleReader(report)),
+    ...failingSection(parts.fails, lifecycleReader(report), report.outcome.status === 'complete'),
     ...fixedSection(report),
     ...suppressedSection(parts.suppressed),
     ...unknownSection(parts.unknown),

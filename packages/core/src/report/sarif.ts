@@ -2,6 +2,7 @@ import type { AuditReport, Finding } from '../audit';
 import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { CHECKS } from '../checks';
 import { gapPlace } from '../outcome';
+import type { AuditDiff } from '../state';
 
 /** The SARIF 2.1.0 JSON schema (OASIS standard, errata 01). */
 export const SARIF_SCHEMA =
@@ -109,7 +110,8 @@ export interface SarifResult {
     brokerName: string;
     region: string;
     accountId: string;
-    engine: string;
+    /** Absent for a remembered finding not evaluated this run. */
+    engine?: string;
   };
 }
 
@@ -144,7 +146,12 @@ export interface SarifLog {
 export interface SarifOptions {
   /** The rules to describe; default every built-in check (`CHECKS`). Checks a result names are always added. */
   checks?: readonly Check[];
-  /** Also report UNKNOWN results (SARIF `kind: 'open'`, level `none`); default false. */
+  /**
+   * Also report what could not be evaluated (SARIF `kind: 'open'`, level `none`): UNKNOWN results, and findings
+   * remembered as failing that this run could not evaluate (the report's diff). Default true: a code scanning
+   * service closes an alert whose result is missing from the next upload, and a finding that was not evaluated is
+   * not fixed. `false` lists failures only.
+   */
   includeUnknown?: boolean;
   /** `tool.driver.informationUri`; default {@link MQOPS_INFORMATION_URI}. */
   informationUri?: string;
@@ -186,6 +193,25 @@ function toRule(
     help: { text: check.remediation, markdown: check.remediation },
     defaultConfiguration: { level: SARIF_LEVEL[check.severity] },
     properties: { tags, 'security-severity': SECURITY_SEVERITY[check.severity], precision: 'very-high' },
+  };
+}
+
+/**
+ * A finding remembered as failing that this run could not evaluate, as an UNKNOWN result at its broker (its broker
+ * and region read from the ARN), so a code scanning service keeps its alert open instead of closing it as fixed.
+ */
+function notEvaluatedResult(f: AuditDiff['notEvaluated'][number]): Finding {
+  const [, , , region = '', accountId = '', , name = f.brokerName, id = ''] = f.brokerArn.split(':');
+  return {
+    fingerprint: f.fingerprint,
+    checkId: f.checkId,
+    title: f.checkId,
+    severity: (SEVERITY_ORDER as readonly string[]).includes(f.severity) ? (f.severity as Severity) : 'INFO',
+    status: 'UNKNOWN',
+    message: `Not evaluated this run (${f.reason}); it failed before: ${f.message}`,
+    remediation: '',
+    // The engine is not remembered; renderSarif leaves it out of this result's properties.
+    broker: { id, name, arn: f.brokerArn, region, accountId, engine: 'ACTIVEMQ' },
   };
 }
 
@@ -247,12 +273,17 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
   for (const check of options.checks ?? CHECKS) addRule(toRule(check));
 
   // Suppressed failures are results too, marked with a suppression, so a viewer shows them as dismissed.
-  const wanted = (f: Finding) =>
-    f.status === 'FAIL' || (options.includeUnknown === true && f.status === 'UNKNOWN');
+  const open = options.includeUnknown !== false;
+  const wanted = (f: Finding) => f.status === 'FAIL' || (open && f.status === 'UNKNOWN');
   const newOnes = new Set(report.diff?.new.map((f) => f.fingerprint));
   const rank = (f: Finding) =>
     SEVERITY_ORDER.indexOf(f.severity) + (f.status === 'FAIL' ? 0 : SEVERITY_ORDER.length);
-  const selected = report.results.filter(wanted).sort((a, b) => rank(a) - rank(b));
+  const present = new Set(report.results.map((f) => f.fingerprint));
+  const notEvaluated = open
+    ? (report.diff?.notEvaluated ?? []).filter((f) => !present.has(f.fingerprint)).map(notEvaluatedResult)
+    : [];
+  const remembered = new Set(notEvaluated.map((f) => f.fingerprint));
+  const selected = [...report.results.filter(wanted), ...notEvaluated].sort((a, b) => rank(a) - rank(b));
   const kept = selected.slice(0, SARIF_LIMITS.resultsPerRun);
 
   const results = kept.map((f): SarifResult => {
@@ -305,7 +336,8 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
         brokerName: f.broker.name,
         region: f.broker.region,
         accountId: f.broker.accountId,
-        engine: f.broker.engine,
+        // A remembered finding not evaluated this run does not know its broker's engine.
+        ...(remembered.has(f.fingerprint) ? {} : { engine: f.broker.engine }),
       },
     };
   });

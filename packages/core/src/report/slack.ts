@@ -1,8 +1,7 @@
 import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { SEVERITY_ORDER } from '../check';
-import type { RememberedFinding } from '../state';
-import { groupByBroker, headline, lifecycleLabel, notAuditedLines, outcomeSentence } from './summary';
+import { goneWhy, groupByBroker, headline, notAuditedLines, outcomeSentence } from './summary';
 
 /** Slack's Block Kit limits that a message must stay within. */
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150 } as const;
@@ -31,17 +30,8 @@ export function escapeMrkdwn(text: string): string {
 
 function findingLine(f: Finding): string {
   const expired = f.lifecycle === 'suppression-expired' || (!f.lifecycle && f.suppressionExpired);
-  const state = expired ? ` _(${lifecycleLabel(f, 'suppression-expired')})_` : '';
+  const state = expired ? ` _(suppression ${f.suppressionExpired ? 'expired' : 'removed'})_` : '';
   return `${ICON[f.severity] ?? ''} *${f.severity}* \`${f.checkId}\`${state} ${escapeMrkdwn(f.message)}`;
-}
-
-function rememberedLine(icon: string, f: RememberedFinding, why: string): string {
-  return `${icon} \`${f.checkId}\` on *${escapeMrkdwn(f.brokerName)}* (${escapeMrkdwn(why)})`;
-}
-
-function suppressedLine(f: Finding): string {
-  const s = f.suppressed;
-  return `:zipper_mouth_face: \`${f.checkId}\` on *${escapeMrkdwn(f.broker.name)}*: suppressed until ${s?.expires} by ${s?.source} (${escapeMrkdwn(s?.reason ?? '')}); still failing`;
 }
 
 /** Builds blocks under a shared budget; what does not fit is counted, never dropped silently. */
@@ -109,40 +99,42 @@ export function slackMessage(report: AuditReport): SlackMessage {
     );
   if (!diff) brokerSections(into, fails);
   else {
-    if (diff.new.length) {
-      into.add({ type: 'section', text: { type: 'mrkdwn', text: `*New findings (${diff.new.length})*` } });
-      brokerSections(into, diff.new);
-    }
-    if (diff.suppressionExpired.length) {
-      into.add({
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `*Failing again, suppression expired (${diff.suppressionExpired.length})*`,
-        },
-      });
-      brokerSections(into, diff.suppressionExpired);
-    }
-    if (diff.fixed.length)
-      into.section(
-        `*Fixed since the last run (${diff.fixed.length})*`,
-        diff.fixed.map((f) => rememberedLine(':white_check_mark:', f, 'passes now')),
-      );
-    if (diff.gone.length)
-      into.section(
-        `*Resolved: broker deleted (${diff.gone.length})*`,
-        diff.gone.map((f) => rememberedLine(':wastebasket:', f, 'broker deleted')),
-      );
-    if (diff.newlySuppressed.length)
-      into.section(
-        `*Newly suppressed (${diff.newlySuppressed.length})*`,
-        diff.newlySuppressed.map(suppressedLine),
-      );
-    if (diff.notEvaluated.length)
-      into.section(
-        `*Not evaluated this run, kept open (${diff.notEvaluated.length})*`,
-        diff.notEvaluated.map((f) => rememberedLine(':grey_question:', f, f.reason)),
-      );
+    // Failing findings by broker, under a heading per lifecycle (still open only in a digest, not on a change).
+    const failingLists: [string, Finding[]][] = [
+      ['New findings', diff.new],
+      ['Failing again, suppression expired', diff.suppressionExpired],
+    ];
+    // Remembered and suppressed findings, a line each: what changed about them and why.
+    const suppressed = diff.newlySuppressed.map((f) => ({
+      checkId: f.checkId,
+      brokerName: f.broker.name,
+      reason: `until ${f.suppressed?.expires} by ${f.suppressed?.source}: ${f.suppressed?.reason}; still failing`,
+    }));
+    const lineLists: [string, string, { checkId: string; brokerName: string }[], (f: never) => string][] = [
+      ['Fixed since the last run', ':white_check_mark:', diff.fixed, () => 'passes now'],
+      ['Resolved without a check', ':wastebasket:', diff.gone, goneWhy],
+      ['Newly suppressed', ':zipper_mouth_face:', suppressed, (f: { reason: string }) => f.reason],
+      [
+        'Not evaluated this run, kept as they were',
+        ':grey_question:',
+        diff.notEvaluated,
+        (f: { reason: string }) => f.reason,
+      ],
+    ];
+    for (const [title, list] of failingLists)
+      if (list.length) {
+        into.add({ type: 'section', text: { type: 'mrkdwn', text: `*${title} (${list.length})*` } });
+        brokerSections(into, list);
+      }
+    for (const [title, icon, list, why] of lineLists)
+      if (list.length)
+        into.section(
+          `*${title} (${list.length})*`,
+          list.map(
+            (f) =>
+              `${icon} \`${f.checkId}\` on *${escapeMrkdwn(f.brokerName)}* (${escapeMrkdwn(why(f as never))})`,
+          ),
+        );
     if (diff.stillOpen.length && report.trigger !== 'change') {
       into.add({
         type: 'section',

@@ -1,6 +1,6 @@
 import type { AuditReport } from '../audit';
 import { failing } from '../audit';
-import { countBySeverity, lifecycleLabel } from './summary';
+import { countBySeverity } from './summary';
 
 /** SNS limits: Subject ≤ 100 printable ASCII characters; messages ≤ 256 KiB. */
 export const SNS_LIMITS = { subject: 100, messageBytes: 262_144 } as const;
@@ -20,10 +20,15 @@ export function snsMessage(report: AuditReport): SnsMessage {
     .map(([s, n]) => `${n} ${s}`)
     .join(', ');
   const status = report.outcome.status;
-  const subject =
-    `mqops audit${status === 'complete' ? '' : ` ${status.toUpperCase()}`}: ${counts || 'no findings'}`
-      .replace(/[^\x20-\x7e]/g, '')
-      .slice(0, SNS_LIMITS.subject);
+  const none =
+    status === 'complete'
+      ? 'no findings'
+      : report.brokersAudited === 0
+        ? 'nothing audited'
+        : `no findings on the ${report.brokersAudited} brokers audited`;
+  const subject = `mqops audit${status === 'complete' ? '' : ` ${status.toUpperCase()}`}: ${counts || none}`
+    .replace(/[^\x20-\x7e]/g, '')
+    .slice(0, SNS_LIMITS.subject);
   const body = {
     source: 'mqops',
     kind: 'audit',
@@ -40,25 +45,17 @@ export function snsMessage(report: AuditReport): SnsMessage {
       brokerName: f.broker.name,
       brokerArn: f.broker.arn,
       message: f.message,
-      ...(f.lifecycle ? { lifecycle: f.lifecycle, state: lifecycleLabel(f) } : {}),
+      ...(f.lifecycle ? { lifecycle: f.lifecycle } : {}),
     })),
+    // What changed since the last run: the fingerprints in each list of the diff (new, stillOpen, fixed, gone, …).
     ...(report.diff
       ? {
-          since: {
-            new: report.diff.new.length,
-            stillOpen: report.diff.stillOpen.length,
-            suppressionExpired: report.diff.suppressionExpired.map((f) => f.fingerprint),
-            fixed: report.diff.fixed.map((f) => f.fingerprint),
-            gone: report.diff.gone.map((f) => f.fingerprint),
-            newlySuppressed: report.diff.newlySuppressed.map((f) => ({
-              fingerprint: f.fingerprint,
-              ...f.suppressed,
-            })),
-            notEvaluated: report.diff.notEvaluated.map((f) => ({
-              fingerprint: f.fingerprint,
-              reason: f.reason,
-            })),
-          },
+          since: Object.fromEntries(
+            Object.entries(report.diff).map(([list, items]) => [
+              list,
+              (items as { fingerprint: string }[]).map((f) => f.fingerprint),
+            ]),
+          ) as Record<string, string[]>,
         }
       : {}),
     suppressed: report.results

@@ -40,7 +40,7 @@ export const LIFECYCLE_LABEL: Record<Lifecycle, string> = {
   'suppression-expired': 'suppression expired',
   fixed: 'fixed (passes now)',
   'not-evaluated': 'not evaluated',
-  gone: 'resolved (broker deleted)',
+  gone: 'resolved (broker deleted or check retired)',
 };
 
 /** The label of a failing finding's lifecycle; `suppression removed` when it was suppressed and no suppression matches now. */
@@ -63,6 +63,8 @@ export function lifecycleReader(report: AuditReport): (f: Finding) => Lifecycle 
 
 /** "Since the last run: 2 new, 1 fixed, 5 still open, 1 suppressed, 1 suppression expired, …" (zero counts of the rarer states left out). */
 export function diffLine(diff: AuditDiff): string {
+  const retired = diff.gone.filter((f) => f.reason === 'check-retired').length;
+  const deleted = diff.gone.length - retired;
   const parts = [
     `${diff.new.length} new`,
     `${diff.fixed.length} fixed`,
@@ -70,30 +72,33 @@ export function diffLine(diff: AuditDiff): string {
     ...(diff.newlySuppressed.length ? [`${diff.newlySuppressed.length} newly suppressed`] : []),
     ...(diff.suppressionExpired.length ? [`${diff.suppressionExpired.length} suppression expired`] : []),
     ...(diff.notEvaluated.length ? [`${diff.notEvaluated.length} not evaluated`] : []),
-    ...(diff.gone.length ? [`${diff.gone.length} resolved (broker deleted)`] : []),
+    ...(deleted ? [`${deleted} resolved (broker deleted)`] : []),
+    ...(retired ? [`${retired} resolved (check retired)`] : []),
   ];
   return `Since the last run: ${parts.join(', ')}.`;
 }
 
 /**
- * The outcome in one sentence: "Audit complete." / "Audit PARTIAL: 7 of 8 brokers audited; 1 broker and 8
- * checks not covered (listed under Not audited)." / "Audit FAILED: nothing could be audited."
+ * The outcome in one sentence: "Audit complete: 8 brokers audited." / "Audit PARTIAL: 7 brokers audited; 9 not
+ * covered (listed under Not audited)." / "Audit FAILED: 0 brokers audited; 1 not covered (…)."
  */
-export function outcomeSentence(report: AuditReport): string {
+export function outcomeSentence(report: Pick<AuditReport, 'outcome' | 'brokersAudited' | 'leftOut'>): string {
   const { status, gaps } = report.outcome;
-  if (status === 'complete') return `Audit complete: ${report.brokersAudited} brokers audited.`;
-  const targets = gaps.filter((g) => !g.broker).length;
-  const brokers = gaps.filter((g) => g.broker && !g.check).length;
-  const checks = gaps.filter((g) => g.check).length;
-  const missed = [
-    ...(targets ? [`${targets} account/region${targets === 1 ? '' : 's'} not listed`] : []),
-    ...(brokers ? [`${brokers} broker${brokers === 1 ? '' : 's'} not audited`] : []),
-    ...(checks ? [`${checks} check${checks === 1 ? '' : 's'} not evaluated`] : []),
-  ].join(', ');
-  return `Audit ${status.toUpperCase()}: ${report.brokersAudited} brokers audited; ${missed}.`;
+  const left = report.leftOut
+    ? ` (${report.leftOut.checks.length} checks left out: ${report.leftOut.reason})`
+    : '';
+  const head = `Audit ${status === 'complete' ? status : status.toUpperCase()}: ${report.brokersAudited} brokers audited${left}`;
+  return status === 'complete'
+    ? `${head}.`
+    : `${head}; ${gaps.length} not covered (${gaps.filter((g) => g.check).length} of them checks; listed under Not audited).`;
 }
 
 /** What the audit did not cover, one line per target, broker or broker's checks with the reason. */
 export function notAuditedLines(report: AuditReport, max?: number): string[] {
   return gapLines(report.outcome.gaps, max);
+}
+
+/** Why a remembered finding was resolved without being evaluated: `the broker was deleted` or `the check was retired`. */
+export function goneWhy(f: { reason: 'broker-gone' | 'check-retired' }): string {
+  return f.reason === 'check-retired' ? 'the check was retired from mqops' : 'the broker was deleted';
 }

@@ -1,6 +1,6 @@
 import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
-import { diffLine, headline, lifecycleReader, notAuditedLines, outcomeSentence } from './summary';
+import { diffLine, goneWhy, headline, lifecycleReader, notAuditedLines, outcomeSentence } from './summary';
 
 /** Pads or cuts `text` to `width` columns. */
 function cell(text: string, width: number): string {
@@ -102,13 +102,13 @@ export function renderTable(report: AuditReport, options: TableOptions = {}): st
   }
   const diff = report.diff;
   for (const f of diff?.fixed ?? []) lines.push(`fixed: ${f.checkId} on ${f.brokerName} (passes now)`);
-  for (const f of diff?.gone ?? []) lines.push(`resolved: ${f.checkId} on ${f.brokerName} (broker deleted)`);
+  for (const f of diff?.gone ?? []) lines.push(`resolved: ${f.checkId} on ${f.brokerName} (${goneWhy(f)})`);
   for (const f of diff?.newlySuppressed ?? [])
     lines.push(
       `suppressed: ${f.checkId} on ${f.broker.name} until ${f.suppressed?.expires} (${f.suppressed?.reason}); still failing`,
     );
   for (const f of diff?.notEvaluated ?? [])
-    lines.push(`not evaluated: ${f.checkId} on ${f.brokerName} (${f.reason}); kept open`);
+    lines.push(`not evaluated: ${f.checkId} on ${f.brokerName} (${f.reason}); kept as it was`);
   const passed = report.results.filter((r) => r.status === 'PASS').length;
   const suppressed = report.results.filter((r) => r.status === 'FAIL' && r.suppressed).length;
   const extra = [`${passed} checks passed`, ...(suppressed ? [`${suppressed} suppressed`] : [])];

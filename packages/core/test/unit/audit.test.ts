@@ -66,21 +66,60 @@ describe('Function: runAudit', () => {
     expect(slack.sent).toHaveLength(0);
   });
 
-  it('reports a broker that vanished mid-audit without failing the run', async () => {
+  it('takes a broker that vanished between the listing and its description as deleted, not as a gap', async () => {
     const report = await auditFleet(
       { inventory: inventoryOf([compliant], ['b-gone']) },
       { trigger: 'schedule' },
     );
     expect(report.brokersAudited).toBe(1);
+    expect(report.errors).toEqual([]);
+    expect(report.goneIds).toEqual(['b-gone']);
+    expect(report.outcome.gaps.filter((g) => g.broker === 'b-gone')).toEqual([]);
+  });
+
+  it('reports a broker that could not be described as not audited: a partial audit', async () => {
+    const inventory = inventoryOf([compliant], ['b-denied']);
+    const describe = inventory.describe;
+    inventory.describe = async (id) => {
+      if (id === 'b-denied') throw new Error('AccessDeniedException: mq:DescribeBroker on b-denied');
+      return describe(id);
+    };
+    const report = await auditFleet({ inventory }, { trigger: 'schedule' });
     expect(report.errors).toEqual([
-      { target: 'default', brokerId: 'b-gone', message: expect.stringContaining('b-gone') },
+      { target: 'default', brokerId: 'b-denied', message: expect.stringContaining('AccessDenied') },
     ]);
     expect(report.outcome.status).toBe('partial');
     expect(report.outcome.gaps).toContainEqual({
       target: 'default',
-      broker: 'b-gone',
+      broker: 'b-denied',
       reason: expect.stringContaining('not audited'),
     });
+  });
+
+  it('is partial, not failed, when one target lists an empty account and another cannot list', async () => {
+    const empty = inventoryOf([]);
+    const broken: BrokerInventory = {
+      list: async () => {
+        throw new Error('ExpiredToken');
+      },
+      describe: async () => {
+        throw new Error('unreachable');
+      },
+    };
+    const report = await auditFleet(
+      {
+        targets: [
+          { name: 'a/us-east-1', inventory: empty },
+          { name: 'b/us-east-1', inventory: broken },
+        ],
+      },
+      { trigger: 'schedule' },
+    );
+    expect(report.outcome.status).toBe('partial');
+    expect(report.listings).toEqual([
+      { target: 'a/us-east-1', ids: [] },
+      { target: 'b/us-east-1', error: 'ExpiredToken' },
+    ]);
   });
 
   it('throws for an unknown broker asked for by id, before notifying anyone', async () => {

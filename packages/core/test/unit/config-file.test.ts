@@ -162,7 +162,7 @@ describe('Function: parseConfig leaves the sections only some functions read to 
     expect(
       thrownBy(() => parseConfig({ suppressions: [suppression] }, { knownChecks: ['mq-public-access'] }))
         .issues,
-    ).toEqual(['suppressions.0.check: unknown check id "mq-publc-access" (did you mean mq-public-access?)']);
+    ).toEqual(['suppressions.0.check: unknown check id "mq-publc-access" (`mqops checks` lists them)']);
   });
 
   it('capacityPolicyOf gives the defaults without a section', () => {

@@ -91,7 +91,8 @@ describe('Finding lifecycle: suppress, then expire, over three audit runs', () =
     expect(slackText(second)).not.toContain('Fixed since');
     const sns2 = JSON.parse(snsMessage(second).message);
     expect(sns2.since.fixed).toEqual([]);
-    expect(sns2.since.newlySuppressed).toEqual([
+    expect(sns2.since.newlySuppressed).toEqual([second.results[0]!.fingerprint]);
+    expect(sns2.suppressed).toEqual([
       expect.objectContaining({
         reason: 'Partner VPN pending, OPS-42',
         expires: '2026-11-30',
@@ -116,11 +117,9 @@ describe('Finding lifecycle: suppress, then expire, over three audit runs', () =
     expect(slackText(third)).toContain('Failing again, suppression expired (1)');
     expect(slackText(third)).not.toContain('New findings');
     const sns3 = JSON.parse(snsMessage(third).message);
-    expect(sns3.findings[0]).toMatchObject({
-      lifecycle: 'suppression-expired',
-      state: 'suppression expired',
-    });
-    expect(sns3.since.new).toBe(0);
+    expect(sns3.findings[0]).toMatchObject({ lifecycle: 'suppression-expired' });
+    expect(sns3.since.new).toEqual([]);
+    expect(sns3.since.suppressionExpired).toEqual([third.results[0]!.fingerprint]);
     expect(JSON.parse(JSON.stringify(third)).results[0].lifecycle).toBe('suppression-expired');
 
     // Every run that had something to say was sent; none of them claimed a fix.
@@ -199,14 +198,16 @@ describe('A partial audit always speaks', () => {
 
 // ---- Property: the diff over random histories ----
 
-type Cell = 'PASS' | 'FAIL' | 'UNKNOWN' | 'absent' | 'unaudited';
+type Cell = 'PASS' | 'FAIL' | 'UNKNOWN' | 'absent';
 type Sup = 'none' | 'active' | 'expired';
+/** What happened to a broker in a run: audited, could not be described, deleted, or not asked for. */
+type BrokerFate = 'audited' | 'undescribed' | 'deleted' | 'not-asked';
 const BROKERS = ['b-1', 'b-2'];
-const CHECKS = ['c-1', 'c-2'];
+const CHECK_IDS = ['c-1', 'c-2'];
 const arnOf = (id: string) => `arn:aws:mq:us-east-1:123456789012:broker:${id}:${id}`;
 
 function resultOf(broker: string, check: string, cell: Cell, sup: Sup): Finding | undefined {
-  if (cell === 'absent' || cell === 'unaudited') return undefined;
+  if (cell === 'absent') return undefined;
   const suppression = { reason: 'a reason here', expires: '2026-01-01', source: 'config' as const };
   return {
     fingerprint: `${check}/${arnOf(broker)}`,
@@ -229,50 +230,102 @@ function resultOf(broker: string, check: string, cell: Cell, sup: Sup): Finding 
   };
 }
 
-const cellArb = fc.constantFrom<Cell>('PASS', 'FAIL', 'UNKNOWN', 'absent', 'unaudited');
-const supArb = fc.constantFrom<Sup>('none', 'active', 'expired');
-const runArb = fc.array(fc.tuple(cellArb, supArb), { minLength: 4, maxLength: 4 });
+const runArb = fc.record({
+  /** A fleet audit (listing every broker) or a change-triggered one (the brokers asked for, by id). */
+  fleet: fc.boolean(),
+  /** The fleet listing failed (nothing listed, nothing audited). */
+  listingFails: fc.boolean(),
+  /** The run leaves out c-2 (as the local demo leaves out the data-plane checks), or c-2 was retired. */
+  c2: fc.constantFrom('run', 'left-out', 'retired'),
+  fates: fc.array(fc.constantFrom<BrokerFate>('audited', 'undescribed', 'deleted', 'not-asked'), {
+    minLength: 2,
+    maxLength: 2,
+  }),
+  cells: fc.array(
+    fc.tuple(
+      fc.constantFrom<Cell>('PASS', 'FAIL', 'UNKNOWN', 'absent'),
+      fc.constantFrom<Sup>('none', 'active', 'expired'),
+    ),
+    { minLength: 4, maxLength: 4 },
+  ),
+});
 
 describe('Property: diffFindings over random histories', () => {
-  it('never calls a finding fixed unless it was evaluated and passed, nor new after a suppression', () => {
+  it('never calls a finding fixed unless evaluated and passed, nor new after a suppression, nor resolves what it did not see', () => {
     fc.assert(
       fc.property(fc.array(runArb, { minLength: 1, maxLength: 8 }), (runs) => {
         let state: AuditState | undefined;
-        // What each fingerprint was last remembered as: open or suppressed (or nothing).
         const remembered = new Map<string, 'open' | 'suppressed'>();
         runs.forEach((run, r) => {
           const at = new Date(Date.UTC(2026, 0, 1 + r));
-          const cells = new Map<string, [Cell, Sup]>();
+          const listingFails = run.fleet && run.listingFails;
+          const catalog = new Set(run.c2 === 'retired' ? ['c-1'] : CHECK_IDS);
+          const checksRun = new Set(run.c2 === 'run' ? CHECK_IDS : ['c-1']);
+          const fate = (i: number): BrokerFate => {
+            const f = run.fates[i]!;
+            // A fleet audit asks for every broker; a failed listing reaches none.
+            if (listingFails) return 'not-asked';
+            return run.fleet && f === 'not-asked' ? 'audited' : f;
+          };
           const results: Finding[] = [];
+          const cellOf = new Map<string, Cell>();
+          const supOf = new Map<string, Sup>();
           const audited = new Set<string>();
+          const unreached = new Map<string, string>();
+          const goneIds = new Set<string>();
           BROKERS.forEach((b, i) => {
-            CHECKS.forEach((c, j) => {
-              const [cell, sup] = run[i * 2 + j]!;
-              // A broker is unaudited as a whole when its first cell says so.
-              const brokerCell =
-                run[i * 2]![0] === 'unaudited' ? 'unaudited' : cell === 'unaudited' ? 'absent' : cell;
-              cells.set(`${c}/${arnOf(b)}`, [brokerCell, sup]);
-              const result = resultOf(b, c, brokerCell, sup);
+            if (fate(i) === 'audited') audited.add(arnOf(b));
+            if (fate(i) === 'undescribed') unreached.set(b, 'AccessDenied');
+            // A change event for a deleted broker says so; a fleet listing simply does not name it.
+            if (fate(i) === 'deleted' && !run.fleet) goneIds.add(b);
+            CHECK_IDS.forEach((c, j) => {
+              const [cell, sup] = run.cells[i * 2 + j]!;
+              const evaluated = fate(i) === 'audited' && checksRun.has(c) ? cell : 'absent';
+              cellOf.set(`${c}/${arnOf(b)}`, evaluated);
+              supOf.set(`${c}/${arnOf(b)}`, sup);
+              const result = resultOf(b, c, evaluated, sup);
               if (result) results.push(result);
-              if (brokerCell !== 'unaudited') audited.add(arnOf(b));
             });
           });
-          const { diff, next } = diffFindings(state, results, { audited, fleet: true }, at);
+          const listings = run.fleet
+            ? [
+                listingFails
+                  ? { target: 'self/us-east-1', scope: { region: 'us-east-1' }, error: 'ExpiredToken' }
+                  : {
+                      target: 'self/us-east-1',
+                      scope: { region: 'us-east-1' },
+                      ids: BROKERS.filter((_, i) => fate(i) !== 'deleted'),
+                    },
+              ]
+            : undefined;
+          const { diff, next } = diffFindings(
+            state,
+            results,
+            {
+              audited,
+              unreached,
+              goneIds,
+              checks: { run: checksRun, catalog },
+              ...(listings ? { listings } : {}),
+            },
+            at,
+          );
           const ids = (list: { fingerprint: string }[]) => list.map((f) => f.fingerprint);
+          const brokerOf = (fp: string) => BROKERS.findIndex((b) => fp.endsWith(arnOf(b)));
+          const checkOf = (fp: string) => fp.split('/')[0]!;
 
           for (const fp of ids(diff.fixed)) {
-            // Fixed only when the check ran and passed, and it was remembered.
-            expect(cells.get(fp)?.[0]).toBe('PASS');
+            expect(cellOf.get(fp)).toBe('PASS');
             expect(remembered.has(fp)).toBe(true);
           }
-          for (const fp of ids(diff.new)) {
-            // New only when nothing was remembered of it (never after a suppression or while open).
-            expect(remembered.has(fp)).toBe(false);
-          }
+          for (const fp of ids(diff.new)) expect(remembered.has(fp)).toBe(false);
           for (const fp of ids(diff.suppressionExpired)) {
-            const [cell, sup] = cells.get(fp)!;
-            expect(cell).toBe('FAIL');
-            expect(remembered.get(fp) === 'suppressed' || sup === 'expired').toBe(true);
+            expect(cellOf.get(fp)).toBe('FAIL');
+            expect(remembered.get(fp) === 'suppressed' || supOf.get(fp) === 'expired').toBe(true);
+          }
+          for (const f of diff.gone) {
+            if (f.reason === 'check-retired') expect(catalog.has(checkOf(f.fingerprint))).toBe(false);
+            else expect(fate(brokerOf(f.fingerprint))).toBe('deleted');
           }
           // Every failing finding is in exactly one of new, still open, suppressed, suppression expired.
           const failingNow = results.filter((f) => f.status === 'FAIL').map((f) => f.fingerprint);
@@ -283,16 +336,18 @@ describe('Property: diffFindings over random histories', () => {
             ...ids(diff.suppressionExpired),
           ];
           expect([...placed].sort()).toEqual([...failingNow].sort());
-          // A remembered finding leaves the state only as fixed (or gone, which a fleet run without listing never says).
+          // A remembered finding leaves the state only as fixed or gone; what the run did not evaluate stays.
           const nextIds = new Set([...Object.keys(next.open), ...Object.keys(next.suppressed ?? {})]);
-          for (const fp of remembered.keys()) if (!nextIds.has(fp)) expect(ids(diff.fixed)).toContain(fp);
-          // UNKNOWN and unaudited never resolve anything.
+          const resolved = new Set([...ids(diff.fixed), ...ids(diff.gone)]);
           for (const fp of remembered.keys()) {
-            const [cell] = cells.get(fp)!;
-            if (cell === 'UNKNOWN' || cell === 'unaudited' || cell === 'absent') {
-              expect(nextIds.has(fp)).toBe(true);
-              expect(ids(diff.notEvaluated)).toContain(fp);
-            }
+            if (!nextIds.has(fp)) expect(resolved.has(fp)).toBe(true);
+            const cell = cellOf.get(fp);
+            if (cell !== 'PASS' && cell !== 'FAIL' && !resolved.has(fp)) expect(nextIds.has(fp)).toBe(true);
+            // Not evaluated is said when the run meant to look and could not: UNKNOWN, not described, not listed.
+            const meant =
+              checksRun.has(checkOf(fp)) &&
+              (cell === 'UNKNOWN' || fate(brokerOf(fp)) === 'undescribed' || listingFails);
+            if (meant) expect(ids(diff.notEvaluated)).toContain(fp);
           }
           remembered.clear();
           for (const fp of Object.keys(next.open)) remembered.set(fp, 'open');
@@ -300,8 +355,53 @@ describe('Property: diffFindings over random histories', () => {
           state = next;
         });
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
+  });
+});
+
+describe('A change of scope is not a deletion', () => {
+  it('leaves the findings of another region alone instead of calling their broker deleted', () => {
+    const eu = resultOf('b-eu', 'c-1', 'FAIL', 'none')!;
+    const euArn = 'arn:aws:mq:eu-west-1:123456789012:broker:b-eu:b-eu';
+    const inEu = {
+      ...eu,
+      fingerprint: `c-1/${euArn}`,
+      broker: { ...eu.broker, arn: euArn, region: 'eu-west-1' },
+    };
+    const first = diffFindings(
+      undefined,
+      [inEu],
+      {
+        audited: new Set([euArn]),
+        listings: [{ target: 'self/eu-west-1', scope: { region: 'eu-west-1' }, ids: ['b-eu'] }],
+      },
+      new Date('2026-01-01'),
+    );
+    // The next run audits us-east-1 only, with the same state file.
+    const second = diffFindings(
+      first.next,
+      [],
+      {
+        audited: new Set(),
+        listings: [{ target: 'self/us-east-1', scope: { region: 'us-east-1' }, ids: [] }],
+      },
+      new Date('2026-01-02'),
+    );
+    expect(second.diff.gone).toEqual([]);
+    expect(second.diff.notEvaluated).toEqual([]);
+    expect(Object.keys(second.next.open)).toEqual([inEu.fingerprint]);
+    // Its own region's listing without it: deleted.
+    const third = diffFindings(
+      second.next,
+      [],
+      {
+        audited: new Set(),
+        listings: [{ target: 'self/eu-west-1', scope: { region: 'eu-west-1' }, ids: [] }],
+      },
+      new Date('2026-01-03'),
+    );
+    expect(third.diff.gone.map((f) => f.reason)).toEqual(['broker-gone']);
   });
 });
 

@@ -264,7 +264,7 @@ describe('Function: renderMarkdown', () => {
       '- **omega** · `chk-logs` (MEDIUM): passes now; failing since 2026-10-01T00:00:00.000Z.',
       '',
     ]);
-    expect(section(md, '## Resolved: broker deleted')).toContain(
+    expect(section(md, '## Resolved without a check')).toContain(
       '- **gone** · `chk-logs` (MEDIUM): the broker was deleted; failing since 2026-10-01T00:00:00.000Z.',
     );
   });

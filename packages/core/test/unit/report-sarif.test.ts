@@ -174,7 +174,8 @@ describe('Function: renderSarif', () => {
 
   it('reports FAIL findings as results in the broker, at its ARN, with the fingerprint', () => {
     // Act
-    const { results, tool } = renderSarif(report, { checks: CHECKS_UNDER_TEST }).runs[0];
+    const { results, tool } = renderSarif(report, { checks: CHECKS_UNDER_TEST, includeUnknown: false })
+      .runs[0];
 
     // Assess
     expect(results).toHaveLength(2);
@@ -226,6 +227,42 @@ describe('Function: renderSarif', () => {
       message: { text: 'Broker gamma could not be checked.' },
     });
     expect(log.runs[0].results.at(-1)!.kind).toBe('open');
+  });
+
+  it('keeps what could not be evaluated as open results by default, so code scanning does not close it as fixed', () => {
+    // Prepare: a finding remembered as failing whose broker could not be read this run.
+    const remembered = {
+      fingerprint: 'chk-high/arn:aws:mq:eu-west-1:123456789012:broker:omega:b-omega',
+      checkId: 'chk-high',
+      severity: 'HIGH',
+      brokerArn: 'arn:aws:mq:eu-west-1:123456789012:broker:omega:b-omega',
+      brokerName: 'omega',
+      message: 'Broker omega fails chk-high.',
+      firstSeen: '2026-10-01T00:00:00.000Z',
+      lastSeen: '2026-11-24T00:00:00.000Z',
+      reason: 'broker not audited: AccessDenied',
+    };
+    const partial = { ...report, diff: makeDiff({ notEvaluated: [remembered] }) };
+
+    // Act
+    const log = renderSarif(partial, { checks: CHECKS_UNDER_TEST });
+
+    // Assess
+    expectValidSarif(log);
+    const open = log.runs[0].results.filter((r) => r.kind === 'open');
+    expect(open.map((r) => r.partialFingerprints['mqops/v1'])).toEqual([
+      'chk-high/arn:aws:mq:eu-west-1:123456789012:broker:omega:b-omega',
+      expect.stringContaining('chk-low/'),
+    ]);
+    expect(open[0]).toMatchObject({
+      level: 'none',
+      message: { text: expect.stringContaining('Not evaluated this run (broker not audited: AccessDenied)') },
+      locations: [{ physicalLocation: { artifactLocation: { uri: 'mq/123456789012/eu-west-1/omega' } } }],
+    });
+    expect(open[0]!.properties).not.toHaveProperty('engine');
+    expect(
+      renderSarif(partial, { includeUnknown: false }).runs[0].results.some((r) => r.kind === 'open'),
+    ).toBe(false);
   });
 
   it('marks a suppressed failure with an accepted external suppression', () => {

@@ -77,7 +77,12 @@ describe('Function: diffFindings', () => {
 
   it('resolves findings of a broker that is gone from a complete listing', () => {
     const before = stateWith(finding('a', 'b-1'), finding('a', 'b-2'));
-    const { diff } = diffFindings(before, [], { audited: new Set(), listedIds: new Set(['b-2']) }, t1);
+    const { diff } = diffFindings(
+      before,
+      [],
+      { audited: new Set(), listings: [{ target: 'self/us-east-1', ids: ['b-2'] }] },
+      t1,
+    );
     expect(diff.gone).toEqual([expect.objectContaining({ brokerArn: arn('b-1'), reason: 'broker-gone' })]);
     expect(diff.fixed).toEqual([]);
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/audit';
+import { CHECKS } from '../../src/checks';
+import { nearestCheckId } from '../../src/config-file';
 import { InvalidInputError } from '../../src/errors';
 import {
   isActive,
@@ -60,9 +62,11 @@ describe('Function: parseSuppressions', () => {
     expires: '2027-01-31',
   };
   /** The issues of the error `parseSuppressions` throws for these entries. */
-  const issuesOf = (entries: unknown[], knownChecks?: readonly string[]): string[] => {
+  // As the CLI and `sst deploy` read a file (parseConfigFile): every check id of the catalog, a near one suggested.
+  const catalog = CHECKS.map((c) => c.id);
+  const issuesOf = (entries: unknown[], knownChecks: readonly string[] = catalog): string[] => {
     try {
-      parseSuppressions(entries, knownChecks);
+      parseSuppressions(entries, knownChecks, (id) => nearestCheckId(id, knownChecks));
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidInputError);
       return (error as InvalidInputError).issues;
@@ -233,7 +237,8 @@ describe('Function: tagSuppressions', () => {
     const { suppressions, problems } = tagSuppressions(tagged);
     expect(suppressions.map((s) => s.check)).toEqual(['mq-public-access']);
     expect(problems).toEqual([
-      `broker ${tagged.name}: tag mqops:suppress:mq-publc-access: unknown check id "mq-publc-access" (did you mean mq-public-access?)`,
+      // A deployed function does not carry the suggestion (config-file.ts): it names where the ids are listed.
+      `broker ${tagged.name}: tag mqops:suppress:mq-publc-access: unknown check id "mq-publc-access" (\`mqops checks\` lists them)`,
       `broker ${tagged.name}: tag mqops:suppress:mq-audit-logs: 2027-02-30 is not a day of the calendar`,
       `broker ${tagged.name}: tag mqops:suppress:mq-general-logs: a suppression needs a reason of at least 10 characters and 2 words (why, and who or which ticket)`,
     ]);
@@ -296,5 +301,15 @@ describe('Function: parseConfig', () => {
     expect(() => parseConfig({ alarmTopics: ['team-alarms'] })).toThrow(
       /alarmTopics\.0: not an SNS topic ARN/,
     );
+  });
+});
+
+describe('Function: parseSuppressions without a suggester (a deployed function)', () => {
+  it('refuses a misspelled id without suggesting one', () => {
+    expect(() =>
+      parseSuppressions([
+        { check: 'mq-publc-access', broker: '*', reason: 'Partner access, OPS-42', expires: '2027-01-31' },
+      ]),
+    ).toThrow('suppressions.0.check: unknown check id "mq-publc-access" (`mqops checks` lists them)');
   });
 });
