@@ -65,7 +65,11 @@ export async function runConfiguredAudit(
     if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
     report = await runAudit(
       {
-        targets: await buildTargets(config.mqops),
+        // Lambda sets AWS_REGION: the function's own account is named by it (`self/eu-west-1`).
+        targets: await buildTargets(
+          config.mqops,
+          process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {},
+        ),
         notifiers,
         policy: config.mqops.policy,
         suppressions: config.mqops.suppressions,

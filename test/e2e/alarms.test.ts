@@ -20,7 +20,7 @@ import { type AlarmReconcileReport, reconcileAlarms } from '@mqops/core/alarms/r
 import { ControllableClock, type LocalCloud, type Scenario, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlarmsResult, handler } from '../../functions/alarms';
-import { lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { jobMetrics, lambdaContext, scheduledEvent } from '../helpers/lambda';
 import { capturingOutput } from '../helpers/process';
 
 const NOW = '2026-11-25T12:00:00.000Z';
@@ -473,10 +473,7 @@ describe('Alarm reconciler function (handler) against the local cloud', () => {
           (error: unknown) => ({ result: undefined, error }),
         ),
       );
-      const metrics = lines
-        .flatMap((chunk) => chunk.split('\n'))
-        .filter((line) => line.includes('"CloudWatchMetrics"'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const metrics = jobMetrics(lines);
       return { ...outcome, metrics };
     };
     const brokerId = async (name: string) => {

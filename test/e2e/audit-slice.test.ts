@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { type AuditResult, handler } from '../../functions/audit';
 import { deriveActions } from '../../infra/iam';
 import { stack } from '../../infra/index';
-import { lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { jobMetrics, lambdaContext, scheduledEvent } from '../helpers/lambda';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
@@ -396,11 +396,7 @@ describe('Bad input changes nothing', () => {
 });
 
 describe('An audit that cannot cover everything says so (outcome, digest, metric, invocation)', () => {
-  const metricLines = () =>
-    logged
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('"CloudWatchMetrics"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const metricLines = () => jobMetrics(logged);
 
   it('sends a PARTIAL digest naming the broker it could not describe, and counts it as a partial job', async () => {
     await startCloud(scenarioWith(risky, compliant));

@@ -33,6 +33,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createResize } from '../../functions/resize';
 import { createRightsize, type RightsizeRuntime } from '../../functions/rightsize';
+import { jobMetrics } from '../helpers/lambda';
 import { capturingOutput } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -298,10 +299,7 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
           (error: unknown) => ({ summary: undefined, error }),
         ),
       );
-      const metrics = lines
-        .flatMap((chunk) => chunk.split('\n'))
-        .filter((line) => line.includes('"CloudWatchMetrics"'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const metrics = jobMetrics(lines);
       return { ...outcome, metrics };
     };
 
@@ -353,11 +351,7 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
       );
       expect(accepted.accepted).toBe(true);
       const lines: string[] = [];
-      const metricsOf = () =>
-        lines
-          .flatMap((chunk) => chunk.split('\n'))
-          .filter((line) => line.includes('"CloudWatchMetrics"'))
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const metricsOf = () => jobMetrics(lines);
 
       // Act: every DescribeBroker denied, so no plan can be observed
       const undo = cloud.faults.add({ service: 'mq', operation: 'DescribeBroker', deny: true });

@@ -13,7 +13,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWatchHandler, type WatchSummary } from '../../functions/watch';
 import { deriveActions } from '../../infra/iam';
-import { lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { jobMetrics, lambdaContext, scheduledEvent } from '../helpers/lambda';
 import { capturingOutput } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -345,10 +345,7 @@ describe('A poll that cannot watch everything says so (result, metric, invocatio
         (error: unknown) => ({ summary: undefined, error }),
       ),
     );
-    const metrics = lines
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('"CloudWatchMetrics"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const metrics = jobMetrics(lines);
     return { ...outcome, metrics };
   };
 

@@ -32,3 +32,11 @@ export function scheduledEvent(time = '2026-11-25T06:00:00Z') {
     detail: {},
   };
 }
+
+/** The job metrics (Embedded Metric Format lines, job-metric.ts) among a function's captured output. */
+export function jobMetrics(output: readonly string[]): Record<string, unknown>[] {
+  return output
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"CloudWatchMetrics"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

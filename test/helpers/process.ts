@@ -15,13 +15,14 @@ export interface ProcessRun {
 export function runNode(
   cloud: { env(): Record<string, string> },
   args: string[],
-  options: { env?: Record<string, string>; stdin?: string; drop?: readonly string[] } = {},
+  options: { env?: Record<string, string>; stdin?: string; drop?: readonly string[]; cwd?: string } = {},
 ): Promise<ProcessRun> {
   const drop = options.drop ?? ['AWS_'];
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !drop.some((prefix) => k.startsWith(prefix))),
   );
   const child = spawn(process.execPath, args, {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: {
       ...inherited,
       ...cloud.env(),
@@ -39,7 +40,14 @@ export function runNode(
     stderr += c.toString();
   });
   child.stdin.end(options.stdin ?? '');
-  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr })));
+  // A process that hangs is killed (its status is then null), so a test fails instead of timing out silently.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  return new Promise((resolve) =>
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    }),
+  );
 }
 
 /** Runs `fn` with this process's stdout and stderr going to `lines` (Powertools writes its JSON log lines there). */

@@ -62,16 +62,16 @@ export async function enabledRegions(settings: ClientSettings): Promise<string[]
 }
 
 /**
- * The region the SDK's standard configuration gives (AWS_REGION, the profile's region), so a target is named
- * `self/eu-west-1` rather than `self/default`; '' when none is set (the calls then fail with the SDK's own error,
- * reported against that target).
+ * The region the SDK's standard configuration gives these settings (AWS_REGION, the profile's region), so the CLI
+ * can name its target `self/eu-west-1` rather than `self/default`; undefined when none is set (the calls then fail
+ * with the SDK's own error, reported against that target). A Lambda function knows its region (AWS_REGION).
  */
-async function defaultRegion(settings: ClientSettings): Promise<string> {
+export async function configuredRegion(settings: ClientSettings): Promise<string | undefined> {
   const client = new MqClient(settings);
   try {
     return await client.config.region();
   } catch {
-    return '';
+    return undefined;
   } finally {
     client.destroy();
   }
@@ -114,7 +114,7 @@ export async function buildTargets(
     const regions =
       config.regions === 'all'
         ? await enabledRegions(account.settings)
-        : (config.regions ?? [account.settings.region ?? (await defaultRegion(account.settings))]);
+        : (config.regions ?? [account.settings.region ?? '']);
     for (const region of regions) {
       const settings = region ? { ...account.settings, region } : account.settings;
       targets.push({

@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { buildTargets, type ClientSettings, sourcesFor } from '@mqops/aws/targets';
+import { buildTargets, type ClientSettings, configuredRegion, sourcesFor } from '@mqops/aws/targets';
 import {
   type AuditReport,
   type AuditTarget,
@@ -313,6 +313,7 @@ async function withTargets<T>(
     const base: ClientSettings = {};
     if (values.region) base.region = values.region;
     if (values.profile) base.profile = values.profile;
+    base.region ??= await configuredRegion(base);
     return use(await buildTargets(config, base));
   }
   // `@mqops/local` is loaded only for --local (withLocalCloud), so the production path never carries it.

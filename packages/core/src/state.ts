@@ -204,7 +204,7 @@ export function diffFindings(
           reason:
             result?.status === 'UNKNOWN'
               ? `could not be checked: ${result.message}`
-              : 'its check did not run on the broker this time',
+              : 'its check did not run',
         });
       }
       continue;

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProcessRun, runNode } from '../../../../test/helpers/process';
 import { main } from '../../src/main';
 
 const BIN = new URL('../../bin/mqops.mjs', import.meta.url).pathname;
@@ -15,32 +15,11 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'mqops-errors-'));
  * Runs the mqops binary in a fresh process with no AWS settings at all: no AWS_* variables, a HOME without ~/.aws,
  * no instance metadata; then `env`. Asynchronous: the stand-in endpoints below answer from this process.
  */
-function mqops(
-  args: string[],
-  env: Record<string, string> = {},
-  cwd = ROOT,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  const child = spawn(process.execPath, [BIN, ...args], {
+function mqops(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<ProcessRun> {
+  return runNode({ env: () => ({}) }, [BIN, ...args], {
     cwd,
-    env: { ...inherited, HOME: tmp(), AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env },
+    env: { HOME: tmp(), AWS_EC2_METADATA_DISABLED: 'true', NODE_NO_WARNINGS: '1', ...env },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  child.stdin.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-  return new Promise((resolve) =>
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    }),
-  );
 }
 
 async function run(...argv: string[]) {

@@ -1,7 +1,7 @@
 import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { SEVERITY_ORDER } from '../check';
-import { goneWhy, groupByBroker, headline, notAuditedLines, outcomeSentence } from './summary';
+import { goneWhy, groupByBroker, headline, notAuditedLines } from './summary';
 
 /** Slack's Block Kit limits that a message must stay within. */
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150 } as const;
@@ -94,7 +94,7 @@ export function slackMessage(report: AuditReport): SlackMessage {
   into.add({ type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_LIMITS.headerText) } });
   if (status !== 'complete')
     into.section(
-      `:warning: *${escapeMrkdwn(outcomeSentence(report))}* Not audited (nothing here passed):`,
+      `:warning: *Audit ${status.toUpperCase()}: ${report.brokersAudited} brokers audited, ${report.outcome.gaps.length} not covered.* Not audited (nothing here passed):`,
       notAuditedLines(report).map((l) => `• ${escapeMrkdwn(l)}`),
     );
   if (!diff) brokerSections(into, fails);

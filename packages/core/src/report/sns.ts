@@ -21,11 +21,7 @@ export function snsMessage(report: AuditReport): SnsMessage {
     .join(', ');
   const status = report.outcome.status;
   const none =
-    status === 'complete'
-      ? 'no findings'
-      : report.brokersAudited === 0
-        ? 'nothing audited'
-        : `no findings on the ${report.brokersAudited} brokers audited`;
+    status === 'complete' ? 'no findings' : `${report.brokersAudited} brokers audited, nothing failed`;
   const subject = `mqops audit${status === 'complete' ? '' : ` ${status.toUpperCase()}`}: ${counts || none}`
     .replace(/[^\x20-\x7e]/g, '')
     .slice(0, SNS_LIMITS.subject);
