@@ -80,17 +80,18 @@ export function diffLine(diff: AuditDiff): string {
 
 /**
  * The outcome in one sentence: "Audit complete: 8 brokers audited." / "Audit PARTIAL: 7 brokers audited; 9 not
- * covered (listed under Not audited)." / "Audit FAILED: 0 brokers audited; 1 not covered (…)."
+ * covered (8 of them checks), listed under Not audited." / "Audit FAILED: 0 brokers audited; 1 not covered, …".
  */
 export function outcomeSentence(report: Pick<AuditReport, 'outcome' | 'brokersAudited' | 'leftOut'>): string {
   const { status, gaps } = report.outcome;
   const left = report.leftOut
     ? ` (${report.leftOut.checks.length} checks left out: ${report.leftOut.reason})`
     : '';
+  const checks = gaps.filter((g) => g.check).length;
   const head = `Audit ${status === 'complete' ? status : status.toUpperCase()}: ${report.brokersAudited} brokers audited${left}`;
   return status === 'complete'
     ? `${head}.`
-    : `${head}; ${gaps.length} not covered (${gaps.filter((g) => g.check).length} of them checks; listed under Not audited).`;
+    : `${head}; ${gaps.length} not covered${checks ? ` (${checks} of them checks)` : ''}, listed under Not audited.`;
 }
 
 /** What the audit did not cover, one line per target, broker or broker's checks with the reason. */

@@ -148,8 +148,6 @@ describe('Function: renderTable', () => {
     expect(text.split('\n')[0]).toBe('NOT AUDITED (failed): nothing below passed on these');
     expect(text).toContain('  self/eu-west-1: Could not load credentials from any providers');
     expect(text).toContain('no findings on the 0 brokers that could be audited (failed)');
-    expect(text).toMatch(
-      /Audit FAILED: 0 brokers audited; 1 not covered \(0 of them checks; listed under Not audited\)\.$/,
-    );
+    expect(text).toMatch(/Audit FAILED: 0 brokers audited; 1 not covered, listed under Not audited\.$/);
   });
 });
