@@ -2,24 +2,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { CloudWatchAlarmStore } from '@mqops/aws/cloudwatch-alarms';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
-import { type CoverageGap, InvalidInputError, type JobStatus } from '@mqops/core';
+import { InvalidInputError } from '@mqops/core';
 import { type AlarmPolicy, parseAlarmPolicy } from '@mqops/core/alarms/policy';
 import { type AlarmReconcileReport, reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import { type AlarmsRequest, parseAlarmsEvent } from '@mqops/core/alarms/trigger';
 import { parseJsonText } from '@mqops/core/json';
 import { optionalEnv } from './lib/config';
-import { endJob, selfTarget } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-alarms');
 
 /** What the function returns: counts, not every alarm. */
-export interface AlarmsResult {
-  /** complete or partial (a failed reconcile fails the invocation instead of returning). */
-  status: JobStatus;
-  /** What was not reconciled and why (at most 100; `gaps` counts them all). */
-  notCovered: CoverageGap[];
-  gaps: number;
+export interface AlarmsResult extends JobSummary {
   trigger: AlarmsRequest['trigger'];
   eventName?: string;
   dryRun: boolean;
@@ -69,9 +64,7 @@ export function alarmsConfig(env: NodeJS.ProcessEnv = process.env): AlarmsConfig
 
 function summary(request: AlarmsRequest, report: AlarmReconcileReport): AlarmsResult {
   return {
-    status: report.outcome.status,
-    notCovered: report.outcome.gaps.slice(0, 100),
-    gaps: report.outcome.gaps.length,
+    ...jobSummary(report.outcome),
     trigger: request.trigger,
     ...(request.eventName ? { eventName: request.eventName } : {}),
     dryRun: report.dryRun,

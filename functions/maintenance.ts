@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
-import type { BrokerInventory, CoverageGap, JobStatus, KeyValueStore, NoticeSink } from '@mqops/core';
+import type { BrokerInventory, KeyValueStore, NoticeSink } from '@mqops/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { announceUpcomingMaintenance } from '@mqops/core/capacity/maintenance';
 import { capacityBase } from './lib/capacity-runtime';
 import { optionalEnv } from './lib/config';
-import { endJob, selfTarget } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-maintenance');
@@ -24,12 +24,7 @@ export function maintenanceRuntime(env: NodeJS.ProcessEnv = process.env): Mainte
 }
 
 /** What the function returns. */
-export interface MaintenanceResult {
-  /** complete or partial (a run that read no broker fails the invocation instead of returning). */
-  status: JobStatus;
-  /** Brokers not read and notices not delivered, and why (at most 100; `gaps` counts them all). */
-  notCovered: CoverageGap[];
-  gaps: number;
+export interface MaintenanceResult extends JobSummary {
   brokers: number;
   notices: string[];
 }
@@ -62,9 +57,7 @@ export function createMaintenance(options: MaintenanceOptions = {}) {
     for (const f of run.failed) logger.warn('maintenance notice not delivered', { ...f });
     for (const gap of run.outcome.gaps.filter((g) => !g.check)) logger.warn('broker not read', { ...gap });
     const result: MaintenanceResult = {
-      status: run.outcome.status,
-      notCovered: run.outcome.gaps.slice(0, 100),
-      gaps: run.outcome.gaps.length,
+      ...jobSummary(run.outcome),
       brokers: run.brokers,
       notices: run.sent,
     };

@@ -3,11 +3,16 @@ import middy from '@middy/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
 import { tickOutcome } from '@mqops/core/tick-outcome';
-import { endJob } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 import { resizeRuntime } from './lib/resize-runtime';
 
 const logger = createLogger('mqops-resize');
+
+/** What a tick returns: its outcome, and each plan it moved (or could not). */
+export interface ResizeResult extends JobSummary {
+  plans: AdvanceResult[];
+}
 
 export interface ResizeOptions {
   now?: () => Date;
@@ -25,7 +30,7 @@ export interface ResizeOptions {
  */
 export function createResize(options: ResizeOptions = {}) {
   let runtime: PlanDeps | undefined;
-  return async function resize(event: unknown): Promise<AdvanceResult[]> {
+  return async function resize(event: unknown): Promise<ResizeResult> {
     const request = parseCapacityEvent(event);
     runtime ??= (options.runtime ?? resizeRuntime)();
     const deps = { ...runtime, ...(options.now ? { now: options.now } : {}) };
@@ -53,7 +58,7 @@ export function createResize(options: ResizeOptions = {}) {
       })),
       'resize plan',
     );
-    return endJob('resize', outcome, results);
+    return endJob('resize', outcome, { ...jobSummary(outcome), plans: results });
   };
 }
 

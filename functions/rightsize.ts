@@ -6,23 +6,18 @@ import { MqInstanceOptions } from '@mqops/aws/mq-instance-options';
 import { MqBrokerInventory } from '@mqops/aws/mq-inventory';
 import { PriceListPrices } from '@mqops/aws/pricing';
 import { CloudWatchRabbitNodes } from '@mqops/aws/rabbit-nodes';
-import type { CoverageGap, JobStatus, KeyValueStore, NoticeSink } from '@mqops/core';
+import type { KeyValueStore, NoticeSink } from '@mqops/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import { type RightsizeDeps, runRightsize } from '@mqops/core/capacity/rightsize';
 import { capacityBase } from './lib/capacity-runtime';
-import { endJob, selfTarget } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-rightsize');
 
 /** What the function returns: one line per broker, no metric series. */
-export interface RightsizeSummary {
-  /** complete or partial (a failed run fails the invocation instead of returning). */
-  status: JobStatus;
-  /** What was not assessed or announced and why (at most 100; `gaps` counts them all). */
-  notCovered: CoverageGap[];
-  gaps: number;
+export interface RightsizeSummary extends JobSummary {
   brokers: number;
   recommendations: { broker: string; action: string; from: string; to?: string; monthlyUsd?: number }[];
   planned: string[];
@@ -75,9 +70,7 @@ export function createRightsize(options: RightsizeOptions = {}) {
       request.trigger === 'manual' && request.brokers ? { brokers: request.brokers } : {},
     );
     const summary: RightsizeSummary = {
-      status: result.outcome.status,
-      notCovered: result.outcome.gaps.slice(0, 100),
-      gaps: result.outcome.gaps.length,
+      ...jobSummary(result.outcome),
       brokers: result.brokers.length,
       recommendations: result.recommendations.map((r) => ({
         broker: r.brokerName,

@@ -11,7 +11,7 @@ import {
 } from '@mqops/core/runbooks/safe-reboot';
 import { tickOutcome } from '@mqops/core/tick-outcome';
 import { capacityBase } from './lib/capacity-runtime';
-import { endJob } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-runbook-tick');
@@ -49,9 +49,14 @@ export interface RunbookTickOptions {
  * duplicate ticks act once; no Lambda waits. Every tick writes its outcome as a metric (a run that could not be
  * evaluated is a gap); a tick whose every run failed throws JobFailedError after logging, so Lambda counts it.
  */
+/** What a tick returns: its outcome, and each safe reboot it moved (or could not). */
+export interface RunbookTickResult extends JobSummary {
+  reboots: SafeRebootTickResult[];
+}
+
 export function createRunbookTick(options: RunbookTickOptions = {}) {
   let runtime: SafeRebootDeps | undefined;
-  return async function tick(event: unknown): Promise<SafeRebootTickResult[]> {
+  return async function tick(event: unknown): Promise<RunbookTickResult> {
     parseCapacityEvent(event);
     runtime ??= (options.runtime ?? tickRuntime)();
     const results = await advanceSafeReboots({ ...runtime, ...(options.now ? { now: options.now } : {}) });
@@ -65,7 +70,7 @@ export function createRunbookTick(options: RunbookTickOptions = {}) {
       })),
       'safe reboot',
     );
-    return endJob('runbook-tick', outcome, results);
+    return endJob('runbook-tick', outcome, { ...jobSummary(outcome), reboots: results });
   };
 }
 

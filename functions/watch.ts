@@ -6,7 +6,7 @@ import { MqBrokerStates } from '@mqops/aws/mq-broker-states';
 import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
-import { type CoverageGap, type JobStatus, MqopsError } from '@mqops/core';
+import { MqopsError } from '@mqops/core';
 import {
   type AlertChannel,
   parseWatchEvent,
@@ -16,18 +16,13 @@ import {
   watchSnsMessage,
 } from '@mqops/core/watch/index';
 import { optionalEnv } from './lib/config';
-import { endJob } from './lib/job-outcome';
+import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-watch');
 
 /** What the function returns: counts and the changes, not the alerts' text. */
-export interface WatchSummary {
-  /** complete or partial (a failed poll fails the invocation instead of returning). */
-  status: JobStatus;
-  /** What this poll did not cover and why (at most 100; `gaps` counts them all). */
-  notCovered: CoverageGap[];
-  gaps: number;
+export interface WatchSummary extends JobSummary {
   pages: number;
   brokers: number;
   described: number;
@@ -108,9 +103,7 @@ export function createWatch(options: WatchOptions = {}) {
       region: await inventory.region(),
     });
     const summary: WatchSummary = {
-      status: result.outcome.status,
-      notCovered: result.outcome.gaps.slice(0, 100),
-      gaps: result.outcome.gaps.length,
+      ...jobSummary(result.outcome),
       pages: result.pages,
       brokers: result.brokers,
       described: result.described,

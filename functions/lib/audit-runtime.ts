@@ -6,10 +6,8 @@ import { buildTargets } from '@mqops/aws/targets';
 import {
   type AuditReport,
   type AuditRequest,
-  type CoverageGap,
   errorText,
   failing,
-  type JobStatus,
   type Notifier,
   outcomeOf,
   runAudit,
@@ -17,15 +15,10 @@ import {
 } from '@mqops/core';
 import { functionConfig } from './config';
 import { emitJobOutcome } from './job-metric';
-import { endJob, selfTarget } from './job-outcome';
+import { endJob, type JobSummary, jobSummary, selfTarget } from './job-outcome';
 
 /** What an audit run returns: a summary, not the whole report. */
-export interface AuditResult {
-  /** complete, partial or failed (a failed audit fails the invocation instead of returning). */
-  status: JobStatus;
-  /** What was not covered and why (at most 100; `gaps` counts them all). */
-  notAudited: CoverageGap[];
-  gaps: number;
+export interface AuditResult extends JobSummary {
   trigger: AuditReport['trigger'];
   brokersAudited: number;
   findings: number;
@@ -90,9 +83,7 @@ export async function runConfiguredAudit(
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
   return endJob('audit', report.outcome, {
-    status: report.outcome.status,
-    notAudited: report.outcome.gaps.slice(0, 100),
-    gaps: report.outcome.gaps.length,
+    ...jobSummary(report.outcome),
     trigger: report.trigger,
     brokersAudited: report.brokersAudited,
     findings: failing(report).length,

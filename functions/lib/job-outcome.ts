@@ -1,5 +1,11 @@
 import { MqopsError } from '@mqops/core/errors';
-import { gapLines, type JobOutcome, outcomeSummary } from '@mqops/core/outcome';
+import {
+  type CoverageGap,
+  gapLines,
+  type JobOutcome,
+  type JobStatus,
+  outcomeSummary,
+} from '@mqops/core/outcome';
 import { emitJobOutcome } from './job-metric';
 
 /**
@@ -35,4 +41,19 @@ export function endJob<T>(job: string, outcome: JobOutcome, result: T): T {
   emitJobOutcome(job, outcome);
   if (outcome.status === 'failed') throw new JobFailedError(job, outcome, result);
   return result;
+}
+
+/** What every job's result says of its outcome, first: its status and what it did not cover. */
+export interface JobSummary {
+  /** complete or partial (a failed job fails the invocation instead of returning). */
+  status: JobStatus;
+  /** How many things were not covered. */
+  gaps: number;
+  /** What was not covered and why (the first 100 of `gaps`). */
+  notCovered: CoverageGap[];
+}
+
+/** The {@link JobSummary} of an outcome. */
+export function jobSummary(outcome: JobOutcome): JobSummary {
+  return { status: outcome.status, gaps: outcome.gaps.length, notCovered: outcome.gaps.slice(0, 100) };
 }

@@ -411,7 +411,7 @@ describe('An audit that cannot cover everything says so (outcome, digest, metric
     const result = await invoke(scheduledEvent());
 
     expect(result).toMatchObject({ status: 'partial', brokersAudited: 1, errors: 1, gaps: 1 });
-    expect(result.notAudited).toEqual([
+    expect(result.notCovered).toEqual([
       expect.objectContaining({ broker: compliantId, reason: expect.stringContaining('not audited') }),
     ]);
     // The digest (Slack and SNS) names the broker it skipped and says the audit is partial.
@@ -471,7 +471,7 @@ describe('An audit that cannot cover everything says so (outcome, digest, metric
   it('counts a complete audit as complete', async () => {
     await startCloud(scenarioWith(compliant));
     const result = await invoke(scheduledEvent());
-    expect(result).toMatchObject({ status: 'complete', gaps: 0, notAudited: [] });
+    expect(result).toMatchObject({ status: 'complete', gaps: 0, notCovered: [] });
     expect(metricLines()).toEqual([expect.objectContaining({ Job: 'audit', JobComplete: 1, JobPartial: 0 })]);
   });
 });

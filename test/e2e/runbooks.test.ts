@@ -202,8 +202,8 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     let last: string = '';
     for (let i = 0; i < 12 && !['done', 'failed'].includes(last); i++) {
       cloud.clock.advance(2 * 60_000);
-      const results = await tick(scheduled());
-      last = results.find((r) => r.brokerId === id('notifications-prod'))?.state?.state ?? last;
+      const { reboots } = await tick(scheduled());
+      last = reboots.find((r) => r.brokerId === id('notifications-prod'))?.state?.state ?? last;
     }
     expect(last).toBe('failed');
     const trail = (await listRuns(store)).find((r) => r.id === started.id);

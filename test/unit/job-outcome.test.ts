@@ -170,7 +170,7 @@ describe('Job metric of the other functions', () => {
     });
     const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      expect(await tick(scheduled)).toEqual([]);
+      expect(await tick(scheduled)).toEqual({ status: 'complete', gaps: 0, notCovered: [], reboots: [] });
       expect(metricLines(write)).toEqual([expect.objectContaining({ Job: 'runbook-tick', JobComplete: 1 })]);
     } finally {
       write.mockRestore();
