@@ -8,7 +8,7 @@ import { type AlarmReconcileReport, reconcileAlarms } from '@mqops/core/alarms/r
 import { type AlarmsRequest, parseAlarmsEvent } from '@mqops/core/alarms/trigger';
 import { parseJsonText } from '@mqops/core/json';
 import { optionalEnv } from './lib/config';
-import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-alarms');
@@ -126,4 +126,6 @@ export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: 
   return endJob('alarms', report.outcome, result);
 }
 
-export const handler = middy(alarms).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(alarms)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('alarms'));

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseAuditEvent } from '@mqops/core';
 import { type AuditResult, runConfiguredAudit } from './lib/audit-runtime';
+import { countFailures } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 export type { AuditResult } from './lib/audit-runtime';
@@ -30,4 +31,6 @@ export async function audit(
   return result;
 }
 
-export const handler = middy(audit).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(audit)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('audit'));

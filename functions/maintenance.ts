@@ -6,7 +6,7 @@ import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { announceUpcomingMaintenance } from '@mqops/core/capacity/maintenance';
 import { capacityBase } from './lib/capacity-runtime';
 import { optionalEnv } from './lib/config';
-import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-maintenance');
@@ -66,4 +66,6 @@ export function createMaintenance(options: MaintenanceOptions = {}) {
   };
 }
 
-export const handler = middy(createMaintenance()).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(createMaintenance())
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('maintenance'));

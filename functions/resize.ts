@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
 import { tickOutcome } from '@mqops/core/tick-outcome';
-import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 import { resizeRuntime } from './lib/resize-runtime';
 
@@ -62,4 +62,6 @@ export function createResize(options: ResizeOptions = {}) {
   };
 }
 
-export const handler = middy(createResize()).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(createResize())
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('resize'));

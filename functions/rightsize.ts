@@ -11,7 +11,7 @@ import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { tablePrices, withFallback } from '@mqops/core/capacity/prices';
 import { type RightsizeDeps, runRightsize } from '@mqops/core/capacity/rightsize';
 import { capacityBase } from './lib/capacity-runtime';
-import { endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-rightsize');
@@ -90,4 +90,6 @@ export function createRightsize(options: RightsizeOptions = {}) {
   };
 }
 
-export const handler = middy(createRightsize()).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(createRightsize())
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('rightsize'));

@@ -11,7 +11,7 @@ import {
 } from '@mqops/core/runbooks/safe-reboot';
 import { tickOutcome } from '@mqops/core/tick-outcome';
 import { capacityBase } from './lib/capacity-runtime';
-import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-runbook-tick');
@@ -74,4 +74,6 @@ export function createRunbookTick(options: RunbookTickOptions = {}) {
   };
 }
 
-export const handler = middy(createRunbookTick()).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(createRunbookTick())
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('runbook-tick'));

@@ -16,7 +16,7 @@ import {
   watchSnsMessage,
 } from '@mqops/core/watch/index';
 import { optionalEnv } from './lib/config';
-import { endJob, type JobSummary, jobSummary } from './lib/job-outcome';
+import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-watch');
@@ -130,7 +130,9 @@ export function createWatch(options: WatchOptions = {}) {
 
 /** The Lambda handler around {@link createWatch} (Powertools logger with the Lambda context). */
 export function createWatchHandler(options: WatchOptions = {}) {
-  return middy(createWatch(options)).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(createWatch(options))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(countFailures('watch'));
 }
 
 export const handler = createWatchHandler();

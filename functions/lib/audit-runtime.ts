@@ -3,19 +3,9 @@ import { SecurityHubExporter } from '@mqops/aws/securityhub';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsNotifier } from '@mqops/aws/sns-notifier';
 import { buildTargets } from '@mqops/aws/targets';
-import {
-  type AuditReport,
-  type AuditRequest,
-  errorText,
-  failing,
-  type Notifier,
-  outcomeOf,
-  runAudit,
-  toAsff,
-} from '@mqops/core';
+import { type AuditReport, type AuditRequest, failing, type Notifier, runAudit, toAsff } from '@mqops/core';
 import { functionConfig } from './config';
-import { emitJobOutcome } from './job-metric';
-import { endJob, type JobSummary, jobSummary, selfTarget } from './job-outcome';
+import { endJob, type JobSummary, jobSummary } from './job-outcome';
 
 /** What an audit run returns: a summary, not the whole report. */
 export interface AuditResult extends JobSummary {
@@ -39,7 +29,8 @@ type Warn = (message: string, extra?: Record<string, unknown>) => void;
  * MQOPS_SLACK_WEBHOOK_URL): targets across accounts and regions, notifiers, state, Security Hub. Shared by the Audit
  * function and the audit-now runbook. Every run ends as every job does (job-outcome.ts): its outcome as a metric,
  * a partial audit returned with what it missed (after notifying it), a failed one thrown. A run that stops on an
- * error before it has an outcome (no targets, the state store, a channel that refused) writes a failed metric too.
+ * error before it has an outcome (no targets, the state store, a channel that refused) is counted by the handler's
+ * countFailures middleware.
  * `invocation` (Lambda's request id) keeps a retry of a failed run from sending its digest again.
  *
  * @throws JobFailedError when nothing could be audited (after notifying and saving the state).
@@ -49,36 +40,30 @@ export async function runConfiguredAudit(
   warn: Warn = () => undefined,
   invocation?: string,
 ): Promise<AuditResult> {
-  let report: AuditReport;
+  const config = functionConfig();
+  const notifiers: Notifier[] = [];
+  if (config.slackWebhookUrl) notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl }));
+  if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
+  const report = await runAudit(
+    {
+      // Lambda sets AWS_REGION: the function's own account is named by it (`self/eu-west-1`).
+      targets: await buildTargets(
+        config.mqops,
+        process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {},
+      ),
+      notifiers,
+      policy: config.mqops.policy,
+      suppressions: config.mqops.suppressions,
+      ...(config.stateBucket ? { store: new S3StateStore(config.stateBucket) } : {}),
+      ...(invocation ? { invocation } : {}),
+    },
+    request,
+  );
   let securityHub: AuditResult['securityHub'];
-  try {
-    const config = functionConfig();
-    const notifiers: Notifier[] = [];
-    if (config.slackWebhookUrl) notifiers.push(new SlackNotifier({ webhookUrl: config.slackWebhookUrl }));
-    if (config.topicArn) notifiers.push(new SnsNotifier(config.topicArn));
-    report = await runAudit(
-      {
-        // Lambda sets AWS_REGION: the function's own account is named by it (`self/eu-west-1`).
-        targets: await buildTargets(
-          config.mqops,
-          process.env.AWS_REGION ? { region: process.env.AWS_REGION } : {},
-        ),
-        notifiers,
-        policy: config.mqops.policy,
-        suppressions: config.mqops.suppressions,
-        ...(config.stateBucket ? { store: new S3StateStore(config.stateBucket) } : {}),
-        ...(invocation ? { invocation } : {}),
-      },
-      request,
-    );
-    if (config.mqops.securityHub) {
-      const exported = await new SecurityHubExporter().export(toAsff(report));
-      securityHub = { imported: exported.imported, failed: exported.failed.length };
-      for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
-    }
-  } catch (error) {
-    emitJobOutcome('audit', outcomeOf(0, [{ target: selfTarget(), reason: errorText(error) }], true));
-    throw error;
+  if (config.mqops.securityHub) {
+    const exported = await new SecurityHubExporter().export(toAsff(report));
+    securityHub = { imported: exported.imported, failed: exported.failed.length };
+    for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });

@@ -1,9 +1,12 @@
-import { MqopsError } from '@mqops/core/errors';
+import type { MiddlewareObj } from '@middy/core';
+import { InvalidInputError, MqopsError } from '@mqops/core/errors';
+import { errorText } from '@mqops/core/notices';
 import {
   type CoverageGap,
   gapLines,
   type JobOutcome,
   type JobStatus,
+  outcomeOf,
   outcomeSummary,
 } from '@mqops/core/outcome';
 import { emitJobOutcome } from './job-metric';
@@ -56,4 +59,20 @@ export interface JobSummary {
 /** The {@link JobSummary} of an outcome. */
 export function jobSummary(outcome: JobOutcome): JobSummary {
   return { status: outcome.status, gaps: outcome.gaps.length, notCovered: outcome.gaps.slice(0, 100) };
+}
+
+/**
+ * A middy middleware that counts a job stopped by an error before it had an outcome (no credentials, a state store
+ * or a channel that refused, a plan store that could not be listed) as failed: its metric, with the error as the
+ * gap. A job that ended through {@link endJob} wrote its metric already; a refused event (InvalidInputError) never
+ * became a job. The error is left to fail the invocation.
+ */
+export function countFailures(job: string): MiddlewareObj {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof JobFailedError || error instanceof InvalidInputError) return;
+      emitJobOutcome(job, outcomeOf(0, [{ target: selfTarget(), reason: errorText(error) }], true));
+    },
+  };
 }

@@ -1,8 +1,10 @@
+import middy from '@middy/core';
+import { InvalidInputError } from '@mqops/core/errors';
 import { MemoryKeyValueStore } from '@mqops/core/kv';
 import { outcomeOf } from '@mqops/core/outcome';
 import { SAFE_REBOOT_KEY_PREFIX } from '@mqops/core/runbooks/safe-reboot';
 import { describe, expect, it, vi } from 'vitest';
-import { endJob, JobFailedError } from '../../functions/lib/job-outcome';
+import { countFailures, endJob, JobFailedError } from '../../functions/lib/job-outcome';
 import { rotate } from '../../functions/rotate';
 import { createRunbookTick } from '../../functions/runbook-tick';
 
@@ -172,6 +174,38 @@ describe('Job metric of the other functions', () => {
     try {
       expect(await tick(scheduled)).toEqual({ status: 'complete', gaps: 0, notCovered: [], reboots: [] });
       expect(metricLines(write)).toEqual([expect.objectContaining({ Job: 'runbook-tick', JobComplete: 1 })]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('Middleware: countFailures', () => {
+  const handlerThatThrows = (error: unknown) =>
+    middy(async () => {
+      throw error;
+    }).use(countFailures('resize'));
+
+  it.each([
+    ['a store that could not be listed', new Error('ProvisionedThroughputExceededException: slow down'), 1],
+    ['a refused event (never a job)', new InvalidInputError('invalid resize event', ['source: required']), 0],
+    [
+      'a job that ended failed (endJob counted it)',
+      new JobFailedError('resize', outcomeOf(0, [gap], true), {}),
+      0,
+    ],
+  ])('counts %s as failed %i time(s) and lets the error fail the invocation', async (_, error, counted) => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await expect(handlerThatThrows(error)({}, {} as never)).rejects.toBe(error);
+      const lines = metricLines(write);
+      expect(lines).toHaveLength(counted);
+      if (counted)
+        expect(lines[0]).toMatchObject({
+          Job: 'resize',
+          JobFailed: 1,
+          Gaps: 1,
+        });
     } finally {
       write.mockRestore();
     }

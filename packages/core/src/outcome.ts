@@ -97,8 +97,7 @@ export function gapLines(gaps: readonly CoverageGap[], max = 50): string[] {
 
 /** One line for a job's outcome: `complete`, `partial: 2 not covered`, `failed: nothing covered (1 gap)`. */
 export function outcomeSummary(outcome: JobOutcome, unit = 'brokers'): string {
-  if (outcome.status === 'complete') return `complete: ${outcome.covered} ${unit} covered`;
-  const gaps = `${outcome.gaps.length} gap${outcome.gaps.length === 1 ? '' : 's'}`;
-  if (outcome.status === 'failed') return `failed: ${outcome.covered} ${unit} covered, ${gaps}`;
-  return `partial: ${outcome.covered} ${unit} covered, ${gaps}`;
+  const n = outcome.gaps.length;
+  const gaps = outcome.status === 'complete' ? '' : `, ${n} gap${n === 1 ? '' : 's'}`;
+  return `${outcome.status}: ${outcome.covered} ${unit} covered${gaps}`;
 }
