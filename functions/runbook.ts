@@ -8,7 +8,7 @@ import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
 import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import { optionalEnv } from './lib/config';
 import { emitJobOutcome } from './lib/job-metric';
-import { selfTarget } from './lib/job-outcome';
+import { countFailures, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
 const logger = createLogger('mqops-runbook');
@@ -114,4 +114,6 @@ export function createRunbook(options: RunbookOptions = {}) {
   };
 }
 
-export const handler = middy(createRunbook()).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(createRunbook())
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(countFailures('runbook'));

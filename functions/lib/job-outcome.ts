@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { InvalidInputError, MqopsError } from '@mqops/core/errors';
+import { MqopsError } from '@mqops/core/errors';
 import { errorText } from '@mqops/core/notices';
 import {
   type CoverageGap,
@@ -62,17 +62,16 @@ export function jobSummary(outcome: JobOutcome): JobSummary {
 }
 
 /**
- * A middy middleware that counts a job stopped by an error before it had an outcome (no credentials, a state store
- * or a channel that refused, a plan store that could not be listed) as failed: its metric, with the error as the
- * gap. A job that ended through {@link endJob} wrote its metric already; a refused event (InvalidInputError) never
- * became a job. The error is left to fail the invocation.
+ * A middy middleware that counts a job stopped by an error before it had an outcome (a bad configuration, no
+ * credentials, a state store or a channel that refused, a plan store that could not be listed, a malformed event) as
+ * failed: its metric, with the error as the gap, as Lambda's own Errors metric counts the invocation. A job that ended
+ * through {@link endJob} wrote its metric already. The error is left to fail the invocation.
  */
 export function countFailures(job: string): MiddlewareObj {
   return {
     onError: async (request) => {
-      const error = request.error;
-      if (error instanceof JobFailedError || error instanceof InvalidInputError) return;
-      emitJobOutcome(job, outcomeOf(0, [{ target: selfTarget(), reason: errorText(error) }], true));
+      if (request.error instanceof JobFailedError) return;
+      emitJobOutcome(job, outcomeOf(0, [{ target: selfTarget(), reason: errorText(request.error) }], true));
     },
   };
 }

@@ -109,6 +109,45 @@ describe('mqops audit: targets that cannot be audited', () => {
     expect(run.stderr).toContain('no SARIF written');
   });
 
+  it('writes SARIF of a partial audit only with --state (the alerts of an unread target would close otherwise)', async () => {
+    const undo = cloud.faults.add({ service: 'sts', operation: 'AssumeRole', deny: true });
+    const file = config({
+      accounts: [{ accountId: '210987654321', roleArn: 'arn:aws:iam::210987654321:role/mqops-audit' }],
+    });
+    const without = join(dir, 'partial.sarif');
+    const refused = await runNode(cloud, [
+      BIN,
+      'audit',
+      '--config',
+      file,
+      '--output',
+      'sarif',
+      '--out',
+      without,
+    ]);
+    const kept = join(dir, 'partial-state.sarif');
+    const written = await runNode(cloud, [
+      BIN,
+      'audit',
+      '--config',
+      file,
+      '--output',
+      'sarif',
+      '--out',
+      kept,
+      '--state',
+      join(dir, 'state.json'),
+    ]);
+    undo();
+    expect(refused.status).toBe(3);
+    expect(existsSync(without)).toBe(false);
+    expect(refused.stderr).toContain('add --state FILE');
+    expect(written.status).toBe(3);
+    const sarif = JSON.parse(readFileSync(kept, 'utf8'));
+    expect(sarif.runs[0].invocations[0].executionSuccessful).toBe(false);
+    expect(sarif.runs[0].results.length).toBeGreaterThan(0);
+  });
+
   it('writes the report of a partial audit to --out and still exits 3, naming the gap on standard error', async () => {
     const undo = cloud.faults.add({ service: 'sts', operation: 'AssumeRole', deny: true });
     const out = join(dir, 'partial.md');

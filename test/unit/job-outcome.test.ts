@@ -188,7 +188,11 @@ describe('Middleware: countFailures', () => {
 
   it.each([
     ['a store that could not be listed', new Error('ProvisionedThroughputExceededException: slow down'), 1],
-    ['a refused event (never a job)', new InvalidInputError('invalid resize event', ['source: required']), 0],
+    [
+      'a bad configuration',
+      new InvalidInputError('invalid mqops configuration', ['suppressions.0.check: …']),
+      1,
+    ],
     [
       'a job that ended failed (endJob counted it)',
       new JobFailedError('resize', outcomeOf(0, [gap], true), {}),

@@ -203,7 +203,12 @@ function regionsOption(values: Values, config: MqopsConfig): MqopsConfig['region
   return list;
 }
 
-function render(report: AuditReport, output: Output, table: { width: number; wide: boolean }): string {
+function render(
+  report: AuditReport,
+  output: Output,
+  table: { width: number; wide: boolean },
+  category?: string,
+): string {
   switch (output) {
     case 'json':
       return JSON.stringify(report, null, 2);
@@ -212,7 +217,7 @@ function render(report: AuditReport, output: Output, table: { width: number; wid
     case 'html':
       return renderHtml(report);
     case 'sarif':
-      return JSON.stringify(renderSarif(report), null, 2);
+      return JSON.stringify(renderSarif(report, category ? { category } : {}), null, 2);
     case 'asff':
       return JSON.stringify(toAsff(report), null, 2);
     default:
@@ -269,9 +274,22 @@ async function audit(values: Values, io: Io): Promise<number> {
   };
   // A SARIF file of an audit that covered nothing would list no result, and code scanning closes every alert that
   // is missing from an upload as fixed: it is not written (the exit code is 3 and standard error says why).
-  const refused = output === 'sarif' && report.outcome.status === 'failed';
+  // Nor for an audit that could not read a target or broker, without --state: the findings there would be missing,
+  // and closed (a check that could not run is in the file, as an open result).
+  const refused =
+    output === 'sarif' &&
+    (report.outcome.status === 'failed' || (!report.diff && report.outcome.gaps.some((g) => !g.check)));
   if (!refused) {
-    const text = render(shown, output, { width: process.stdout.columns ?? 160, wide: values.wide === true });
+    // A run of named brokers is its own SARIF category: it never closes the other brokers' alerts.
+    const category = values.broker?.length
+      ? `mqops/audit/brokers/${[...values.broker].sort().join(',')}/`
+      : undefined;
+    const text = render(
+      shown,
+      output,
+      { width: process.stdout.columns ?? 160, wide: values.wide === true },
+      category,
+    );
     if (values.out) {
       writeFileSync(values.out, text.endsWith('\n') ? text : `${text}\n`);
       io.err(`mqops: wrote ${output} report to ${values.out}`);
@@ -281,7 +299,11 @@ async function audit(values: Values, io: Io): Promise<number> {
   // that could not be read: a CI log shows why the gate failed even when the report went to a file.
   if (report.outcome.status !== 'complete') explainGaps(report, io);
   if (refused)
-    io.err('mqops: no SARIF written: an upload without results would close every open alert as fixed');
+    io.err(
+      report.outcome.status === 'failed'
+        ? 'mqops: no SARIF written: an upload without results would close every open alert as fixed'
+        : 'mqops: no SARIF written: without --state the alerts of the brokers it could not read would close as fixed; add --state FILE',
+    );
   return exitCodeOf(
     report.outcome,
     failOn !== undefined && failing(report).some((f) => atLeast(f.severity, failOn)),

@@ -267,6 +267,7 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
   );
   const total = listed.reduce((n, l) => n + l.ids.length, 0);
   const gone: string[] = [];
+  const notFound = new Map<string, number>();
   let done = 0;
   // One instant for every broker's checks; each broker is evaluated as soon as its facts are in, so the checks'
   // CPU time overlaps the (throttled) API calls of the brokers still being collected.
@@ -278,13 +279,16 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
         try {
           broker = await target.inventory.describe(id);
         } catch (error) {
-          // After a change event a missing broker was deleted, and so was one that vanished between the listing and
-          // its description in a fleet audit; otherwise a broker asked for by id must exist.
-          if ((!explicit || request.trigger === 'change') && error instanceof BrokerNotFoundError) {
-            gone.push(id);
+          // A broker that vanished between the listing and its description in a fleet audit was deleted. One asked
+          // for by id is looked for in every target: judged once all have answered (below).
+          if (error instanceof BrokerNotFoundError) {
+            if (explicit) notFound.set(id, (notFound.get(id) ?? 0) + 1);
+            else gone.push(id);
             return undefined;
           }
-          if (explicit) throw error;
+          // A change-triggered audit reports what it could not read (a partial audit notifies); a broker asked for
+          // by a person (CLI, manual invoke) that cannot be read stops the run with the error.
+          if (explicit && request.trigger !== 'change') throw error;
           errors.push({
             target: target.name,
             brokerId: id,
@@ -304,7 +308,25 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
       }),
     ),
   );
+  // An id asked for that no target knows: deleted, after a change event; otherwise a mistake of whoever asked.
+  for (const [id, misses] of notFound) {
+    if (misses < targets.length) continue;
+    if (request.trigger !== 'change') throw new BrokerNotFoundError(id);
+    gone.push(id);
+  }
   const audited = perTarget.flat().filter((a): a is AuditedBroker => a !== undefined);
+  // An id asked for is in one target only: another target's failure to read it is no gap once one has.
+  if (explicit) {
+    const found = new Set(audited.flatMap((a) => [a.broker.id, a.broker.name]));
+    errors.splice(0, errors.length, ...errors.filter((e) => !e.brokerId || !found.has(e.brokerId)));
+  }
+  // A target's own account, when its settings did not say (the caller's account): read off the brokers it listed.
+  for (const listing of listings) {
+    const broker = listing.scope?.accountId
+      ? undefined
+      : audited.find((a) => a.target === listing.target)?.broker;
+    if (broker) listing.scope = { ...listing.scope, accountId: broker.accountId };
+  }
   const results = audited.flatMap((a) => a.results).sort(bySeverity);
   const gaps: CoverageGap[] = [
     ...errors.map((e) => ({
@@ -328,8 +350,13 @@ export async function auditFleet(deps: AuditDeps, request: AuditRequest): Promis
     startedAt,
     finishedAt: now().toISOString(),
     brokersAudited: audited.length,
-    // Failed only when nothing was reached: no broker audited and no target listed (an empty account is covered).
-    outcome: outcomeOf(audited.length, gaps, false, audited.length > 0 || listings.some((l) => l.ids)),
+    // Failed only when nothing was reached: no broker audited, and no target that listed an empty account.
+    outcome: outcomeOf(
+      audited.length,
+      gaps,
+      false,
+      audited.length > 0 || listings.some((l) => l.ids?.length === 0),
+    ),
     results,
     errors,
     brokers: audited.map((a) => a.broker),

@@ -112,11 +112,12 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
     nextState = next;
   }
 
-  // Channels an earlier attempt of this same invocation already sent to (a retry of a failed run).
-  const earlier =
-    deps.invocation && previous?.notified?.invocation === deps.invocation
-      ? new Set(previous.notified.channels)
-      : new Set<string>();
+  // Channels an earlier attempt of this same invocation already sent this same outcome to (a retry of a failed
+  // run). A retry that ends otherwise (it reached what the first attempt could not) is news, and is sent.
+  const sentBefore = deps.invocation
+    ? previous?.notified?.find((n) => n.invocation === deps.invocation && n.status === report.outcome.status)
+    : undefined;
+  const earlier = new Set(sentBefore?.channels ?? []);
   const problems: string[] = [];
   if (shouldNotify(report)) {
     for (const notifier of deps.notifiers ?? []) {
@@ -132,8 +133,17 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
       }
     }
   }
-  if (nextState && deps.invocation)
-    nextState.notified = { invocation: deps.invocation, channels: [...earlier, ...report.notified] };
+  if (nextState && deps.invocation) {
+    const others = (nextState.notified ?? []).filter(
+      (n) => n.invocation !== deps.invocation || n.status !== report.outcome.status,
+    );
+    const sent = {
+      invocation: deps.invocation,
+      status: report.outcome.status,
+      channels: [...earlier, ...report.notified],
+    };
+    nextState.notified = [...others, sent].slice(-20);
+  }
   await saved?.();
   if (problems.length > 0)
     throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);

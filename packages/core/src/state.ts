@@ -31,8 +31,12 @@ export interface AuditState {
   suppressed?: Record<string, SuppressedFinding>;
   /** When each broker's current pending changes were first seen (ISO), by broker ARN. */
   pendingSince: Record<string, string>;
-  /** The invocation that last notified and the channels it reached (so its retries do not notify again). */
-  notified?: { invocation: string; channels: string[] };
+  /**
+   * The last invocations that notified, with the outcome they sent and the channels it reached, newest last (at most
+   * 20): a retry of one of them with the same outcome does not notify those channels again, however many other
+   * audits ran in between.
+   */
+  notified?: { invocation: string; status: string; channels: string[] }[];
 }
 
 /** Where the state lives. */
@@ -219,12 +223,21 @@ export function diffFindings(
       diff.notEvaluated.push({ ...was, reason: `broker not audited: ${why}` });
       continue;
     }
-    const listing = scope.listings?.find((l) => inScope(was.brokerArn, l.scope));
-    if (!listing) continue;
-    if (listing.error !== undefined)
-      diff.notEvaluated.push({ ...was, reason: `${listing.target} could not be listed: ${listing.error}` });
-    else if (!listing.ids?.includes(id)) {
-      // Listed by its own account and region, and not there: deleted.
+    // Every listing of the broker's account and region: one that failed leaves it not evaluated; one that names it
+    // means it exists (left out by the request's filters); none naming it means deleted, when the listings are
+    // known to be of its account (an account id, or the only listing of its region: the caller's own account).
+    const listings = scope.listings ?? [];
+    const matching = listings.filter((l) => inScope(was.brokerArn, l.scope));
+    const failed = matching.find((l) => l.error !== undefined);
+    if (failed) {
+      diff.notEvaluated.push({ ...was, reason: `${failed.target} could not be listed: ${failed.error}` });
+      continue;
+    }
+    const region = was.brokerArn.split(':')[3];
+    const ofRegion = listings.filter((l) => !l.scope?.region || l.scope.region === region);
+    const ownAccount =
+      matching.some((l) => l.scope?.accountId) || (matching.length === 1 && ofRegion.length === 1);
+    if (matching.length > 0 && ownAccount && !matching.some((l) => l.ids?.includes(id))) {
       delete open[was.fingerprint];
       delete suppressed[was.fingerprint];
       diff.gone.push({ ...was, reason: 'broker-gone' });
@@ -232,7 +245,14 @@ export function diffFindings(
   }
   return {
     diff,
-    next: { version: 1, updatedAt: at, open, suppressed, pendingSince: before.pendingSince },
+    next: {
+      version: 1,
+      updatedAt: at,
+      open,
+      suppressed,
+      pendingSince: before.pendingSince,
+      ...(before.notified ? { notified: before.notified } : {}),
+    },
   };
 }
 

@@ -129,76 +129,122 @@ function relatedRequirements(check: Check | undefined): string[] {
     .filter(Boolean);
 }
 
+/** What the two kinds of finding (a result of this run, one resolved without a check) say, to {@link asffFinding}. */
+interface FindingParts {
+  id: string;
+  checkId: string;
+  brokerArn: string;
+  brokerId: string;
+  brokerName: string;
+  /** Absent for a finding resolved without a check (the state does not remember the engine). */
+  engine?: string;
+  severity: string;
+  createdAt: string;
+  title: string;
+  description: string;
+  remediation: string;
+  productFields: Record<string, string>;
+  compliance: AsffFinding['Compliance'];
+  workflow: AsffFinding['Workflow']['Status'];
+  record: AsffFinding['RecordState'];
+}
+
+/** One ASFF finding from its parts: the fields every finding mqops imports has, cut to the ASFF limits. */
+function asffFinding(parts: FindingParts, report: AuditReport, options: AsffOptions): AsffFinding {
+  // arn:PARTITION:mq:REGION:ACCOUNT:broker:NAME:ID
+  const [, , , region = '', accountId = ''] = parts.brokerArn.split(':');
+  const partition = partitionOf(parts.brokerArn);
+  const account = options.accountId ?? accountId;
+  const severity = {
+    Label: ASFF_SEVERITY_LABEL[parts.severity as Severity] ?? 'INFORMATIONAL',
+    Original: parts.severity,
+  };
+  const types = [ASFF_FINDING_TYPE];
+  return {
+    SchemaVersion: ASFF_SCHEMA_VERSION,
+    Id: parts.id,
+    ProductArn:
+      options.productArn ?? `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`,
+    GeneratorId: `${options.generatorPrefix ?? 'mqops'}/${parts.checkId}`,
+    AwsAccountId: accountId,
+    Types: types,
+    CreatedAt: parts.createdAt,
+    UpdatedAt: report.finishedAt,
+    Severity: severity,
+    FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
+    Title: clipChars(parts.title, ASFF_LIMITS.title),
+    Description: clipChars(parts.description, ASFF_LIMITS.description),
+    Remediation: { Recommendation: { Text: clipChars(parts.remediation, ASFF_LIMITS.recommendationText) } },
+    ProductFields: {
+      'mqops/CheckId': parts.checkId,
+      ...parts.productFields,
+      'mqops/BrokerName': clipChars(parts.brokerName, ASFF_LIMITS.productFieldValue),
+    },
+    Resources: [
+      {
+        Type: 'AwsAmazonMqBroker',
+        Id: parts.brokerArn,
+        Partition: partition,
+        Region: region,
+        Details: {
+          AwsAmazonMqBroker: {
+            BrokerArn: parts.brokerArn,
+            BrokerId: parts.brokerId,
+            BrokerName: parts.brokerName,
+            ...(parts.engine ? { EngineType: parts.engine } : {}),
+          },
+        },
+      },
+    ],
+    Compliance: parts.compliance,
+    Workflow: { Status: parts.workflow },
+    RecordState: parts.record,
+  };
+}
+
 function toFinding(f: Finding, report: AuditReport, options: AsffOptions): AsffFinding {
   const check = (options.lookup ?? checkById)(f.checkId);
-  const partition = partitionOf(f.broker.arn);
-  const account = options.accountId ?? f.broker.accountId;
-  const severity = { Label: ASFF_SEVERITY_LABEL[f.severity], Original: f.severity };
-  const types = [ASFF_FINDING_TYPE];
   // A suppressed failure stays an active FAILED finding; a finding Security Hub has not seen yet starts SUPPRESSED.
   const state =
     f.status === 'FAIL' && f.suppressed
       ? { ...ASFF_STATE.FAIL, workflow: 'SUPPRESSED' as const }
       : ASFF_STATE[f.status];
   const requirements = relatedRequirements(check);
-  const description = check?.rationale ? `${f.message} ${check.rationale}` : f.message;
-  return {
-    SchemaVersion: ASFF_SCHEMA_VERSION,
-    Id: f.fingerprint,
-    ProductArn:
-      options.productArn ??
-      `arn:${partition}:securityhub:${f.broker.region}:${account}:product/${account}/default`,
-    GeneratorId: `${options.generatorPrefix ?? 'mqops'}/${f.checkId}`,
-    AwsAccountId: f.broker.accountId,
-    Types: types,
-    CreatedAt: options.firstSeen?.get(f.fingerprint) ?? report.finishedAt,
-    UpdatedAt: report.finishedAt,
-    Severity: severity,
-    FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
-    Title: clipChars(check?.title ?? f.title, ASFF_LIMITS.title),
-    Description: clipChars(description, ASFF_LIMITS.description),
-    Remediation: {
-      Recommendation: {
-        Text: clipChars(f.remediation || check?.remediation || 'See mqops.', ASFF_LIMITS.recommendationText),
+  return asffFinding(
+    {
+      id: f.fingerprint,
+      checkId: f.checkId,
+      brokerArn: f.broker.arn,
+      brokerId: f.broker.id,
+      brokerName: f.broker.name,
+      engine: f.broker.engine,
+      severity: f.severity,
+      createdAt: options.firstSeen?.get(f.fingerprint) ?? report.finishedAt,
+      title: check?.title ?? f.title,
+      description: check?.rationale ? `${f.message} ${check.rationale}` : f.message,
+      remediation: f.remediation || check?.remediation || 'See mqops.',
+      productFields: {
+        'mqops/Status': f.status,
+        'mqops/Engine': f.broker.engine,
+        ...(f.suppressed
+          ? {
+              'mqops/Suppressed': clipChars(
+                `${f.suppressed.reason} (until ${f.suppressed.expires}, from ${f.suppressed.source})`,
+                ASFF_LIMITS.productFieldValue,
+              ),
+            }
+          : {}),
       },
-    },
-    ProductFields: {
-      'mqops/CheckId': f.checkId,
-      'mqops/Status': f.status,
-      'mqops/BrokerName': clipChars(f.broker.name, ASFF_LIMITS.productFieldValue),
-      'mqops/Engine': f.broker.engine,
-      ...(f.suppressed
-        ? {
-            'mqops/Suppressed': clipChars(
-              `${f.suppressed.reason} (until ${f.suppressed.expires}, from ${f.suppressed.source})`,
-              ASFF_LIMITS.productFieldValue,
-            ),
-          }
-        : {}),
-    },
-    Resources: [
-      {
-        Type: 'AwsAmazonMqBroker',
-        Id: f.broker.arn,
-        Partition: partition,
-        Region: f.broker.region,
-        Details: {
-          AwsAmazonMqBroker: {
-            BrokerArn: f.broker.arn,
-            BrokerId: f.broker.id,
-            BrokerName: f.broker.name,
-            EngineType: f.broker.engine,
-          },
-        },
+      compliance: {
+        Status: state.compliance,
+        ...(requirements.length > 0 ? { RelatedRequirements: requirements } : {}),
       },
-    ],
-    Compliance: {
-      Status: state.compliance,
-      ...(requirements.length > 0 ? { RelatedRequirements: requirements } : {}),
+      workflow: state.workflow,
+      record: state.record,
     },
-    Workflow: { Status: state.workflow },
-    RecordState: state.record,
-  };
+    report,
+    options,
+  );
 }
 
 /**
@@ -207,58 +253,28 @@ function toFinding(f: Finding, report: AuditReport, options: AsffOptions): AsffF
  */
 function goneFinding(was: AuditDiff['gone'][number], report: AuditReport, options: AsffOptions): AsffFinding {
   const retired = was.reason === 'check-retired';
-  // arn:PARTITION:mq:REGION:ACCOUNT:broker:NAME:ID
-  const [, , , region = '', accountId = '', , , brokerId = ''] = was.brokerArn.split(':');
-  const partition = partitionOf(was.brokerArn);
-  const check = (options.lookup ?? checkById)(was.checkId);
-  const account = options.accountId ?? accountId;
-  const label = ASFF_SEVERITY_LABEL[was.severity as Severity] ?? 'INFORMATIONAL';
-  const severity = { Label: label, Original: was.severity };
-  const types = [ASFF_FINDING_TYPE];
-  return {
-    SchemaVersion: ASFF_SCHEMA_VERSION,
-    Id: was.fingerprint,
-    ProductArn:
-      options.productArn ?? `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`,
-    GeneratorId: `${options.generatorPrefix ?? 'mqops'}/${was.checkId}`,
-    AwsAccountId: accountId,
-    Types: types,
-    CreatedAt: was.firstSeen,
-    UpdatedAt: report.finishedAt,
-    Severity: severity,
-    FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
-    Title: clipChars(check?.title ?? was.checkId, ASFF_LIMITS.title),
-    Description: clipChars(
-      `${retired ? `Check ${was.checkId} was retired from mqops` : `Broker ${was.brokerName} was deleted`}, so this finding no longer applies. It read: ${was.message}`,
-      ASFF_LIMITS.description,
-    ),
-    Remediation: {
-      Recommendation: {
-        Text: retired
-          ? 'Nothing to do: mqops no longer runs this check.'
-          : 'Nothing to do: the broker no longer exists.',
-      },
+  return asffFinding(
+    {
+      id: was.fingerprint,
+      checkId: was.checkId,
+      brokerArn: was.brokerArn,
+      brokerId: was.brokerArn.split(':')[7] ?? '',
+      brokerName: was.brokerName,
+      severity: was.severity,
+      createdAt: was.firstSeen,
+      title: (options.lookup ?? checkById)(was.checkId)?.title ?? was.checkId,
+      description: `${retired ? `Check ${was.checkId} was retired from mqops` : `Broker ${was.brokerName} was deleted`}, so this finding no longer applies. It read: ${was.message}`,
+      remediation: retired
+        ? 'Nothing to do: mqops no longer runs this check.'
+        : 'Nothing to do: the broker no longer exists.',
+      productFields: { 'mqops/Status': 'GONE' },
+      compliance: { Status: 'NOT_AVAILABLE' },
+      workflow: 'RESOLVED',
+      record: 'ARCHIVED',
     },
-    ProductFields: {
-      'mqops/CheckId': was.checkId,
-      'mqops/Status': 'GONE',
-      'mqops/BrokerName': clipChars(was.brokerName, ASFF_LIMITS.productFieldValue),
-    },
-    Resources: [
-      {
-        Type: 'AwsAmazonMqBroker',
-        Id: was.brokerArn,
-        Partition: partition,
-        Region: region,
-        Details: {
-          AwsAmazonMqBroker: { BrokerArn: was.brokerArn, BrokerId: brokerId, BrokerName: was.brokerName },
-        },
-      },
-    ],
-    Compliance: { Status: 'NOT_AVAILABLE' },
-    Workflow: { Status: 'RESOLVED' },
-    RecordState: 'ARCHIVED',
-  };
+    report,
+    options,
+  );
 }
 
 /**

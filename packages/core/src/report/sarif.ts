@@ -2,7 +2,7 @@ import type { AuditReport, Finding } from '../audit';
 import { type Check, SEVERITY_ORDER, type Severity } from '../check';
 import { CHECKS } from '../checks';
 import { gapPlace } from '../outcome';
-import type { AuditDiff } from '../state';
+import type { AuditDiff, SuppressedFinding } from '../state';
 
 /** The SARIF 2.1.0 JSON schema (OASIS standard, errata 01). */
 export const SARIF_SCHEMA =
@@ -144,6 +144,11 @@ export interface SarifLog {
 
 /** Options of {@link renderSarif}. */
 export interface SarifOptions {
+  /**
+   * The run's category (`automationDetails.id`), for a run that covers part of the fleet (`--broker`): code scanning
+   * closes, as fixed, the alerts of its category that an upload no longer has. Default `mqops/audit/`.
+   */
+  category?: string;
   /** The rules to describe; default every built-in check (`CHECKS`). Checks a result names are always added. */
   checks?: readonly Check[];
   /**
@@ -202,6 +207,7 @@ function toRule(
  */
 function notEvaluatedResult(f: AuditDiff['notEvaluated'][number]): Finding {
   const [, , , region = '', accountId = '', , name = f.brokerName, id = ''] = f.brokerArn.split(':');
+  const { suppression } = f as Partial<SuppressedFinding>;
   return {
     fingerprint: f.fingerprint,
     checkId: f.checkId,
@@ -210,6 +216,8 @@ function notEvaluatedResult(f: AuditDiff['notEvaluated'][number]): Finding {
     status: 'UNKNOWN',
     message: `Not evaluated this run (${f.reason}); it failed before: ${f.message}`,
     remediation: '',
+    // Remembered as suppressed: still dismissed, not an alert that comes back each time evaluation fails.
+    ...(suppression ? { suppressed: suppression } : {}),
     // The engine is not remembered; renderSarif leaves it out of this result's properties.
     broker: { id, name, arn: f.brokerArn, region, accountId, engine: 'ACTIVEMQ' },
   };
@@ -316,7 +324,7 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
         },
       ],
       partialFingerprints: { 'mqops/v1': f.fingerprint },
-      ...(f.status === 'FAIL' && f.suppressed
+      ...(f.suppressed
         ? {
             suppressions: [
               {
@@ -365,8 +373,9 @@ export function renderSarif(report: AuditReport, options: SarifOptions = {}): Sa
             rules,
           },
         },
-        // One category for every trigger, so a manual run supersedes a scheduled one (and fixed findings close).
-        automationDetails: { id: 'mqops/audit/' },
+        // One category for every full audit, so a manual run supersedes a scheduled one (and fixed findings close);
+        // a run of some brokers only has its own (`category`), so it never closes the alerts of the others.
+        automationDetails: { id: options.category ?? 'mqops/audit/' },
         invocations: [
           {
             executionSuccessful,

@@ -164,3 +164,59 @@ describe('Function: runAudit', () => {
     expect(peak).toBe(3);
   });
 });
+
+describe('Function: auditFleet across targets', () => {
+  const broken = (message: string): BrokerInventory => ({
+    list: async () => [{ id: 'b-x', name: 'x' }],
+    describe: async () => {
+      throw new Error(message);
+    },
+  });
+
+  it('is failed when it listed brokers and could read none of them', async () => {
+    const report = await auditFleet({ inventory: broken('AccessDeniedException') }, { trigger: 'schedule' });
+    expect(report.outcome.status).toBe('failed');
+  });
+
+  it('finds a broker asked for by id in whichever target has it', async () => {
+    const report = await auditFleet(
+      {
+        targets: [
+          { name: 'self/eu-west-1', inventory: inventoryOf([]) },
+          { name: 'self/us-east-1', inventory: inventoryOf([compliant]) },
+        ],
+      },
+      { trigger: 'manual', brokerIds: [compliant.id] },
+    );
+    expect(report.brokersAudited).toBe(1);
+    expect(report.goneIds).toBeUndefined();
+  });
+
+  it('takes an id no target knows as deleted after a change event, and as a mistake when a person asked', async () => {
+    const targets = [
+      { name: 'a', inventory: inventoryOf([]) },
+      { name: 'b', inventory: inventoryOf([]) },
+    ];
+    const change = await auditFleet({ targets }, { trigger: 'change', brokerIds: ['b-gone'] });
+    expect(change.goneIds).toEqual(['b-gone']);
+    await expect(auditFleet({ targets }, { trigger: 'cli', brokerIds: ['b-gone'] })).rejects.toBeInstanceOf(
+      BrokerNotFoundError,
+    );
+  });
+
+  it('reports a change-triggered broker it could not read as not audited (partial), never as deleted', async () => {
+    const report = await auditFleet(
+      {
+        targets: [
+          { name: 'a', inventory: inventoryOf([risky]) },
+          { name: 'b', inventory: broken('ThrottlingException: Rate exceeded') },
+        ],
+      },
+      { trigger: 'change', brokerIds: [risky.id, 'b-x'] },
+    );
+    expect(report.goneIds).toBeUndefined();
+    expect(report.outcome.gaps).toContainEqual(expect.objectContaining({ broker: 'b-x' }));
+    // Found and audited in its own target: the other target's failure to read it is no gap.
+    expect(report.outcome.gaps.filter((g) => g.broker === risky.id)).toEqual([]);
+  });
+});

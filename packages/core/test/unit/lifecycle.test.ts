@@ -428,3 +428,73 @@ describe('Expired suppressions in the configuration', () => {
     expect(report.results[0]?.lifecycle).toBe('suppression-expired');
   });
 });
+
+describe('Several accounts in one region', () => {
+  const arnIn = (account: string, id: string) => `arn:aws:mq:us-east-1:${account}:broker:${id}:${id}`;
+  const failingIn = (account: string, id: string): Finding => {
+    const f = resultOf(id, 'c-1', 'FAIL', 'none')!;
+    const arn = arnIn(account, id);
+    return { ...f, fingerprint: `c-1/${arn}`, broker: { ...f.broker, arn, accountId: account } };
+  };
+  const member = '210987654321';
+  const self = '123456789012';
+
+  it("keeps a member account's findings, not evaluated, when its listing fails beside the caller's own", () => {
+    const first = diffFindings(
+      undefined,
+      [failingIn(member, 'b-m')],
+      { audited: new Set([arnIn(member, 'b-m')]) },
+      new Date('2026-01-01'),
+    );
+    const { diff, next } = diffFindings(
+      first.next,
+      [],
+      {
+        audited: new Set(),
+        listings: [
+          { target: 'self/us-east-1', scope: { region: 'us-east-1' }, ids: [] },
+          {
+            target: `${member}/us-east-1`,
+            scope: { accountId: member, region: 'us-east-1' },
+            error: 'AccessDenied',
+          },
+        ],
+      },
+      new Date('2026-01-02'),
+    );
+    expect(diff.gone).toEqual([]);
+    expect(diff.notEvaluated.map((f) => f.reason)).toEqual([
+      `${member}/us-east-1 could not be listed: AccessDenied`,
+    ]);
+    expect(Object.keys(next.open)).toHaveLength(1);
+  });
+
+  it("resolves a deleted broker of the caller's own account only when the listing is known to be of that account", () => {
+    const first = diffFindings(
+      undefined,
+      [failingIn(self, 'b-s')],
+      { audited: new Set([arnIn(self, 'b-s')]) },
+      new Date('2026-01-01'),
+    );
+    const listings = (selfScope: { accountId?: string; region: string }) => [
+      { target: 'self/us-east-1', scope: selfScope, ids: [] },
+      { target: `${member}/us-east-1`, scope: { accountId: member, region: 'us-east-1' }, ids: [] },
+    ];
+    // The caller's account unknown (it listed no broker) and another account in the region: it cannot tell.
+    const unknown = diffFindings(
+      first.next,
+      [],
+      { audited: new Set(), listings: listings({ region: 'us-east-1' }) },
+      new Date('2026-01-02'),
+    );
+    expect(unknown.diff.gone).toEqual([]);
+    // Known (read off the brokers it listed): deleted.
+    const known = diffFindings(
+      first.next,
+      [],
+      { audited: new Set(), listings: listings({ accountId: self, region: 'us-east-1' }) },
+      new Date('2026-01-02'),
+    );
+    expect(known.diff.gone.map((f) => f.reason)).toEqual(['broker-gone']);
+  });
+});

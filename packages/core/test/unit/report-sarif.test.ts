@@ -260,6 +260,29 @@ describe('Function: renderSarif', () => {
       locations: [{ physicalLocation: { artifactLocation: { uri: 'mq/123456789012/eu-west-1/omega' } } }],
     });
     expect(open[0]!.properties).not.toHaveProperty('engine');
+    expect(open[0]).not.toHaveProperty('suppressions');
+    // Remembered as suppressed: it stays dismissed.
+    const suppression = {
+      reason: 'Partner access, OPS-42',
+      expires: '2027-01-31',
+      source: 'config' as const,
+    };
+    const dismissed = renderSarif(
+      { ...report, diff: makeDiff({ notEvaluated: [{ ...remembered, suppression } as typeof remembered] }) },
+      { checks: CHECKS_UNDER_TEST },
+    ).runs[0].results.find((r) => r.partialFingerprints['mqops/v1'] === remembered.fingerprint);
+    expect(dismissed?.suppressions).toEqual([
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: 'Partner access, OPS-42 (until 2027-01-31, from config)',
+      },
+    ]);
+    // A run of some brokers only is a category of its own.
+    expect(renderSarif(report, { category: 'mqops/audit/brokers/alpha/' }).runs[0].automationDetails.id).toBe(
+      'mqops/audit/brokers/alpha/',
+    );
+    expect(renderSarif(report).runs[0].automationDetails.id).toBe('mqops/audit/');
     expect(
       renderSarif(partial, { includeUnknown: false }).runs[0].results.some((r) => r.kind === 'open'),
     ).toBe(false);

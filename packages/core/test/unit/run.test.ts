@@ -223,3 +223,49 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
     expect(slack.sent).toHaveLength(2);
   });
 });
+
+describe('Function: runAudit on a retried invocation', () => {
+  const broken: BrokerInventory = {
+    list: async () => {
+      throw new Error('ExpiredToken');
+    },
+    describe: async () => {
+      throw new Error('unreachable');
+    },
+  };
+
+  it('does not send the same outcome twice for one invocation, even with other audits in between', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    const failing = { inventory: broken, checks, store, notifiers: [slack], now };
+    await runAudit({ ...failing, invocation: 'req-1' }, { trigger: 'schedule' });
+    // Another invocation (a change-triggered audit) between the attempts.
+    await runAudit({ ...failing, invocation: 'req-2' }, { trigger: 'schedule' });
+    const retry = await runAudit({ ...failing, invocation: 'req-1' }, { trigger: 'schedule' });
+    expect(slack.sent.map((r) => r.outcome.status)).toEqual(['failed', 'failed']);
+    expect(retry.notified).toEqual([]);
+    expect(retry.warnings).toContain('slack: already sent by an earlier attempt of this invocation');
+  });
+
+  it('sends a retry that ends otherwise than the attempt before it (it reached what that one could not)', async () => {
+    const store = new MemoryStore();
+    const slack = recorder();
+    await runAudit(
+      { inventory: broken, checks, store, notifiers: [slack], now, invocation: 'req-1' },
+      { trigger: 'schedule' },
+    );
+    const retry = await runAudit(
+      {
+        inventory: fleet([makeBroker({ publiclyAccessible: true })]),
+        checks,
+        store,
+        notifiers: [slack],
+        now,
+        invocation: 'req-1',
+      },
+      { trigger: 'schedule' },
+    );
+    expect(retry.outcome.status).toBe('complete');
+    expect(slack.sent.map((r) => r.outcome.status)).toEqual(['failed', 'complete']);
+  });
+});
