@@ -13,6 +13,7 @@ import {
   renderMarkdown,
   renderSarif,
   renderTable,
+  requiredActions,
   runAudit,
   SEVERITY_ORDER,
   type Severity,
@@ -165,7 +166,7 @@ function listChecks(values: Values, io: Io): number {
     modes: c.appliesTo?.modes ?? ['SINGLE_INSTANCE', 'ACTIVE_STANDBY_MULTI_AZ', 'CLUSTER_MULTI_AZ'],
     securityHub: c.controls?.securityHub ?? null,
     awsConfig: c.controls?.awsConfig ?? null,
-    requires: c.requires,
+    requires: requiredActions(c),
   }));
   if (output === 'json') {
     io.out(JSON.stringify(rows, null, 2));

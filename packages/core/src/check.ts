@@ -1,4 +1,4 @@
-import type { BrokerFacts, FactKind } from './facts';
+import { type BrokerFacts, FACT_ACTIONS, type FactKind } from './facts';
 import type { Broker, DeploymentMode, Engine } from './model';
 
 export const Severity = {
@@ -91,9 +91,7 @@ export interface Check {
   rationale: string;
   /** How to fix it: console, CLI and infrastructure-as-code steps. */
   remediation: string;
-  /** IAM actions of the API calls the check's data comes from (`service:Operation`). */
-  requires: readonly string[];
-  /** Facts beyond DescribeBroker the check reads. */
+  /** Facts beyond DescribeBroker the check reads; the IAM actions it needs follow from them (`requiredActions`). */
   needs?: readonly FactKind[];
   /** Engines and deployment modes it applies to (all when absent). */
   appliesTo?: { engines?: readonly Engine[]; modes?: readonly DeploymentMode[] };
@@ -114,6 +112,15 @@ export function isProduction(broker: Broker, policy: AuditPolicy): boolean {
     const wanted = policy.productionTags[key.toLowerCase()];
     return wanted?.includes(value.toLowerCase()) ?? false;
   });
+}
+
+/**
+ * The IAM actions of the API calls a check's data comes from (`service:Operation`): DescribeBroker, and those of the
+ * facts it needs (`FACT_ACTIONS`). The catalog (`mqops checks --output json`) lists them; infra tests check that the
+ * Audit function is granted every one.
+ */
+export function requiredActions(check: Pick<Check, 'needs'>): string[] {
+  return [...new Set(['mq:DescribeBroker', ...(check.needs ?? []).flatMap((kind) => FACT_ACTIONS[kind])])];
 }
 
 /** Identity helper that type-checks a check definition. */

@@ -18,6 +18,20 @@ export const FactKind = {
 } as const;
 export type FactKind = (typeof FactKind)[keyof typeof FactKind];
 
+/**
+ * The IAM actions of the API calls each kind of fact comes from (beyond `mq:DescribeBroker`, which every check
+ * reads): a check's required actions follow from the facts it needs (`requiredActions`), so they cannot drift apart.
+ */
+export const FACT_ACTIONS: Readonly<Record<FactKind, readonly string[]>> = {
+  securityGroups: ['ec2:DescribeSecurityGroups'],
+  subnets: ['ec2:DescribeSubnets'],
+  configuration: ['mq:DescribeConfigurationRevision'],
+  activeMqUsers: ['mq:DescribeUser'],
+  credentials: ['secretsmanager:ListSecrets'],
+  // The audit credential is found by its tags, then read.
+  rabbit: ['secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
+};
+
 /** One inbound rule of a security group, normalised. `protocol` is `tcp`, `udp`, `icmp` or `-1` (all). */
 export interface IngressRule {
   protocol: string;

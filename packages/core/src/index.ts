@@ -25,6 +25,7 @@ export {
   fail,
   isProduction,
   pass,
+  requiredActions,
   SEVERITY_ORDER,
   Severity,
 } from './check';
@@ -49,7 +50,7 @@ export type {
   SecurityGroupFacts,
   SubnetFacts,
 } from './facts';
-export { FactKind } from './facts';
+export { FACT_ACTIONS, FactKind } from './facts';
 export * from './instance-types';
 export type { KeyValueStore, Versioned } from './kv';
 export { MemoryKeyValueStore, update } from './kv';

@@ -11,7 +11,6 @@ const CHECK: Check = {
   severity: 'MEDIUM',
   rationale: 'A single instance is down during every reboot.',
   remediation: 'Create a cluster broker.',
-  requires: [],
   controls: { securityHub: 'MQ.5 / MQ.6', awsConfig: 'mq-active-deployment-mode' },
   evaluate: () => ({ status: 'PASS', message: '' }),
 };

@@ -11,7 +11,6 @@ const CHECK: Check = {
   severity: 'HIGH',
   rationale: 'Public brokers are reachable by anyone.',
   remediation: 'Create a private broker with `--no-publicly-accessible`.',
-  requires: [],
   controls: { securityHub: 'MQ.9', awsConfig: 'mq-no-public-access' },
   evaluate: () => ({ status: 'PASS', message: '' }),
 };

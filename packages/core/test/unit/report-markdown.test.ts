@@ -12,7 +12,6 @@ const CATALOG: Record<string, Check> = {
     severity: 'HIGH',
     rationale: 'Public brokers are reachable by anyone.',
     remediation: 'Create a private broker with `--no-publicly-accessible`.',
-    requires: [],
     controls: { securityHub: 'MQ.9', awsConfig: 'mq-no-public-access' },
     evaluate: () => ({ status: 'PASS', message: '' }),
   },
@@ -22,7 +21,6 @@ const CATALOG: Record<string, Check> = {
     severity: 'MEDIUM',
     rationale: 'Without audit logs nobody knows who purged a queue.',
     remediation: 'Turn audit logs on.',
-    requires: [],
     evaluate: () => ({ status: 'PASS', message: '' }),
   },
 };

@@ -17,7 +17,6 @@ function check(id: string, severity: Severity, extra: Partial<Check> = {}): Chec
     severity,
     rationale: `Why ${id}.`,
     remediation: `Fix ${id} with \`aws mq update-broker\`.`,
-    requires: [],
     evaluate: () => ({ status: 'PASS', message: '' }),
     ...extra,
   };

@@ -38,7 +38,6 @@ export const mqActivemqAdvisoryStatistics = defineCheck({
     'BASE64_XML`, `aws mq update-broker --broker-id ID --configuration Id=ID,Revision=N` and reboot. Read ' +
     'destination metrics from CloudWatch (AWS/AmazonMQ, dimensions Broker and Queue or Topic) instead. In ' +
     'CloudFormation `AWS::AmazonMQ::Configuration` `Data`; in Terraform `aws_mq_configuration.data`.',
-  requires: ['mq:DescribeBroker', 'mq:DescribeConfigurationRevision'],
   needs: ['configuration'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: (facts) => {

@@ -46,7 +46,6 @@ export const mqActivemqDeadLetterStrategy = defineCheck({
     '`aws mq update-configuration --configuration-id ID --data BASE64_XML`, `aws mq update-broker --broker-id ID ' +
     '--configuration Id=ID,Revision=N` and reboot (or wait for the maintenance window). In CloudFormation this is ' +
     '`AWS::AmazonMQ::Configuration` `Data`; in Terraform `aws_mq_configuration.data`.',
-  requires: ['mq:DescribeBroker', 'mq:DescribeConfigurationRevision'],
   needs: ['configuration'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: (facts) => {

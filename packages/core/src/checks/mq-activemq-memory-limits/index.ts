@@ -27,7 +27,6 @@ export const mqActivemqMemoryLimits = defineCheck({
     'ID --data BASE64_XML`, `aws mq update-broker --broker-id ID --configuration Id=ID,Revision=N` and reboot (or ' +
     'wait for the maintenance window). In CloudFormation `AWS::AmazonMQ::Configuration` `Data`; in Terraform ' +
     '`aws_mq_configuration.data`.',
-  requires: ['mq:DescribeBroker', 'mq:DescribeConfigurationRevision'],
   needs: ['configuration'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: (facts) => {

@@ -11,7 +11,6 @@ export const mqAuditLogs = defineCheck({
   remediation:
     '`aws mq update-broker --broker-id ID --logs Audit=true,General=true`, then reboot the broker (or wait for ' +
     'its maintenance window). In CloudFormation set `Logs: { Audit: true }`.',
-  requires: ['mq:DescribeBroker'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   controls: { securityHub: 'MQ.2', awsConfig: 'mq-cloudwatch-audit-log-enabled' },
   evaluate: ({ broker }) =>

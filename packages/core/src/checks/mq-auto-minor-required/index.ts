@@ -32,7 +32,6 @@ export const mqAutoMinorRequired = defineCheck({
     '`aws mq update-broker --broker-id ID --auto-minor-version-upgrade` (applies at once). CloudFormation ' +
     '`AutoMinorVersionUpgrade: true`, Terraform `auto_minor_version_upgrade = true`; include it in every later ' +
     'update of the broker.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     const engine = ENGINE_NAMES[broker.engine];
     const threshold = MANDATORY_FROM[broker.engine];

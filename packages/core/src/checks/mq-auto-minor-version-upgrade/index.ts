@@ -13,7 +13,6 @@ export const mqAutoMinorVersionUpgrade = defineCheck({
     '`aws mq update-broker --broker-id ID --auto-minor-version-upgrade` (applies at once; upgrades then happen in ' +
     'the maintenance window). CloudFormation `AutoMinorVersionUpgrade: true`, Terraform ' +
     '`auto_minor_version_upgrade = true`.',
-  requires: ['mq:DescribeBroker'],
   controls: { securityHub: 'MQ.3', awsConfig: 'mq-auto-minor-version-upgrade-enabled' },
   evaluate: ({ broker }) =>
     broker.autoMinorVersionUpgrade

@@ -20,7 +20,6 @@ export const mqBrokerState = defineCheck({
     'instance type, for RABBITMQ_INVALID_KMS_KEY re-enable the key or restore Amazon MQ’s grant. ' +
     '`aws mq describe-broker --broker-id ID --query ActionsRequired` shows the details. A broker in ' +
     'CREATION_FAILED must be deleted (`aws mq delete-broker`) and created again once the cause is fixed.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     if (!FAILING_STATES.includes(broker.state))
       return pass(`Broker ${broker.name} is in state ${broker.state}.`);

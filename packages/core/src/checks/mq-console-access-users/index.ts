@@ -18,7 +18,6 @@ export const mqConsoleAccessUsers = defineCheck({
     '--no-console-access` (applies at the next reboot or maintenance window), or put a real administrator in an ' +
     'admin group (policy adminGroups). In CloudFormation set `Users[].ConsoleAccess: false`; in Terraform ' +
     '`console_access = false` in the `user` block of `aws_mq_broker`.',
-  requires: ['mq:DescribeBroker', 'mq:DescribeUser'],
   needs: ['activeMqUsers'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: ({ broker, activeMqUsers = [] }, { policy }) => {

@@ -46,7 +46,6 @@ export const mqCredentialRotation = defineCheck({
     'with `aws secretsmanager rotate-secret --secret-id ARN`. The rotation must also set the password on the broker ' +
     '(`aws mq update-user --password`, applied at the next reboot, for ActiveMQ). In CloudFormation use ' +
     '`AWS::SecretsManager::RotationSchedule`; in Terraform `aws_secretsmanager_secret_rotation`.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets'],
   needs: ['credentials'],
   controls: { securityHub: 'SecretsManager.4', awsConfig: 'secretsmanager-secret-periodic-rotation' },
   evaluate: ({ broker, credentials = [] }, { policy, now }) => {

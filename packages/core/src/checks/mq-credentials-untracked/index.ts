@@ -15,7 +15,6 @@ export const mqCredentialsUntracked = defineCheck({
     'mq/BROKER/USER --secret-string \'{"username":"USER","password":"..."}\' --tags Key=mqops:broker,Value=BROKER_ID ' +
     'Key=mqops:username,Value=USER` (or `aws secretsmanager tag-resource` on an existing secret), then turn on ' +
     'rotation. Delete users nobody uses with `aws mq delete-user --broker-id ID --username USER`.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets'],
   needs: ['credentials'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: ({ broker, credentials = [] }) => {

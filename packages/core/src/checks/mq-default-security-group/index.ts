@@ -17,7 +17,6 @@ export const mqDefaultSecurityGroup = defineCheck({
     '`aws mq update-broker --broker-id ID --security-groups sg-NEW` and reboot the broker (security-group ' +
     'changes apply at the next reboot). In CloudFormation set `SecurityGroups` on `AWS::AmazonMQ::Broker`; in ' +
     'Terraform `security_groups` on `aws_mq_broker`.',
-  requires: ['mq:DescribeBroker', 'ec2:DescribeSecurityGroups'],
   needs: ['securityGroups'],
   controls: { securityHub: 'EC2.2', awsConfig: 'vpc-default-security-group-closed' },
   evaluate: ({ broker, securityGroups = [] }) => {

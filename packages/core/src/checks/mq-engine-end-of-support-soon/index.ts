@@ -17,7 +17,6 @@ export const mqEngineEndOfSupportSoon = defineCheck({
     'Plan the upgrade now: test clients against a supported version (ActiveMQ 5.18 or 5.19; RabbitMQ 3.13 or 4.2), ' +
     'then `aws mq update-broker --broker-id ID --engine-version VERSION` and reboot or wait for the maintenance ' +
     'window. CloudFormation `EngineVersion`, Terraform `engine_version`.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }, { now, policy }) => {
     const running = `${ENGINE_NAMES[broker.engine]} ${broker.engineVersion}`;
     const support = engineSupport(broker.engine, broker.engineVersion);

@@ -25,7 +25,6 @@ export const mqEngineEndOfSupport = defineCheck({
     'time): `aws mq update-broker --broker-id ID --engine-version VERSION`, then `aws mq reboot-broker --broker-id ' +
     'ID` or wait for the maintenance window. CloudFormation `EngineVersion`, Terraform `engine_version`. Test ' +
     'clients against the new version first; `aws mq describe-broker-engine-types` lists what is offered.',
-  requires: ['mq:DescribeBroker'],
   controls: { awsConfig: 'active-mq-supported-version / rabbit-mq-supported-version' },
   evaluate: ({ broker }, { now }) => {
     const engine = ENGINE_NAMES[broker.engine];

@@ -14,7 +14,6 @@ export const mqGeneralLogs = defineCheck({
     'the broker (`aws mq reboot-broker --broker-id ID`): log changes apply at the next reboot. CloudFormation ' +
     '`Logs: { General: true }`, Terraform `logs { general = true }`. ActiveMQ brokers also need a CloudWatch Logs ' +
     'resource policy that lets mq.amazonaws.com write to /aws/amazonmq/*.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     const pending = broker.pending.logs?.general;
     if (broker.logs.general)

@@ -15,7 +15,6 @@ export const mqHaDeployment = defineCheck({
     'ACTIVE_STANDBY_MULTI_AZ` (ActiveMQ, EFS storage, two subnets) or `CLUSTER_MULTI_AZ` (RabbitMQ, not on ' +
     'mq.t3.micro), migrate clients and messages, then delete the single-instance broker. CloudFormation ' +
     '`DeploymentMode`, Terraform `deployment_mode`.',
-  requires: ['mq:DescribeBroker'],
   controls: {
     securityHub: 'MQ.5 / MQ.6',
     awsConfig: 'mq-active-deployment-mode / mq-rabbit-deployment-mode',

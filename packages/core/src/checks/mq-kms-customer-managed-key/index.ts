@@ -16,7 +16,6 @@ export const mqKmsCustomerManagedKey = defineCheck({
     'UseAwsOwnedKey=false,KmsKeyId=KEY_ARN` (CloudFormation `EncryptionOptions: { UseAwsOwnedKey: false, KmsKeyId }`, ' +
     'Terraform `encryption_options { use_aws_owned_key = false, kms_key_id = … }`), migrate clients and messages, ' +
     'then delete the old broker. Never disable or schedule deletion of a key a broker uses.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     const { kind, kmsKeyId } = broker.encryption;
     if (kind === 'customer-managed')

@@ -16,7 +16,6 @@ export const mqLdapAuthentication = defineCheck({
     'UserBase=…,UserSearchMatching=…` with a configuration revision whose authentication strategy is LDAP, then ' +
     'reboot the broker. CloudFormation `AuthenticationStrategy: LDAP` with `LdapServerMetadata`, Terraform ' +
     '`authentication_strategy = "ldap"` with `ldap_server_metadata { … }`.',
-  requires: ['mq:DescribeBroker'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   controls: { awsConfig: 'mq-active-broker-ldap-authentication' },
   evaluate: ({ broker }) => {

@@ -20,7 +20,6 @@ export const mqLegacyInstanceType = defineCheck({
     '`aws mq update-broker --broker-id ID --host-instance-type mq.m5.large` (mq.t3.micro for evaluation brokers; ' +
     'RabbitMQ mq.m7g.large), then reboot the broker or wait for the maintenance window. CloudFormation ' +
     '`HostInstanceType`, Terraform `host_instance_type`.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     const replacement = LEGACY[broker.instanceType]?.[broker.engine];
     if (!replacement)

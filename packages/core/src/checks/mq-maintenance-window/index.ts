@@ -37,7 +37,6 @@ export const mqMaintenanceWindow = defineCheck({
     'DayOfWeek=SUNDAY,TimeOfDay=03:00,TimeZone=Europe/Berlin` (applies at once; TimeZone is an IANA name such as ' +
     'Europe/Berlin or a UTC offset). CloudFormation `MaintenanceWindowStartTime`, Terraform ' +
     '`maintenance_window_start_time { day_of_week, time_of_day, time_zone }`.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }) => {
     const window = broker.maintenanceWindow;
     if (!window) return fail(`Broker ${broker.name} has no maintenance window.`);

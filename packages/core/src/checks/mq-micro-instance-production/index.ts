@@ -21,7 +21,6 @@ export const mqMicroInstanceProduction = defineCheck({
     'RabbitMQ 4), then reboot the broker; there is no way back down to a micro type. CloudFormation ' +
     '`HostInstanceType`, Terraform `host_instance_type`. For high availability a new broker is needed (the ' +
     'deployment mode cannot change).',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }, { policy }) => {
     if (!MICRO_TYPES.includes(broker.instanceType))
       return pass(`Broker ${broker.name} runs on ${broker.instanceType}, not a micro instance.`);

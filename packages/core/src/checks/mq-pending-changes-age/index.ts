@@ -40,7 +40,6 @@ export const mqPendingChangesAge = defineCheck({
     'Reboot the broker in a quiet period to apply them: `aws mq reboot-broker --broker-id ID` (active/standby and ' +
     'cluster brokers reboot one instance at a time). If a change should not happen, revert it with `aws mq ' +
     'update-broker` first.',
-  requires: ['mq:DescribeBroker'],
   evaluate: ({ broker }, { now, policy, pendingSince }) => {
     if (!hasPendingChanges(broker)) return pass(`Broker ${broker.name} has no pending changes.`);
     const what = describePending(broker);

@@ -12,7 +12,6 @@ export const mqPublicAccess = defineCheck({
     'Public accessibility cannot be changed on an existing broker: create a new broker with ' +
     '`--no-publicly-accessible` (CloudFormation `PubliclyAccessible: false`) in private subnets, move clients to ' +
     'it (VPC peering, PrivateLink or a VPN for outside clients), then delete the public one.',
-  requires: ['mq:DescribeBroker'],
   controls: { awsConfig: 'mq-no-public-access' },
   evaluate: ({ broker }) =>
     broker.publiclyAccessible

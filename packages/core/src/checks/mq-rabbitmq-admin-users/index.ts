@@ -61,7 +61,6 @@ export const mqRabbitmqAdminUsers = defineCheck({
     'https://BROKER.mq.REGION.amazonaws.com/api/users/USER -H "content-type: application/json" -d ' +
     '\'{"password":"…","tags":"monitoring"}\'` (or `rabbitmqadmin declare user name=USER password=… tags=`), and ' +
     'delete users nobody uses (`DELETE /api/users/USER`).',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit', 'credentials'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: (facts, { policy }) => {

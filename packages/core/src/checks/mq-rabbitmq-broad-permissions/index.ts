@@ -26,7 +26,6 @@ export const mqRabbitmqBroadPermissions = defineCheck({
     '`curl -u ADMIN -X PUT https://BROKER.mq.REGION.amazonaws.com/api/permissions/VHOST/USER -H ' +
     '"content-type: application/json" -d \'{"configure":"^orders\\\\.","write":"^orders\\\\.","read":"^orders\\\\."}\'`. ' +
     'Users that only publish or only consume need no configure permission at all (empty string).',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit', 'credentials'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: (facts, { policy }) => {

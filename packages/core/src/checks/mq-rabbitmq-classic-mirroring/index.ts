@@ -30,7 +30,6 @@ export const mqRabbitmqClassicMirroring = defineCheck({
     "ones), then set the policy's apply-to to `quorum_queues` and drop its `ha-*` keys, or delete it: " +
     '`curl -u ADMIN -X DELETE https://BROKER.mq.REGION.amazonaws.com/api/policies/VHOST/POLICY` ' +
     '(`rabbitmqadmin delete policy name=POLICY`). Do this before upgrading a 3.13 broker to RabbitMQ 4.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }) => {

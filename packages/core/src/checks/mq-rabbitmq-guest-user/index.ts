@@ -15,7 +15,6 @@ export const mqRabbitmqGuestUser = defineCheck({
     'Delete it in the RabbitMQ web console (Admin → Users → guest → Delete) or with the management API: ' +
     '`curl -u ADMIN -X DELETE https://BROKER.mq.REGION.amazonaws.com/api/users/guest` ' +
     '(`rabbitmqadmin delete user name=guest`), and drop it from any definitions file you import.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }) => {

@@ -25,7 +25,6 @@ export const mqRabbitmqQueueBacklog = defineCheck({
     'a policy (`max-length` or `max-length-bytes` with `overflow: reject-publish`, or a `message-ttl`) and a ' +
     'dead-letter exchange so overflow is kept, not lost; purge test queues nobody reads (`DELETE ' +
     '/api/queues/VHOST/QUEUE/contents`). Drop `queue-mode: lazy` from policies and arguments on 3.12 and later.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }, { policy }) => {

@@ -57,7 +57,6 @@ export const mqRabbitmqQueueDeadLettering = defineCheck({
     '"definition":{"dead-letter-exchange":"dlx"}}\'`, declare the `dlx` exchange and a queue bound to it; or declare ' +
     'queues with the `x-dead-letter-exchange` argument. On cluster brokers give the policy a priority above 1 so it ' +
     'wins over the Amazon MQ default policy.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }) => {

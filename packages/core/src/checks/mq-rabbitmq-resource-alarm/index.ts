@@ -38,7 +38,6 @@ export const mqRabbitmqResourceAlarm = defineCheck({
     'close idle connections and channels, or move to a larger host instance type ' +
     '(`aws mq update-broker --broker-id ID --host-instance-type mq.m7g.large`, applied at the next reboot). Watch ' +
     'the RabbitMQMemUsed/RabbitMQMemLimit and RabbitMQDiskFree/RabbitMQDiskFreeLimit CloudWatch metrics per node.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }, { policy }) => {

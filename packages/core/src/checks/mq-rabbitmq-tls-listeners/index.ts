@@ -25,7 +25,6 @@ export const mqRabbitmqTlsListeners = defineCheck({
     'listeners through their configuration; a plain listener there is a case for AWS Support. On self-managed ' +
     'RabbitMQ set `listeners.tcp = none` and `listeners.ssl.default = 5671` (and `management.ssl.port`) in ' +
     'rabbitmq.conf.',
-  requires: ['mq:DescribeBroker', 'secretsmanager:ListSecrets', 'secretsmanager:GetSecretValue'],
   needs: ['rabbit'],
   appliesTo: { engines: ['RABBITMQ'] },
   evaluate: ({ broker, rabbit }) => {

@@ -12,7 +12,6 @@ export const mqRequiredTags = defineCheck({
   remediation:
     '`aws mq create-tags --resource-arn BROKER_ARN --tags team=orders,env=production` (applies at once). ' +
     'CloudFormation `Tags`, Terraform `tags = { … }`; an AWS Organizations tag policy can enforce the keys.',
-  requires: ['mq:DescribeBroker'],
   controls: { securityHub: 'MQ.4' },
   evaluate: ({ broker }, { policy }) => {
     const required = policy.requiredTags;

@@ -16,7 +16,6 @@ export const mqSecurityGroupOpenAllPorts = defineCheck({
     'then `aws ec2 authorize-security-group-ingress --group-id SG --protocol tcp --port 5671 --source-group CLIENT_SG`. ' +
     'In CloudFormation drop `IpProtocol: -1` with `CidrIp: 0.0.0.0/0` from `SecurityGroupIngress`; in Terraform the ' +
     'matching `aws_vpc_security_group_ingress_rule`. Security group changes apply at once.',
-  requires: ['mq:DescribeBroker', 'ec2:DescribeSecurityGroups'],
   needs: ['securityGroups'],
   controls: { securityHub: 'EC2.19', awsConfig: 'restricted-common-ports' },
   evaluate: ({ broker, securityGroups = [] }) => {

@@ -62,7 +62,6 @@ export const mqSecurityGroupOpenBrokerPorts = defineCheck({
     "application subnets' CIDR or their security group (`SourceSecurityGroupId` in CloudFormation, " +
     '`referenced_security_group_id` of `aws_vpc_security_group_ingress_rule` in Terraform). Rule changes apply at ' +
     'once. A publicly accessible broker cannot be made private: create a private broker and move the clients.',
-  requires: ['mq:DescribeBroker', 'ec2:DescribeSecurityGroups'],
   needs: ['securityGroups'],
   controls: { securityHub: 'EC2.18', awsConfig: 'vpc-sg-open-only-to-authorized-ports' },
   evaluate: ({ broker, securityGroups = [] }) => {

@@ -13,7 +13,6 @@ export const mqSingleInstanceProduction = defineCheck({
     'The deployment mode cannot be changed in place: create a broker with `--deployment-mode ' +
     'ACTIVE_STANDBY_MULTI_AZ` (ActiveMQ, EFS storage) or `CLUSTER_MULTI_AZ` (RabbitMQ), migrate clients and ' +
     'messages (e.g. with a shovel or network of brokers), then delete the single-instance broker.',
-  requires: ['mq:DescribeBroker'],
   controls: {
     securityHub: 'MQ.5 / MQ.6',
     awsConfig: 'mq-active-deployment-mode / mq-rabbit-deployment-mode',

@@ -14,7 +14,6 @@ export const mqStorageType = defineCheck({
     '`StorageType: EFS`, Terraform `storage_type = "efs"`), ideally `ACTIVE_STANDBY_MULTI_AZ`, drain or migrate ' +
     'messages, move clients, then delete the EBS broker. If EBS throughput is a deliberate choice, record it as a ' +
     'suppression (tag `mqops:suppress:mq-storage-type` = `YYYY-MM-DD reason`).',
-  requires: ['mq:DescribeBroker'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   controls: { awsConfig: 'mq-active-single-instance-broker-storage-type-efs' },
   evaluate: ({ broker }) => {

@@ -14,7 +14,6 @@ export const mqSubnetsSingleAz = defineCheck({
     'listing subnets in different Availability Zones (two for ACTIVE_STANDBY_MULTI_AZ, up to three for ' +
     'CLUSTER_MULTI_AZ), move the clients and delete the old broker. In CloudFormation set `SubnetIds`; in ' +
     'Terraform `subnet_ids` on `aws_mq_broker`.',
-  requires: ['mq:DescribeBroker', 'ec2:DescribeSubnets'],
   needs: ['subnets'],
   appliesTo: { modes: ['ACTIVE_STANDBY_MULTI_AZ', 'CLUSTER_MULTI_AZ'] },
   evaluate: ({ broker, subnets = [] }) => {

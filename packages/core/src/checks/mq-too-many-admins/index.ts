@@ -26,7 +26,6 @@ export const mqTooManyAdmins = defineCheck({
     '`aws mq update-user --broker-id ID --username USER --no-console-access --groups apps`, and delete unused users ' +
     'with `aws mq delete-user`. User changes apply at the next reboot or maintenance window. In CloudFormation set ' +
     '`Users[].ConsoleAccess` and `Users[].Groups`; in Terraform the `user` blocks of `aws_mq_broker`.',
-  requires: ['mq:DescribeBroker', 'mq:DescribeUser'],
   needs: ['activeMqUsers'],
   appliesTo: { engines: ['ACTIVEMQ'] },
   evaluate: ({ broker, activeMqUsers = [] }, { policy }) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqActivemqDeadLetterStrategy as check } from '../../../src/checks/activemq-config';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
 
@@ -19,7 +19,7 @@ describe('Check: mq-activemq-dead-letter-strategy', () => {
       false,
     );
     expect(check.needs).toEqual(['configuration']);
-    expect(check.requires).toEqual(['mq:DescribeBroker', 'mq:DescribeConfigurationRevision']);
+    expect(requiredActions(check)).toEqual(['mq:DescribeBroker', 'mq:DescribeConfigurationRevision']);
   });
 
   it('returns FAIL on the Amazon MQ default configuration: queue=">" dead-letters to ActiveMQ.DLQ', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqActivemqMemoryLimits as check } from '../../../src/checks/activemq-config';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
 
@@ -17,7 +17,7 @@ describe('Check: mq-activemq-memory-limits', () => {
       false,
     );
     expect(check.needs).toEqual(['configuration']);
-    expect(check.requires).toContain('mq:DescribeConfigurationRevision');
+    expect(requiredActions(check)).toContain('mq:DescribeConfigurationRevision');
   });
 
   it('returns FAIL on the Amazon MQ default configuration: queue=">" has no memoryLimit', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqCredentialRotation as check, daysBetween } from '../../../src/checks/mq-credential-rotation';
 import type { CredentialFacts } from '../../../src/facts';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
@@ -23,7 +23,7 @@ describe('Check: mq-credential-rotation', () => {
   it('applies to both engines and declares what it needs', () => {
     expect(applies(check, makeBroker({ engine: 'RABBITMQ' }))).toBe(true);
     expect(check.needs).toEqual(['credentials']);
-    expect(check.requires).toEqual(['mq:DescribeBroker', 'secretsmanager:ListSecrets']);
+    expect(requiredActions(check)).toEqual(['mq:DescribeBroker', 'secretsmanager:ListSecrets']);
   });
 
   it('returns PASS when every secret rotates and is recent', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqCredentialsUntracked as check } from '../../../src/checks/mq-credentials-untracked';
 import type { CredentialFacts } from '../../../src/facts';
 import type { BrokerUserRef } from '../../../src/model';
@@ -20,7 +20,7 @@ describe('Check: mq-credentials-untracked', () => {
       false,
     );
     expect(check.needs).toEqual(['credentials']);
-    expect(check.requires).toContain('secretsmanager:ListSecrets');
+    expect(requiredActions(check)).toContain('secretsmanager:ListSecrets');
   });
 
   it('returns FAIL listing the users without a secret', () => {

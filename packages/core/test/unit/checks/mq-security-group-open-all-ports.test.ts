@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requiredActions } from '../../../src/check';
 import { mqSecurityGroupOpenAllPorts as check } from '../../../src/checks/mq-security-group-open-all-ports';
 import type { IngressRule, SecurityGroupFacts } from '../../../src/facts';
 import { makeContext, makeFacts } from '../../helpers/broker';
@@ -19,7 +20,7 @@ const withGroups = (...ingress: IngressRule[]) => {
 describe('Check: mq-security-group-open-all-ports', () => {
   it('declares what it needs', () => {
     expect(check.needs).toEqual(['securityGroups']);
-    expect(check.requires).toContain('ec2:DescribeSecurityGroups');
+    expect(requiredActions(check)).toContain('ec2:DescribeSecurityGroups');
     expect(check.severity).toBe('HIGH');
   });
 

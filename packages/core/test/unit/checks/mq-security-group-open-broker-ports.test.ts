@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqSecurityGroupOpenBrokerPorts as check } from '../../../src/checks/mq-security-group-open-broker-ports';
 import type { IngressRule, SecurityGroupFacts } from '../../../src/facts';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
@@ -22,7 +22,7 @@ const group = (id: string, ingress: IngressRule[], name = `mq-${id}`): SecurityG
 describe('Check: mq-security-group-open-broker-ports', () => {
   it('declares what it needs', () => {
     expect(check.needs).toEqual(['securityGroups']);
-    expect(check.requires).toEqual(['mq:DescribeBroker', 'ec2:DescribeSecurityGroups']);
+    expect(requiredActions(check)).toEqual(['mq:DescribeBroker', 'ec2:DescribeSecurityGroups']);
     expect(check.severity).toBe('HIGH');
     expect(applies(check, makeBroker({ engine: 'RABBITMQ' }))).toBe(true);
   });

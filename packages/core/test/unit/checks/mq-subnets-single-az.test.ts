@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqSubnetsSingleAz as check } from '../../../src/checks/mq-subnets-single-az';
 import type { SubnetFacts } from '../../../src/facts';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
@@ -21,7 +21,7 @@ describe('Check: mq-subnets-single-az', () => {
 
   it('declares what it needs', () => {
     expect(check.needs).toEqual(['subnets']);
-    expect(check.requires).toEqual(['mq:DescribeBroker', 'ec2:DescribeSubnets']);
+    expect(requiredActions(check)).toEqual(['mq:DescribeBroker', 'ec2:DescribeSubnets']);
   });
 
   it('returns FAIL naming the one Availability Zone', () => {

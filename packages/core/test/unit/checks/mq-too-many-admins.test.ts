@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies } from '../../../src/check';
+import { applies, requiredActions } from '../../../src/check';
 import { mqTooManyAdmins as check, hasAdminRights } from '../../../src/checks/mq-too-many-admins';
 import type { ActiveMqUserFacts } from '../../../src/facts';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
@@ -18,7 +18,7 @@ describe('Check: mq-too-many-admins', () => {
       false,
     );
     expect(check.needs).toEqual(['activeMqUsers']);
-    expect(check.requires).toContain('mq:DescribeUser');
+    expect(requiredActions(check)).toContain('mq:DescribeUser');
   });
 
   it('returns FAIL listing the admins when there are more than the policy allows', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applies, type Check, SEVERITY_ORDER } from '../../../src/check';
+import { applies, type Check, requiredActions, SEVERITY_ORDER } from '../../../src/check';
 import { CHECKS, mqAuditLogs, mqPublicAccess, mqSingleInstanceProduction } from '../../../src/checks';
 import { makeBroker, makeContext, makeFacts } from '../../helpers/broker';
 
@@ -10,8 +10,8 @@ describe('Check catalog', () => {
     expect(check.rationale.length).toBeGreaterThan(40);
     expect(check.remediation.length).toBeGreaterThan(40);
     expect(SEVERITY_ORDER).toContain(check.severity);
-    expect(check.requires.length).toBeGreaterThan(0);
-    for (const action of check.requires) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
+    expect(requiredActions(check).length).toBeGreaterThan(0);
+    for (const action of requiredActions(check)) expect(action).toMatch(/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/);
   });
 
   it('has unique ids', () => {
