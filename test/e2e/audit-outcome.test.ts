@@ -114,30 +114,12 @@ describe('mqops audit: targets that cannot be audited', () => {
     const file = config({
       accounts: [{ accountId: '210987654321', roleArn: 'arn:aws:iam::210987654321:role/mqops-audit' }],
     });
+    const sarifTo = (out: string, ...more: string[]) =>
+      runNode(cloud, [BIN, 'audit', '--config', file, '--output', 'sarif', '--out', out, ...more]);
     const without = join(dir, 'partial.sarif');
-    const refused = await runNode(cloud, [
-      BIN,
-      'audit',
-      '--config',
-      file,
-      '--output',
-      'sarif',
-      '--out',
-      without,
-    ]);
+    const refused = await sarifTo(without);
     const kept = join(dir, 'partial-state.sarif');
-    const written = await runNode(cloud, [
-      BIN,
-      'audit',
-      '--config',
-      file,
-      '--output',
-      'sarif',
-      '--out',
-      kept,
-      '--state',
-      join(dir, 'state.json'),
-    ]);
+    const written = await sarifTo(kept, '--state', join(dir, 'state.json'));
     undo();
     expect(refused.status).toBe(3);
     expect(existsSync(without)).toBe(false);
