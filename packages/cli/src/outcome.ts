@@ -1,5 +1,4 @@
-import { MqClient } from '@aws-sdk/client-mq';
-import type { ClientSettings } from '@mqops/aws/targets';
+import { type ClientSettings, configuredRegion } from '@mqops/aws/targets';
 import { exitCodeOf, gapLines, type JobOutcome, outcomeSummary } from '@mqops/core/outcome';
 import { hintFor } from './hints';
 import type { Io } from './main';
@@ -9,14 +8,7 @@ import type { Io } from './main';
  * --region, AWS_REGION or the profile), `self/default` when none is set (the calls then fail with the SDK's error).
  */
 export async function cliTarget(settings: ClientSettings): Promise<string> {
-  const client = new MqClient(settings);
-  try {
-    return `self/${(await client.config.region()) || 'default'}`;
-  } catch {
-    return 'self/default';
-  } finally {
-    client.destroy();
-  }
+  return `self/${(await configuredRegion(settings)) || 'default'}`;
 }
 
 /**
