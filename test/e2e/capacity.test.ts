@@ -120,6 +120,17 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
   });
   const planOf = async (name: string) =>
     (await listPlans(store)).find((p) => p.brokerId === id(name)) as CapacityPlan;
+  /** Recommends for cap-manual now and accepts that plan from the CLI, as a person would. */
+  async function acceptManualPlan() {
+    const report = await rightsizeFleet({ ...rightsizeRuntime, now }, { brokers: [`cap-manual-${RUN}`] });
+    const rec = report.recommendations[0];
+    if (!rec) throw new Error('no recommendation');
+    const accepted = await acceptPlan(
+      store,
+      planFromRecommendation(rec, { source: 'cli', now: now(), acceptedBy: 'test' }),
+    );
+    expect(accepted.accepted).toBe(true);
+  }
   /** Ticks every `minutes` on the cloud's clock until the plan of `name` is in one of `states` (at most `max`). */
   async function tickUntil(name: string, states: string[], minutes = 5, max = 40) {
     for (let i = 0; i < max; i++) {
@@ -255,14 +266,7 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
   });
 
   it('a post-check that fails rolls the broker back to its previous type', async () => {
-    const report = await rightsizeFleet({ ...rightsizeRuntime, now }, { brokers: [`cap-manual-${RUN}`] });
-    const rec = report.recommendations[0];
-    if (!rec) throw new Error('no recommendation');
-    const accepted = await acceptPlan(
-      store,
-      planFromRecommendation(rec, { source: 'cli', now: now(), acceptedBy: 'test' }),
-    );
-    expect(accepted.accepted).toBe(true);
+    await acceptManualPlan();
     probeFails = new Set([id('cap-manual')]);
     // Next window: Wednesday a week later.
     cloud.clock.set(new Date(WINDOW_OPENS + 7 * 86_400_000 + 60_000));
@@ -342,14 +346,7 @@ describe('rightsizing and resizes in the maintenance window (local cloud and its
 
     it('a resize tick that cannot evaluate its plans fails the invocation, naming each plan', async () => {
       // Prepare: an open plan (cap-manual's earlier one was rolled back)
-      const report = await rightsizeFleet({ ...rightsizeRuntime, now }, { brokers: [`cap-manual-${RUN}`] });
-      const rec = report.recommendations[0];
-      if (!rec) throw new Error('no recommendation');
-      const accepted = await acceptPlan(
-        store,
-        planFromRecommendation(rec, { source: 'cli', now: now(), acceptedBy: 'test' }),
-      );
-      expect(accepted.accepted).toBe(true);
+      await acceptManualPlan();
       const lines: string[] = [];
       const metricsOf = () => jobMetrics(lines);
 
