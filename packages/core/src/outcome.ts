@@ -44,11 +44,6 @@ export function outcomeOf(
   return { status, covered, gaps: [...gaps] };
 }
 
-/** The worse of two statuses (failed > partial > complete). */
-export function worse(a: JobStatus, b: JobStatus): JobStatus {
-  return JOB_STATUSES.indexOf(a) >= JOB_STATUSES.indexOf(b) ? a : b;
-}
-
 /** Exit codes of the CLI: 3 when the job did not cover all that was asked, whatever it found elsewhere. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, incomplete: 3 } as const;
 
