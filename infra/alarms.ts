@@ -1,5 +1,6 @@
 import { ALARM_CHANGE_EVENTS } from '@mqops/core';
 import { alertTopic } from './alerts';
+import { ownedAlarms } from './iam-scopes';
 import { deadLetters } from './storage';
 import type { FunctionSpec } from './types';
 
@@ -28,5 +29,13 @@ export const alarmsFunction: FunctionSpec = {
       },
     },
   ],
+  // It changes (and reads the tags of) the alarms it owns, named mqops-…, and no other.
+  scopes: {
+    'cloudwatch:PutMetricAlarm': ownedAlarms,
+    'cloudwatch:DeleteAlarms': ownedAlarms,
+    'cloudwatch:TagResource': ownedAlarms,
+    'cloudwatch:UntagResource': ownedAlarms,
+    'cloudwatch:ListTagsForResource': ownedAlarms,
+  },
   deadLetterQueue: deadLetters.name,
 };

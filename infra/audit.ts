@@ -1,10 +1,14 @@
 import { MQ_CHANGE_EVENTS, SECURITY_GROUP_CHANGE_EVENTS } from '@mqops/core';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { deployedConfig } from './config';
+import { brokerAuditSecrets, ownSecurityHubProduct } from './iam-scopes';
 import { deadLetters, stateBucket } from './storage';
-import type { FunctionSpec } from './types';
+import type { EnvValue, FunctionSpec } from './types';
 
 const { text: configText, config } = deployedConfig();
+
+/** The audit's state file in the AuditState bucket (the audit-now runbook reads and writes it too). */
+export const auditStateObjects: EnvValue[] = [{ ref: stateBucket.name, attribute: 'arn', suffix: '/*' }];
 
 /**
  * The auditor: every broker once a day, and the brokers an API call touched within seconds of the call
@@ -39,8 +43,13 @@ export const auditFunction: FunctionSpec = {
   ],
   scopes: {
     'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
-    's3:GetObject': [{ ref: stateBucket.name, attribute: 'arn', suffix: '/*' }],
-    's3:PutObject': [{ ref: stateBucket.name, attribute: 'arn', suffix: '/*' }],
+    's3:GetObject': auditStateObjects,
+    's3:PutObject': auditStateObjects,
+    // The RabbitMQ data-plane checks log in with the broker's secret tagged mqops:broker and mqops:role=audit, and
+    // may read no other secret.
+    'secretsmanager:GetSecretValue': brokerAuditSecrets,
+    // Findings go to the account's own (default) Security Hub product only.
+    'securityhub:BatchImportFindings': ownSecurityHubProduct,
     // Only the roles the configuration names (none configured: a conventional name, so nothing else is allowed).
     'sts:AssumeRole': config.accounts.length
       ? config.accounts.map((a) => ({ literal: a.roleArn }))

@@ -1,7 +1,8 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { deployedConfig } from './config';
+import { brokers, mqopsSecrets } from './iam-scopes';
 import { deadLetters, stateTable } from './storage';
-import type { EnvValue, FunctionSpec } from './types';
+import type { ActionScope, EnvValue, FunctionSpec } from './types';
 
 const { text: configText } = deployedConfig();
 const table = { ref: stateTable.name, attribute: 'arn' } as const;
@@ -14,14 +15,17 @@ const environment: Record<string, EnvValue> = {
   MQOPS_CONFIG: { literal: configText },
 };
 
-const scopes: Record<string, EnvValue[]> = {
+const scopes: Record<string, ActionScope> = {
   'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
   'dynamodb:GetItem': [table],
   'dynamodb:PutItem': [table],
   'dynamodb:DeleteItem': [table],
   'dynamodb:Query': [table],
   // The post-resize connection probe logs in with the broker's rotated secret, and may read no other.
-  'secretsmanager:GetSecretValue': [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }],
+  'secretsmanager:GetSecretValue': mqopsSecrets,
+  // The resize tick changes and reboots the brokers of its plans (see iam-scopes.ts for why no tag condition).
+  'mq:UpdateBroker': brokers,
+  'mq:RebootBroker': brokers,
 };
 
 /**

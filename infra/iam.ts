@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { ACTION_ACCESS, isWriteAction } from './iam-access';
+import type { ActionScope, EnvValue, FunctionSpec, IamCondition, ScopeStatement } from './types';
 
 /**
  * Derives a function's IAM actions from its code: walks the handler's import graph inside this repository and
@@ -131,4 +133,91 @@ export function deriveActions(handler: string, root: string = process.cwd()): De
     sources,
     files: [...seen].map((f) => relative(root, f)).sort(),
   };
+}
+
+/** One IAM statement of a function, in the stack's terms (resources as refs to the stack or literal ARNs). */
+export interface PlannedStatement {
+  /** Sorted. */
+  actions: string[];
+  /** `{ literal: '*' }` only for actions infra/iam-access.ts allows on `*`. */
+  resources: EnvValue[];
+  condition?: IamCondition;
+}
+
+/** A function's IAM: its statements, the actions left on `*` with AWS's reason, and what forbids deploying it. */
+export interface PermissionPlan {
+  statements: PlannedStatement[];
+  /** Action → why it can only be granted on `*` (from infra/iam-access.ts). */
+  wildcards: Record<string, string>;
+  /** Derived actions missing from infra/iam-access.ts, writes without a scope, scopes that name no resource. */
+  problems: string[];
+}
+
+/** The statements a scope stands for. */
+export function scopeStatements(scope: ActionScope): ScopeStatement[] {
+  if (!Array.isArray(scope)) return [scope];
+  const items = scope as (EnvValue | ScopeStatement)[];
+  return items.length > 0 && items.every((item) => 'resources' in item)
+    ? (items as ScopeStatement[])
+    : [{ resources: items as EnvValue[] }];
+}
+
+const STAR: EnvValue = { literal: '*' };
+const isStar = (value: EnvValue) => 'literal' in value && value.literal === '*';
+
+/**
+ * A function's IAM statements: each derived action on the resources its `scopes` name (with their conditions);
+ * without a scope, a metadata read on its whole resource type and an action that supports no resource type on `*`
+ * (see infra/iam-access.ts). Statements with the same resources and condition are merged.
+ */
+export function planPermissions(fn: FunctionSpec, root?: string): PermissionPlan {
+  const { actions } = deriveActions(fn.handler, root);
+  const problems: string[] = [];
+  const wildcards: Record<string, string> = {};
+  const grants: { action: string; statement: ScopeStatement }[] = [];
+  for (const action of actions) {
+    const access = ACTION_ACCESS[action];
+    const scope = fn.scopes?.[action];
+    if (!access) {
+      problems.push(
+        `${fn.name}: ${action} is not in infra/iam-access.ts (add its access level and resource types from the Service Authorization Reference)`,
+      );
+      continue;
+    }
+    if (scope) {
+      for (const statement of scopeStatements(scope)) {
+        if (statement.resources.length === 0)
+          problems.push(`${fn.name}: the scope of ${action} names no resource`);
+        else if (isWriteAction(action) && !statement.condition && statement.resources.some(isStar))
+          problems.push(`${fn.name}: ${action} (${access.level}) is scoped to * without a condition`);
+        grants.push({ action, statement });
+      }
+    } else if (access.anyResource) {
+      grants.push({ action, statement: { resources: access.anyResource.map((literal) => ({ literal })) } });
+    } else if (access.wildcard && !isWriteAction(action)) {
+      wildcards[action] = access.wildcard;
+      grants.push({ action, statement: { resources: [STAR] } });
+    } else {
+      problems.push(
+        `${fn.name}: ${action} (${access.level}) needs a scope: the resources the function owns (FunctionSpec.scopes)`,
+      );
+    }
+  }
+  const merged = new Map<string, PlannedStatement>();
+  for (const { action, statement } of grants) {
+    const key = JSON.stringify([statement.resources, statement.condition ?? null]);
+    const existing = merged.get(key);
+    if (existing) existing.actions.push(action);
+    else
+      merged.set(key, {
+        actions: [action],
+        resources: statement.resources,
+        ...(statement.condition ? { condition: statement.condition } : {}),
+      });
+  }
+  // The `*` statement first, as IAM policy readers expect the broad grant on top.
+  const statements = [...merged.values()].sort(
+    (a, b) => Number(b.resources.some(isStar)) - Number(a.resources.some(isStar)),
+  );
+  return { statements, wildcards, problems };
 }

@@ -1,13 +1,14 @@
 import { parseRotationSchedule } from '@mqops/core/rotation/index';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { deployedConfig } from './config';
+import { brokers, mqopsSecrets } from './iam-scopes';
 import { stateTable } from './storage';
 import type { FunctionSpec, SecretRotationSpec } from './types';
 
 const table = { ref: stateTable.name, attribute: 'arn' } as const;
 
 /** Secrets mqops rotates are named `mqops/…` (their `masterarn` admin secrets too): the function can touch no other. */
-const rotatedSecrets = [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }];
+const rotatedSecrets = mqopsSecrets;
 
 /**
  * The rotation function Secrets Manager calls (createSecret, setSecret, testSecret, finishSecret) for broker
@@ -33,6 +34,11 @@ export const rotateFunction: FunctionSpec = {
     'secretsmanager:GetSecretValue': rotatedSecrets,
     'secretsmanager:PutSecretValue': rotatedSecrets,
     'secretsmanager:UpdateSecretVersionStage': rotatedSecrets,
+    // ActiveMQ users change through the MQ API (and apply at a reboot) on the broker the secret names.
+    'mq:CreateUser': brokers,
+    'mq:UpdateUser': brokers,
+    'mq:DeleteUser': brokers,
+    'mq:RebootBroker': brokers,
     'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
     'dynamodb:GetItem': [table],
     'dynamodb:PutItem': [table],

@@ -1,14 +1,14 @@
 import { alertTopic, slackWebhookSecret } from './alerts';
-import { auditFunction } from './audit';
+import { auditFunction, auditStateObjects } from './audit';
 import { deployedConfig } from './config';
+import { brokerAuditSecrets, brokers, mqopsSecrets } from './iam-scopes';
 import { backupBucket, deadLetters, stateTable } from './storage';
-import type { EnvValue, FunctionSpec } from './types';
+import type { ActionScope, FunctionSpec } from './types';
 
 const { text: configText } = deployedConfig();
 const table = { ref: stateTable.name, attribute: 'arn' } as const;
-const mqopsSecrets = [{ literal: 'arn:aws:secretsmanager:*:*:secret:mqops/*' }];
 
-const scopes: Record<string, EnvValue[]> = {
+const scopes: Record<string, ActionScope> = {
   'sns:Publish': [{ ref: alertTopic.name, attribute: 'arn' }],
   // audit-now invokes the Audit function, and no other.
   'lambda:InvokeFunction': [{ ref: auditFunction.name, attribute: 'arn' }],
@@ -17,18 +17,18 @@ const scopes: Record<string, EnvValue[]> = {
   'dynamodb:DeleteItem': [table],
   'dynamodb:Query': [table],
   // backup-config writes to, and restore-config reads from, the Backups bucket; audit-now the audit's state.
-  's3:GetObject': [
-    ...(auditFunction.scopes?.['s3:GetObject'] ?? []),
-    { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' },
-  ],
-  's3:PutObject': [
-    ...(auditFunction.scopes?.['s3:PutObject'] ?? []),
-    { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' },
-  ],
+  's3:GetObject': [...auditStateObjects, { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' }],
+  's3:PutObject': [...auditStateObjects, { ref: backupBucket.name, attribute: 'arn', suffix: '/backups/*' }],
   's3:ListBucket': [{ ref: backupBucket.name, attribute: 'arn' }],
   // rotate-now starts a rotation of mqops' rotated secrets only.
   'secretsmanager:DescribeSecret': mqopsSecrets,
   'secretsmanager:RotateSecret': mqopsSecrets,
+  // The safe-reboot post-check logs in with the broker's rotated secret; backup-config reads RabbitMQ definitions
+  // with the broker's audit secret (tagged mqops:broker and mqops:role=audit). No other secret.
+  'secretsmanager:GetSecretValue': [{ resources: mqopsSecrets }, brokerAuditSecrets],
+  // resize-now and safe-reboot change and reboot the broker they are given (see iam-scopes.ts: no tag condition).
+  'mq:UpdateBroker': brokers,
+  'mq:RebootBroker': brokers,
 };
 
 /**

@@ -1,6 +1,6 @@
-import { deriveActions } from './iam';
+import { planPermissions } from './iam';
 import { stageSettings } from './stage';
-import type { EnvValue, FunctionSpec, StackSpec } from './types';
+import type { EnvValue, FunctionSpec, IamCondition, StackSpec } from './types';
 
 /**
  * The few SST v3 components (and helpers) mqops uses, as the shape this file relies on. The real ones come from
@@ -47,15 +47,34 @@ export interface SstContext {
 
 type Resource = Record<string, unknown>;
 
-/** IAM statements of a function: derived actions, narrowed to the stack's resources where the spec says so. */
+/** An IAM condition as SST's `permissions[].conditions` take it (one entry per operator and context key). */
+export function sstConditions(
+  condition: IamCondition,
+): { test: string; variable: string; values: string[] }[] {
+  return Object.entries(condition).flatMap(([test, keys]) =>
+    Object.entries(keys).map(([variable, values]) => ({
+      test,
+      variable,
+      values: typeof values === 'string' ? [values] : [...values],
+    })),
+  );
+}
+
+/**
+ * IAM statements of a function, as SST `permissions`: the derived actions on the resources its scopes name (with
+ * their conditions), metadata reads on their resource type, and `*` only where AWS allows nothing narrower (see
+ * infra/iam.ts `planPermissions`).
+ * @throws Error naming every action that cannot be granted (missing from infra/iam-access.ts, or a write without a
+ * scope), so `sst deploy` never grants a write on `*`.
+ */
 export function permissionsFor(fn: FunctionSpec, resolveRef: (value: EnvValue) => unknown, root?: string) {
-  const { actions } = deriveActions(fn.handler, root);
-  const scoped = actions.filter((a) => fn.scopes?.[a]);
-  const broad = actions.filter((a) => !fn.scopes?.[a]);
-  return [
-    ...(broad.length ? [{ actions: broad, resources: ['*'] }] : []),
-    ...scoped.map((a) => ({ actions: [a], resources: (fn.scopes?.[a] ?? []).map(resolveRef) })),
-  ];
+  const plan = planPermissions(fn, root);
+  if (plan.problems.length > 0) throw new Error(`infra: IAM of ${fn.name}:\n  ${plan.problems.join('\n  ')}`);
+  return plan.statements.map((s) => ({
+    actions: s.actions,
+    resources: s.resources.map(resolveRef),
+    ...(s.condition ? { conditions: sstConditions(s.condition) } : {}),
+  }));
 }
 
 /** Creates the stack's resources with SST components; returns the outputs `sst deploy` prints. */

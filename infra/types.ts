@@ -35,6 +35,24 @@ export interface TopicTrigger {
 
 export type Trigger = ScheduleTrigger | EventTrigger | TopicTrigger;
 
+/**
+ * An IAM condition, as a policy document writes it: operator → context key → value(s), e.g.
+ * `{ StringLike: { 'aws:ResourceTag/mqops:broker': '*' } }`. Every key of every operator must match.
+ */
+export type IamCondition = Record<string, Record<string, string | readonly string[]>>;
+
+/** One statement an action is granted by: on these resources, when the condition holds. */
+export interface ScopeStatement {
+  resources: EnvValue[];
+  condition?: IamCondition;
+}
+
+/**
+ * Where an action is granted: resources (one statement), or statements of their own (each with its resources and
+ * condition; any one allows the call).
+ */
+export type ActionScope = EnvValue[] | ScopeStatement | ScopeStatement[];
+
 /** One Lambda function. */
 export interface FunctionSpec {
   /** Logical name (the SST component name). */
@@ -49,10 +67,12 @@ export interface FunctionSpec {
   environment: Record<string, EnvValue>;
   triggers: Trigger[];
   /**
-   * Narrower IAM resources for some derived actions (by action, the resources the stack names); every other
-   * derived action gets `*` (Amazon MQ's Describe and List actions have no resource-level scoping).
+   * Where each derived action that changes something (or reads a value: a secret, an object, an item) is granted:
+   * by action, the resources the function owns, optionally with IAM conditions. A derived action without a scope
+   * gets what infra/iam-access.ts allows: a metadata read its whole resource type, an action that supports no
+   * resource type `*`; a write without a scope is refused (infra/iam.ts `planPermissions`).
    */
-  scopes?: Record<string, EnvValue[]>;
+  scopes?: Record<string, ActionScope>;
   /** Queue (by name) that receives events the function failed on after Lambda's retries. */
   deadLetterQueue?: string;
   /** AWS services allowed to invoke the function directly (a resource-based Lambda permission each). */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveActions } from '../../infra/iam';
+import { isWriteAction } from '../../infra/iam-access';
 import { stack } from '../../infra/index';
 import { type Recorded, recordingSst } from './recording-sst';
 
@@ -167,13 +168,15 @@ describe('sst.config.ts', () => {
           function: { deadLetterConfig: { targetArn: `$ref:${spec.deadLetterQueue}.arn` } },
         });
       }
-      const granted = statements
-        .filter((s) => !dlq.includes(s))
-        .flatMap((s) => s.actions)
-        .sort();
+      const granted = [
+        ...new Set(statements.filter((s) => !dlq.includes(s)).flatMap((s) => s.actions)),
+      ].sort();
       expect(granted).toEqual(deriveActions(spec.handler).actions);
       for (const s of statements) {
         if (spec.scopes?.[s.actions[0] ?? '']) expect(s.resources).not.toContain('*');
+        // What sst deploy grants: no write action on *.
+        const writes = s.actions.filter(isWriteAction);
+        if (writes.length > 0) expect(s.resources, `${spec.name}: ${writes.join()}`).not.toContain('*');
       }
     }
     const publish = (
@@ -206,6 +209,63 @@ describe('sst.config.ts', () => {
 });
 
 describe('infra/sst.ts', () => {
+  it('passes IAM conditions through to the SST permissions (the audit reads only secrets tagged for it)', async () => {
+    // prepare / act
+    const { recorded } = await evaluateConfig();
+    type Statement = { actions: string[]; resources: unknown[]; conditions?: unknown };
+    const secretReads = (name: string) =>
+      (find(recorded, 'sst.aws.Function', name).permissions as Statement[]).filter((s) =>
+        s.actions.includes('secretsmanager:GetSecretValue'),
+      );
+    const tagged = {
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: ['arn:aws:secretsmanager:*:*:secret:*'],
+      conditions: [
+        { test: 'StringLike', variable: 'aws:ResourceTag/mqops:broker', values: ['*'] },
+        { test: 'StringEquals', variable: 'aws:ResourceTag/mqops:role', values: ['audit'] },
+      ],
+    };
+    // assess
+    expect(secretReads('Audit')).toEqual([tagged]);
+    expect(secretReads('Runbook')).toEqual([
+      expect.objectContaining({ resources: ['arn:aws:secretsmanager:*:*:secret:mqops/*'] }),
+      expect.objectContaining(tagged),
+    ]);
+    expect(secretReads('Runbook')[0]).not.toHaveProperty('conditions');
+    const alarms = find(recorded, 'sst.aws.Function', 'Alarms').permissions as Statement[];
+    expect(alarms.find((s) => s.actions.includes('cloudwatch:PutMetricAlarm'))?.resources).toEqual([
+      'arn:aws:cloudwatch:*:*:alarm:mqops-*',
+    ]);
+  });
+
+  it('maps every operator and key of a condition, and refuses to deploy a write without a scope', async () => {
+    // prepare
+    const { deployStack, sstConditions } = await import('../../infra/sst');
+    const { sst, interpolate } = recordingSst();
+    const context = {
+      interpolate,
+      defaultBusArn: 'bus',
+      accountId: '$account',
+      lambdaPermission: () => ({}),
+      secretRotation: () => ({}),
+      stage: 'test',
+    };
+    const alarms = stack.functions.find((f) => f.name === 'Alarms');
+    if (!alarms) throw new Error('no Alarms function');
+    const { 'cloudwatch:DeleteAlarms': _dropped, ...scopes } = alarms.scopes ?? {};
+    // act / assess
+    expect(
+      sstConditions({ StringLike: { 'a:K': ['x*', 'y*'] }, Null: { 'a:T': 'false', 'a:U': 'true' } }),
+    ).toEqual([
+      { test: 'StringLike', variable: 'a:K', values: ['x*', 'y*'] },
+      { test: 'Null', variable: 'a:T', values: ['false'] },
+      { test: 'Null', variable: 'a:U', values: ['true'] },
+    ]);
+    expect(() => deployStack({ ...stack, functions: [{ ...alarms, scopes }] }, sst, context)).toThrow(
+      /IAM of Alarms:\n {2}Alarms: cloudwatch:DeleteAlarms \(Write\) needs a scope/,
+    );
+  });
+
   it('subscribes a function to an SNS topic outside the stack (alarmTopics in mqops.config.json)', async () => {
     const { deployStack } = await import('../../infra/sst');
     const { sst, recorded, interpolate } = recordingSst();
