@@ -1,13 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sourcesFor } from '@mqops/aws/targets';
-import {
-  type AuditReport,
-  type AuditState,
-  CHECKS,
-  parseConfigText,
-  runAudit,
-  type StateStore,
-} from '@mqops/core';
+import { type AuditReport, CHECKS, MemoryStateStore, parseConfigText, runAudit } from '@mqops/core';
 import {
   ActiveMqBacking,
   activeMqInfo,
@@ -26,19 +19,9 @@ const active = new ActiveMqBacking(activeMqInfo());
 let cloud: LocalCloud;
 const reports: AuditReport[] = [];
 
-class MemoryStore implements StateStore {
-  state: AuditState | undefined;
-  async load() {
-    return this.state;
-  }
-  async save(state: AuditState) {
-    this.state = state;
-  }
-}
-
 beforeAll(async () => {
   cloud = await startLocalCloud({ scenario: 'demo', backings: [rabbit, active] });
-  const store = new MemoryStore();
+  const store = new MemoryStateStore();
   const audit = () => {
     const { inventory, sources } = sourcesFor(cloud.clientConfig());
     return runAudit(

@@ -4,11 +4,16 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { AuditState, StateStore } from '@mqops/core';
+import type { AuditState, Snapshot, StateStore } from '@mqops/core';
 import { MqopsError } from '@mqops/core';
 
-/** Keeps the audit state as one JSON object in S3. */
+/**
+ * Keeps the audit state as one JSON object in S3, written conditionally: `If-None-Match: *` for the first save,
+ * `If-Match: <ETag it read>` after, so an overlapping audit's save is never overwritten (S3 answers 412
+ * PreconditionFailed, or 409 ConditionalRequestConflict while another conditional write of the key is in flight).
+ */
 export class S3StateStore implements StateStore {
   private readonly client: S3Client;
 
@@ -20,27 +25,48 @@ export class S3StateStore implements StateStore {
     this.client = client instanceof S3Client ? client : new S3Client(client);
   }
 
-  async load(): Promise<AuditState | undefined> {
+  async read(): Promise<Snapshot<AuditState, string> | undefined> {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
       const text = (await response.Body?.transformToString()) ?? '';
       const state = JSON.parse(text) as AuditState;
       if (state.version !== 1) throw new MqopsError(`s3://${this.bucket}/${this.key}: unknown state version`);
-      return state;
+      if (!response.ETag) throw new MqopsError(`s3://${this.bucket}/${this.key}: S3 returned no ETag`);
+      return { value: state, version: response.ETag };
     } catch (error) {
       if (error instanceof NoSuchKey) return undefined;
       throw error;
     }
   }
 
-  async save(state: AuditState): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.key,
-        Body: JSON.stringify(state),
-        ContentType: 'application/json',
-      }),
-    );
+  async write(state: AuditState, expected: string | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          Body: JSON.stringify(state),
+          ContentType: 'application/json',
+          ...(expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: expected }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (lostRace(error)) return false;
+      throw error;
+    }
   }
+}
+
+/** S3's answers to a conditional write that another writer beat: the object changed, appeared or went away. */
+function lostRace(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  const status = error.$metadata.httpStatusCode;
+  return (
+    error.name === 'PreconditionFailed' ||
+    error.name === 'ConditionalRequestConflict' ||
+    error.name === 'NoSuchKey' ||
+    status === 412 ||
+    status === 409
+  );
 }

@@ -25,7 +25,7 @@ export class KvChannelPacer implements ChannelPacer {
       this.store,
       `slackpace:${channelId}`,
       (current) => ({ next: Math.max(current?.next ?? 0, nowMs) + intervalMs }),
-      { attempts: 50, expiresAt: Math.ceil(nowMs / 1000) + 3600 },
+      { expiresAt: Math.ceil(nowMs / 1000) + 3600 },
     );
     return written.next - intervalMs;
   }
@@ -35,7 +35,7 @@ export class KvChannelPacer implements ChannelPacer {
       this.store,
       `slackpace:${channelId}`,
       (current) => ({ next: Math.max(current?.next ?? 0, untilMs) }),
-      { attempts: 50, expiresAt: Math.ceil(untilMs / 1000) + 3600 },
+      { expiresAt: Math.ceil(untilMs / 1000) + 3600 },
     );
   }
 }

@@ -16,6 +16,8 @@ export type {
   TargetScope,
 } from './audit';
 export { auditFleet, evaluateBroker, failing, mapBounded, neededFacts, uncheckedReason } from './audit';
+export type { CasCell, CasDecision, CasOptions, CasPolicy, Snapshot } from './cas';
+export { CAS_POLICY, ConcurrentWriteError, compareAndSwap } from './cas';
 export type { AuditPolicy, Check, CheckContext, CheckOutcome, CheckStatus } from './check';
 export {
   applies,
@@ -53,7 +55,7 @@ export type {
 export { FACT_ACTIONS, FactKind } from './facts';
 export * from './instance-types';
 export type { KeyValueStore, Versioned } from './kv';
-export { MemoryKeyValueStore, update } from './kv';
+export { casItem, kvCell, MemoryKeyValueStore, update } from './kv';
 export type { WeeklyWindow } from './maintenance-window';
 export {
   inMaintenanceWindow,
@@ -108,7 +110,7 @@ export type {
   StateStore,
   SuppressedFinding,
 } from './state';
-export { diffFindings, emptyDiff, emptyState, LIFECYCLES, lifecycles } from './state';
+export { diffFindings, emptyDiff, emptyState, LIFECYCLES, lifecycles, MemoryStateStore } from './state';
 export type { Suppression } from './suppressions';
 export {
   isActive,

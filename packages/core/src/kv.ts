@@ -1,3 +1,5 @@
+import { type CasCell, type CasDecision, compareAndSwap } from './cas';
+
 /**
  * A small key-value store with optimistic concurrency, for state that outlives one invocation (alert groups,
  * broker states, runbook markers). In AWS a DynamoDB table; locally and in tests, memory.
@@ -62,24 +64,66 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 }
 
+/** One item of the store as a compare-and-swap cell (cas.ts); `expiresAt` (epoch seconds) goes with each write. */
+export function kvCell<T>(
+  store: KeyValueStore,
+  key: string,
+  expiresAt?: number | ((value: T) => number | undefined),
+): CasCell<T, number> {
+  return {
+    read: () => store.get<T>(key),
+    write: (value, expected) => {
+      const expires = typeof expiresAt === 'function' ? expiresAt(value) : expiresAt;
+      return store.put(key, value, {
+        expectedVersion: expected ?? 0,
+        ...(expires !== undefined ? { expiresAt: expires } : {}),
+      });
+    },
+  };
+}
+
+/**
+ * Reads one item, lets `decide` choose what to write from it (or to keep it), and writes it conditionally, reading
+ * and deciding again when another writer got there first (compareAndSwap, under the one retry policy).
+ * @throws ConcurrentWriteError when other writers won every round.
+ */
+export function casItem<T, R>(
+  store: KeyValueStore,
+  key: string,
+  decide: (
+    current: Versioned<T> | undefined,
+    round: number,
+  ) => CasDecision<T, R> | Promise<CasDecision<T, R>>,
+  options: {
+    expiresAt?: number | ((value: T) => number | undefined);
+    initial?: Versioned<T> | undefined;
+  } = {},
+): Promise<R> {
+  return compareAndSwap(
+    kvCell<T>(store, key, options.expiresAt),
+    (current, round) => decide(current as Versioned<T> | undefined, round),
+    { what: key, ...('initial' in options ? { initial: options.initial } : {}) },
+  );
+}
+
 /**
  * Reads, changes and writes one item, retrying when another writer got there first.
  * @returns the value written.
+ * @throws ConcurrentWriteError when other writers won every round.
  */
-export async function update<T>(
+export function update<T>(
   store: KeyValueStore,
   key: string,
   change: (current: T | undefined) => T,
-  options: { attempts?: number; expiresAt?: number } = {},
+  options: { expiresAt?: number } = {},
 ): Promise<T> {
-  for (let attempt = 0; attempt < (options.attempts ?? 8); attempt++) {
-    const current = await store.get<T>(key);
-    const next = change(current?.value);
-    const written = await store.put(key, next, {
-      expectedVersion: current?.version ?? 0,
-      ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
-    });
-    if (written) return next;
-  }
-  throw new Error(`could not update ${key}: too many concurrent writers`);
+  return casItem<T, T>(
+    store,
+    key,
+    (current) => {
+      const next = change(current?.value);
+      return { write: next, result: next };
+    },
+    options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {},
+  );
 }

@@ -1,4 +1,5 @@
-import type { KeyValueStore } from './kv';
+import { ConcurrentWriteError } from './cas';
+import { casItem, type KeyValueStore } from './kv';
 import { escapeMrkdwn, type SlackMessage } from './report/slack';
 
 /**
@@ -136,15 +137,20 @@ export async function postNotice(
   if (claimKey && options.store) {
     const now = (options.now ?? (() => new Date()))();
     const expiresAt = Math.floor(now.getTime() / 1000) + (options.dedupeSeconds ?? 7 * 86_400);
-    const existing = await options.store.get<{ sentAt: string }>(claimKey);
-    if (existing && (existing.expiresAt === undefined || existing.expiresAt > now.getTime() / 1000)) {
-      return { ...outcome, duplicate: true };
-    }
-    const claimed = await options.store.put(
+    // Claimed unless someone's claim is still live; a lost race re-reads, so it sees the winner's claim.
+    // (A claim that others kept winning for every round is theirs: not sent here either.)
+    const claimed = await casItem<{ sentAt: string }, boolean>(
+      options.store,
       claimKey,
-      { sentAt: now.toISOString() },
-      { expectedVersion: existing?.version ?? 0, expiresAt },
-    );
+      (existing) =>
+        existing && (existing.expiresAt === undefined || existing.expiresAt > now.getTime() / 1000)
+          ? { keep: false }
+          : { write: { sentAt: now.toISOString() }, result: true },
+      { expiresAt },
+    ).catch((error: unknown) => {
+      if (error instanceof ConcurrentWriteError) return false;
+      throw error;
+    });
     if (!claimed) return { ...outcome, duplicate: true };
   }
   await Promise.all(

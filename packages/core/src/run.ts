@@ -1,9 +1,10 @@
 import { type AuditDeps, type AuditReport, type AuditRequest, auditFleet, failing } from './audit';
+import { compareAndSwap } from './cas';
 import { CHECKS } from './checks';
 import { DeliveryError } from './errors';
 import { hasPendingChanges } from './model';
 import type { Notifier } from './ports';
-import { type AuditState, diffFindings, lifecycles, type StateStore } from './state';
+import { type AuditState, type DiffScope, diffFindings, lifecycles, type StateStore } from './state';
 import { matchSuppression, type Suppression, suppressionWarnings, tagSuppressions } from './suppressions';
 
 export interface RunDeps extends AuditDeps {
@@ -38,16 +39,18 @@ export function shouldNotify(report: AuditReport): boolean {
 
 /**
  * The audit use case: loads the last state, audits, applies suppressions (config file and broker tags; an expired
- * one fires again), works out what is new and fixed, notifies, then saves the state.
+ * one fires again), works out what is new and fixed and saves it (conditionally: an overlapping audit's save is
+ * read and built on, never overwritten), then notifies and records which channels it reached.
  *
  * @throws BrokerNotFoundError when a broker asked for by id does not exist (nothing is sent or saved).
  * @throws DeliveryError when a channel could not be sent to (the others are still tried; the state is saved).
+ * @throws ConcurrentWriteError when other audits kept saving first (nothing was sent).
  */
 export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<AuditReport> {
   const now = deps.now ?? (() => new Date());
-  const previous = await deps.store?.load();
+  const previous = await deps.store?.read();
   const pendingSince = new Map(
-    Object.entries(previous?.pendingSince ?? {}).map(([arn, at]) => [arn, new Date(at)]),
+    Object.entries(previous?.value.pendingSince ?? {}).map(([arn, at]) => [arn, new Date(at)]),
   );
   const report = await auditFleet({ ...deps, pendingSince }, request);
   const at = now();
@@ -76,46 +79,43 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
   }
   report.warnings.push(...warnings);
 
-  let saved: (() => Promise<void>) | undefined;
-  let nextState: AuditState | undefined;
-  if (deps.store) {
-    const { diff, next } = diffFindings(
-      previous,
-      report.results,
-      {
-        audited: new Set(report.brokers.map((b) => b.arn)),
-        ...(report.listings?.length ? { listings: report.listings } : {}),
-        ...(report.goneIds ? { goneIds: new Set(report.goneIds) } : {}),
-        unreached: new Map(
-          report.errors.flatMap((e) => (e.brokerId ? [[e.brokerId, e.message] as const] : [])),
-        ),
-        checks: {
-          run: new Set((deps.checks ?? CHECKS).map((c) => c.id)),
-          catalog: new Set(CHECKS.map((c) => c.id)),
-        },
+  // The state is written before anything is sent, conditionally (compareAndSwap): an audit that overlaps another
+  // (two change-triggered ones, a schedule and a runbook) works its diff out again from what the other saved, so
+  // neither loses the other's findings or pending changes, and a finding the other already reported is not new.
+  const store = deps.store;
+  let saved: AuditState | undefined;
+  if (store) {
+    const base = new Map(report.results.map((f) => [f.fingerprint, f.lifecycle]));
+    const written = await compareAndSwap(
+      store,
+      (current) => {
+        const { diff, next } = diffFindings(current?.value, report.results, scopeOf(report, deps), at);
+        next.pendingSince = { ...next.pendingSince };
+        // Pending changes: remember when they were first seen; forget brokers whose changes got applied.
+        for (const broker of report.brokers) {
+          if (hasPendingChanges(broker)) next.pendingSince[broker.arn] ??= at.toISOString();
+          else delete next.pendingSince[broker.arn];
+        }
+        return { write: next, result: { diff, next } };
       },
-      at,
+      { what: 'the audit state', initial: previous },
     );
-    const states = lifecycles(diff);
+    const states = lifecycles(written.diff);
     for (const finding of report.results) {
-      const state = states.get(finding.fingerprint);
+      const state = states.get(finding.fingerprint) ?? base.get(finding.fingerprint);
       if (state) finding.lifecycle = state;
+      else delete finding.lifecycle;
     }
-    // Pending changes: remember when they were first seen; forget brokers whose changes got applied.
-    for (const broker of report.brokers) {
-      if (hasPendingChanges(broker)) next.pendingSince[broker.arn] ??= at.toISOString();
-      else delete next.pendingSince[broker.arn];
-    }
-    report.diff = diff;
-    const store = deps.store;
-    saved = () => store.save(next);
-    nextState = next;
+    report.diff = written.diff;
+    saved = written.next;
   }
 
   // Channels an earlier attempt of this same invocation already sent this same outcome to (a retry of a failed
   // run). A retry that ends otherwise (it reached what the first attempt could not) is news, and is sent.
   const sentBefore = deps.invocation
-    ? previous?.notified?.find((n) => n.invocation === deps.invocation && n.status === report.outcome.status)
+    ? previous?.value.notified?.find(
+        (n) => n.invocation === deps.invocation && n.status === report.outcome.status,
+      )
     : undefined;
   const earlier = new Set(sentBefore?.channels ?? []);
   const problems: string[] = [];
@@ -133,19 +133,40 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
       }
     }
   }
-  if (nextState && deps.invocation) {
-    const others = (nextState.notified ?? []).filter(
-      (n) => n.invocation !== deps.invocation || n.status !== report.outcome.status,
-    );
+  // Which channels this invocation reached, for its retries: a second conditional write that changes nothing else.
+  if (store && saved && deps.invocation) {
     const sent = {
       invocation: deps.invocation,
       status: report.outcome.status,
       channels: [...earlier, ...report.notified],
     };
-    nextState.notified = [...others, sent].slice(-20);
+    await compareAndSwap(
+      store,
+      (current) => {
+        const base = current?.value ?? saved;
+        const others = (base.notified ?? []).filter(
+          (n) => n.invocation !== sent.invocation || n.status !== sent.status,
+        );
+        return { write: { ...base, notified: [...others, sent].slice(-20) }, result: undefined };
+      },
+      { what: 'the audit state' },
+    );
   }
-  await saved?.();
   if (problems.length > 0)
     throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);
   return report;
+}
+
+/** What this run's diff covers: the brokers audited, the listings, the brokers gone or unreached, the checks run. */
+function scopeOf(report: AuditReport, deps: RunDeps): DiffScope {
+  return {
+    audited: new Set(report.brokers.map((b) => b.arn)),
+    ...(report.listings?.length ? { listings: report.listings } : {}),
+    ...(report.goneIds ? { goneIds: new Set(report.goneIds) } : {}),
+    unreached: new Map(report.errors.flatMap((e) => (e.brokerId ? [[e.brokerId, e.message] as const] : []))),
+    checks: {
+      run: new Set((deps.checks ?? CHECKS).map((c) => c.id)),
+      catalog: new Set(CHECKS.map((c) => c.id)),
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './kv';
+import { casItem, type KeyValueStore } from './kv';
 
 /** A runbook (reboot, resize, rotation…) in progress for a broker: alerts and the state watcher hold off. */
 export interface RunbookMarker {
@@ -19,10 +19,8 @@ export async function markRunbook(
   now: Date,
   until: Date,
 ): Promise<void> {
-  const current = await store.get<RunbookMarker>(key(brokerId));
   const marker: RunbookMarker = { name, startedAt: now.toISOString(), until: until.toISOString() };
-  await store.put(key(brokerId), marker, {
-    expectedVersion: current?.version ?? 0,
+  await casItem<RunbookMarker, void>(store, key(brokerId), () => ({ write: marker, result: undefined }), {
     expiresAt: Math.ceil(until.getTime() / 1000),
   });
 }

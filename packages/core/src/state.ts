@@ -1,4 +1,5 @@
 import type { Finding, TargetListing, TargetScope } from './audit';
+import type { CasCell, Snapshot } from './cas';
 
 /** A failing finding as remembered between runs. */
 export interface RememberedFinding {
@@ -39,11 +40,47 @@ export interface AuditState {
   notified?: { invocation: string; status: string; channels: string[] }[];
 }
 
-/** Where the state lives. */
-export interface StateStore {
-  /** The last saved state, or undefined on the first run. */
-  load(): Promise<AuditState | undefined>;
-  save(state: AuditState): Promise<void>;
+/**
+ * Where the audit state lives (S3 in AWS, a file for the CLI), as a compare-and-swap cell (cas.ts): overlapping
+ * audits (two change-triggered ones, a schedule and a runbook) each read the state with its version and write only
+ * over the version they read, so none loses what another wrote.
+ */
+export interface StateStore extends CasCell<AuditState, string> {
+  /** The last saved state and its version (an S3 ETag, a file's hash), or undefined on the first run. */
+  read(): Promise<Snapshot<AuditState, string> | undefined>;
+  /**
+   * Writes `state` if the saved one is still at version `expected` (undefined: only if none is saved).
+   * @returns false when another audit saved first.
+   */
+  write(state: AuditState, expected: string | undefined): Promise<boolean>;
+}
+
+/** The audit state in memory, versioned like the real stores (tests and embedded runs). */
+export class MemoryStateStore implements StateStore {
+  private saved: Snapshot<AuditState, string> | undefined;
+  private serial = 0;
+  /** Successful writes. */
+  writes = 0;
+
+  constructor(initial?: AuditState) {
+    if (initial) this.saved = { value: structuredClone(initial), version: String(++this.serial) };
+  }
+
+  /** The saved state (a copy), if any. */
+  get state(): AuditState | undefined {
+    return this.saved && structuredClone(this.saved.value);
+  }
+
+  async read(): Promise<Snapshot<AuditState, string> | undefined> {
+    return this.saved && structuredClone(this.saved);
+  }
+
+  async write(state: AuditState, expected: string | undefined): Promise<boolean> {
+    if (this.saved?.version !== expected) return false;
+    this.saved = { value: structuredClone(state), version: String(++this.serial) };
+    this.writes++;
+    return true;
+  }
 }
 
 export function emptyState(now: Date): AuditState {

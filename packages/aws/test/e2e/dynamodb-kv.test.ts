@@ -47,11 +47,7 @@ describe('Class: DynamoKeyValueStore (real SDK, local DynamoDB)', () => {
   });
 
   it('serialises concurrent updates through conditional writes', async () => {
-    await Promise.all(
-      Array.from({ length: 8 }, () =>
-        update<number>(store, 'counter', (v) => (v ?? 0) + 1, { attempts: 50 }),
-      ),
-    );
+    await Promise.all(Array.from({ length: 8 }, () => update<number>(store, 'counter', (v) => (v ?? 0) + 1)));
     expect((await store.get('counter'))?.value).toBe(8);
   });
 });

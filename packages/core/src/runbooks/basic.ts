@@ -1,4 +1,5 @@
 import { advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
+import { casItem } from '../kv';
 import { selectBrokers } from '../ports';
 import * as v from '../schema';
 import type { RunbookPorts } from './ports';
@@ -112,10 +113,15 @@ export const resizeNow: RunbookDefinition<RunbookPorts, { brokerId: string }> = 
       at: at.toISOString(),
       until: new Date(at.getTime() + IMMEDIATE_MINUTES * 60_000).toISOString(),
     };
-    const marked = await ctx.store.put(
+    // Marked only over the plan as read here: a resize tick that moved it meanwhile refuses this run.
+    const marked = await casItem<CapacityPlan, boolean>(
+      ctx.store,
       planKey(plan.brokerId),
-      { ...plan, immediate },
-      { expectedVersion: stored.version },
+      (current) =>
+        current?.version === stored.version
+          ? { write: { ...plan, immediate }, result: true }
+          : { keep: false },
+      { initial: stored },
     );
     if (!marked)
       return {

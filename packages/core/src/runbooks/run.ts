@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors';
-import type { KeyValueStore } from '../kv';
+import { casItem, type KeyValueStore } from '../kv';
 import { errorText, type NoticeLevel, type NoticeSink, postNotice } from '../notices';
 import * as v from '../schema';
 import type { RunbookPorts } from './ports';
@@ -129,7 +129,9 @@ export async function runRunbook<P = RunbookPorts>(event: unknown, deps: Runbook
   };
   const key = runKey(record);
   const expiresAt = Math.floor(started.getTime() / 1000) + TRAIL_DAYS * 86_400;
-  await deps.store.put(key, record, { expiresAt });
+  await casItem<RunRecord, void>(deps.store, key, () => ({ write: record, result: undefined }), {
+    expiresAt,
+  });
   const ctx: RunContext = {
     runId: record.id,
     by: record.by,
@@ -153,8 +155,10 @@ export async function runRunbook<P = RunbookPorts>(event: unknown, deps: Runbook
     Object.assign(record, { status: 'failed', summary: errorText(error) });
   }
   record.finishedAt = now().toISOString();
-  const stored = await deps.store.get<RunRecord>(key);
-  await deps.store.put(key, record, { expectedVersion: stored?.version ?? 1, expiresAt });
+  // The run owns its record: whatever version is stored, its outcome is written over it.
+  await casItem<RunRecord, void>(deps.store, key, () => ({ write: record, result: undefined }), {
+    expiresAt,
+  });
   await postNotice(
     deps.sinks,
     {

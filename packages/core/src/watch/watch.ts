@@ -1,5 +1,6 @@
+import { ConcurrentWriteError } from '../cas';
 import { mapBounded } from '../concurrency';
-import type { Versioned } from '../kv';
+import { casItem, type Versioned } from '../kv';
 import type { WeeklyWindow } from '../maintenance-window';
 import { type CoverageGap, outcomeOf } from '../outcome';
 import { activeRunbook, type RunbookMarker } from '../runbook-marker';
@@ -24,8 +25,6 @@ export const WATCH_DEFAULTS = {
   tombstoneTtlMs: 7 * 86_400_000,
   /** Brokers worked on at once (DescribeBroker and store calls). */
   concurrency: 4,
-  /** Conditional writes tried per broker before giving up for this poll. */
-  attempts: 5,
   /** Undelivered alerts kept per broker (the oldest are dropped beyond it). */
   outboxLimit: 20,
 } as const;
@@ -170,49 +169,51 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
     decideFor: (previous: WatchRecord | undefined) => Promise<Decision | undefined>,
   ): Promise<void> => {
     const key = watchKey(brokerId);
-    for (let attempt = 0; attempt < WATCH_DEFAULTS.attempts; attempt++) {
-      const previous = current?.value;
-      const decision = await decideFor(previous);
-      if (!decision) return;
-      const write = toWrite(previous, decision);
-      if (!write) return;
-      const expiresAt = isTombstone(write.record)
-        ? decision.record
-          ? Math.ceil((now.getTime() + ttlMs) / 1000)
-          : current?.expiresAt
-        : undefined;
-      const version = current?.version ?? 0;
-      let written: boolean;
-      try {
-        written = await store.put(key, write.record, {
-          expectedVersion: version,
-          ...(expiresAt !== undefined ? { expiresAt } : {}),
-        });
-      } catch (error) {
-        leaveUndecided(brokerId, names.get(brokerId), `could not record the state: ${message(error)}`);
-        return;
-      }
-      if (written) {
-        if (decision.transition) result.transitions.push(decision.transition);
-        if (decision.alert) result.alerts.push(decision.alert);
-        if (write.ids.size > 0)
-          claims.push({
-            key,
-            record: write.record,
-            version: version + 1,
-            ...(expiresAt !== undefined ? { expiresAt } : {}),
-            ids: write.ids,
-          });
-        return;
-      }
-      // Another poll wrote first: decide again on what it wrote (usually: nothing left to say).
-      current = await store.get<WatchRecord>(key);
+    let expiresAt: number | undefined;
+    let settled: { decision: Decision; write: { record: WatchRecord; ids: Set<string> }; version: number };
+    try {
+      const done = await casItem<WatchRecord, typeof settled | undefined>(
+        store,
+        key,
+        async (item) => {
+          // Another poll wrote first (a later round): decide again on what it wrote (usually: nothing to say).
+          const previous = item?.value;
+          const decision = await decideFor(previous);
+          if (!decision) return { keep: undefined };
+          const write = toWrite(previous, decision);
+          if (!write) return { keep: undefined };
+          expiresAt = isTombstone(write.record)
+            ? decision.record
+              ? Math.ceil((now.getTime() + ttlMs) / 1000)
+              : item?.expiresAt
+            : undefined;
+          return { write: write.record, result: { decision, write, version: (item?.version ?? 0) + 1 } };
+        },
+        { initial: current, expiresAt: () => expiresAt },
+      );
+      if (!done) return;
+      settled = done;
+    } catch (error) {
+      leaveUndecided(
+        brokerId,
+        names.get(brokerId),
+        error instanceof ConcurrentWriteError
+          ? 'gave up after repeated concurrent writes; the next poll retries'
+          : `could not record the state: ${message(error)}`,
+      );
+      return;
     }
-    leaveUndecided(
-      brokerId,
-      names.get(brokerId),
-      'gave up after repeated concurrent writes; the next poll retries',
-    );
+    const { decision, write, version } = settled;
+    if (decision.transition) result.transitions.push(decision.transition);
+    if (decision.alert) result.alerts.push(decision.alert);
+    if (write.ids.size > 0)
+      claims.push({
+        key,
+        record: write.record,
+        version,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+        ids: write.ids,
+      });
   };
 
   const watchListed = async (listedSummary: BrokerSummary): Promise<void> => {
@@ -337,40 +338,43 @@ async function deliver(
     outcome.set(entry.alert.id, { done, ...(errors.length ? { error: errors.join('; ') } : {}) });
   }
 
-  let record: WatchRecord | undefined = claim.record;
-  let version = claim.version;
+  // What is left: written over the claim (or over what another poll wrote since, recomputed from it).
   let expiresAt = claim.expiresAt;
-  for (let attempt = 0; attempt < WATCH_DEFAULTS.attempts && record; attempt++) {
-    const outbox = record.outbox.flatMap((entry): PendingAlert[] => {
-      const o = outcome.get(entry.alert.id);
-      if (!o) return [entry];
-      const pending = entry.pending.filter((name) => !o.done.includes(name));
-      if (pending.length === 0) return [];
-      const { claimedUntil: _released, ...rest } = entry;
-      return [{ ...rest, pending, attempts: entry.attempts + 1, ...(o.error ? { lastError: o.error } : {}) }];
-    });
-    try {
-      const written = await store.put(
-        claim.key,
-        { ...record, outbox },
-        { expectedVersion: version, ...(expiresAt !== undefined ? { expiresAt } : {}) },
-      );
-      if (written) return;
-      const fresh = await store.get<WatchRecord>(claim.key);
-      record = fresh?.value;
-      version = fresh?.version ?? 0;
-      expiresAt = fresh?.expiresAt;
-    } catch (error) {
-      result.errors.push({
-        brokerId: claim.record.broker.id,
-        message: `could not record the delivery: ${message(error)}`,
-      });
-      return;
-    }
-  }
-  if (record)
+  try {
+    await casItem<WatchRecord, void>(
+      store,
+      claim.key,
+      (item) => {
+        if (!item) return { keep: undefined };
+        expiresAt = item.expiresAt;
+        const outbox = item.value.outbox.flatMap((entry): PendingAlert[] => {
+          const o = outcome.get(entry.alert.id);
+          if (!o) return [entry];
+          const pending = entry.pending.filter((name) => !o.done.includes(name));
+          if (pending.length === 0) return [];
+          const { claimedUntil: _released, ...rest } = entry;
+          return [
+            { ...rest, pending, attempts: entry.attempts + 1, ...(o.error ? { lastError: o.error } : {}) },
+          ];
+        });
+        return { write: { ...item.value, outbox }, result: undefined };
+      },
+      {
+        initial: {
+          value: claim.record,
+          version: claim.version,
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+        },
+        expiresAt: () => expiresAt,
+      },
+    );
+  } catch (error) {
     result.errors.push({
       brokerId: claim.record.broker.id,
-      message: 'could not record the delivery after repeated concurrent writes',
+      message:
+        error instanceof ConcurrentWriteError
+          ? 'could not record the delivery after repeated concurrent writes'
+          : `could not record the delivery: ${message(error)}`,
     });
+  }
 }

@@ -10,19 +10,9 @@ import { slackMessage } from '../../src/report/slack';
 import { snsMessage } from '../../src/report/sns';
 import { renderTable } from '../../src/report/table';
 import { runAudit } from '../../src/run';
-import { type AuditState, diffFindings, type StateStore } from '../../src/state';
+import { type AuditState, diffFindings, MemoryStateStore } from '../../src/state';
 import type { Suppression } from '../../src/suppressions';
 import { makeBroker } from '../helpers/broker';
-
-class MemoryStore implements StateStore {
-  state: AuditState | undefined;
-  async load() {
-    return this.state && structuredClone(this.state);
-  }
-  async save(state: AuditState) {
-    this.state = structuredClone(state);
-  }
-}
 
 function fleet(brokers: Broker[], broken: string[] = []): BrokerInventory {
   return {
@@ -51,7 +41,7 @@ describe('Finding lifecycle: suppress, then expire, over three audit runs', () =
   it('reads new → suppressed → suppression expired, never fixed → new, in every format', async () => {
     let clock = new Date('2026-11-20T00:00:00Z');
     const now = () => clock;
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder('slack');
     const broker = makeBroker({ publiclyAccessible: true });
     const suppressions: Suppression[] = [];
@@ -127,7 +117,7 @@ describe('Finding lifecycle: suppress, then expire, over three audit runs', () =
   });
 
   it('reads a suppressed finding that starts passing as fixed (it was evaluated and passed)', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const broker = makeBroker({ publiclyAccessible: true });
     const suppressions: Suppression[] = [
       {

@@ -378,11 +378,14 @@ describe('Function: postNotice', () => {
     });
 
     it('sends once when the claim is lost to a writer that got there between read and write', async () => {
-      // A store whose conditional write always loses (another process claimed the key first).
+      // A store where another process claims the key between this one's read and its conditional write.
       const inner = new MemoryKeyValueStore();
       const store: KeyValueStore = {
         get: (k) => inner.get(k),
-        put: async () => false,
+        put: async (k) => {
+          await inner.put(k, { sentAt: 'elsewhere' });
+          return false;
+        },
         delete: (k) => inner.delete(k),
         list: (p) => inner.list(p),
       };

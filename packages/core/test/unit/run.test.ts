@@ -6,20 +6,8 @@ import type { Broker } from '../../src/model';
 import type { BrokerInventory, Notifier } from '../../src/ports';
 import { slackMessage } from '../../src/report/slack';
 import { runAudit } from '../../src/run';
-import type { AuditState, StateStore } from '../../src/state';
+import { MemoryStateStore } from '../../src/state';
 import { makeBroker } from '../helpers/broker';
-
-class MemoryStore implements StateStore {
-  state: AuditState | undefined;
-  saves = 0;
-  async load() {
-    return this.state && structuredClone(this.state);
-  }
-  async save(state: AuditState) {
-    this.saves++;
-    this.state = structuredClone(state);
-  }
-}
 
 function fleet(brokers: Broker[]): BrokerInventory {
   return {
@@ -43,7 +31,7 @@ const now = () => clock;
 
 describe('Function: runAudit (state, suppressions, notifications)', () => {
   it('reports a new finding once, then as still open, then as fixed', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     const broker = makeBroker({ publiclyAccessible: true });
     const deps = { inventory: fleet([broker]), checks, store, notifiers: [slack], now };
@@ -64,11 +52,11 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
     // Nothing open, nothing fixed: nothing to say.
     await runAudit(deps, { trigger: 'schedule' });
     expect(slack.sent).toHaveLength(3);
-    expect(store.saves).toBe(4);
+    expect(store.writes).toBe(4);
   });
 
   it('speaks on a change only when something is new or fixed', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     const broker = makeBroker({ publiclyAccessible: true });
     const deps = { inventory: fleet([broker]), checks, store, notifiers: [slack], now };
@@ -80,7 +68,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
 
   it('hides a suppressed finding until the suppression expires, then fires it again', async () => {
     clock = new Date('2026-11-20T00:00:00Z');
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     const broker = makeBroker({
       publiclyAccessible: true,
@@ -137,7 +125,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
   });
 
   it('remembers when pending changes were first seen and hands that to checks', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const broker = makeBroker({ pending: { instanceType: 'mq.m5.xlarge' } });
     clock = new Date('2026-11-01T00:00:00Z');
     await runAudit({ inventory: fleet([broker]), checks, store, now }, { trigger: 'schedule' });
@@ -159,7 +147,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
   });
 
   it('saves nothing and sends nothing when a named broker does not exist', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     await expect(
       runAudit(
@@ -167,7 +155,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
         { trigger: 'manual', brokerIds: ['nope'] },
       ),
     ).rejects.toThrow('no nope');
-    expect(store.saves).toBe(0);
+    expect(store.writes).toBe(0);
     expect(slack.sent).toHaveLength(0);
   });
 
@@ -199,7 +187,7 @@ describe('Function: runAudit (state, suppressions, notifications)', () => {
   });
 
   it('resolves the findings of a broker deleted after a change event', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     const broker = makeBroker({ publiclyAccessible: true });
     const brokers = [broker];
@@ -235,7 +223,7 @@ describe('Function: runAudit on a retried invocation', () => {
   };
 
   it('does not send the same outcome twice for one invocation, even with other audits in between', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     const failing = { inventory: broken, checks, store, notifiers: [slack], now };
     await runAudit({ ...failing, invocation: 'req-1' }, { trigger: 'schedule' });
@@ -248,7 +236,7 @@ describe('Function: runAudit on a retried invocation', () => {
   });
 
   it('sends a retry that ends otherwise than the attempt before it (it reached what that one could not)', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStateStore();
     const slack = recorder();
     await runAudit(
       { inventory: broken, checks, store, notifiers: [slack], now, invocation: 'req-1' },
@@ -267,5 +255,28 @@ describe('Function: runAudit on a retried invocation', () => {
     );
     expect(retry.outcome.status).toBe('complete');
     expect(slack.sent.map((r) => r.outcome.status)).toEqual(['failed', 'complete']);
+  });
+
+  it('two overlapping audits of the same broker report its finding as new once (the later one builds on the earlier save)', async () => {
+    const store = new MemoryStateStore();
+    const slack = recorder();
+    const broker = makeBroker({ publiclyAccessible: true });
+    // Both audits read the (empty) state, then describe the broker slowly: both read before either saves.
+    const slow: BrokerInventory = {
+      ...fleet([broker]),
+      describe: async (id) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return fleet([broker]).describe(id);
+      },
+    };
+    const deps = { inventory: slow, checks, store, notifiers: [slack], now };
+    const [a, b] = await Promise.all([
+      runAudit(deps, { trigger: 'change', brokerIds: [broker.id] }),
+      runAudit(deps, { trigger: 'change', brokerIds: [broker.id] }),
+    ]);
+    expect([a.diff?.new.length, b.diff?.new.length].sort()).toEqual([0, 1]);
+    expect([a.diff?.stillOpen.length, b.diff?.stillOpen.length].sort()).toEqual([0, 1]);
+    expect(slack.sent).toHaveLength(1);
+    expect(store.writes).toBe(2);
   });
 });

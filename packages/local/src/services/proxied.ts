@@ -451,7 +451,68 @@ function s3Forwarded(req: LocalRequest): { headers: OutgoingHttpHeaders; body: B
   return { headers, body: decodeAwsChunked(req.body) };
 }
 
+/** Operations that change an object: serialised per key. */
+const OBJECT_WRITES = new Set(['PutObject', 'CopyObject', 'DeleteObject', 'CompleteMultipartUpload']);
+
+/** Runs tasks one after another per key (a promise chain per key, dropped when it drains). */
+class KeyLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+/** The headers of a write that a HEAD of its key keeps: its credentials (never its conditions or content). */
+function headHeaders(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  const kept: OutgoingHttpHeaders = {};
+  for (const name of ['authorization', 'x-amz-date', 'x-amz-security-token'])
+    if (headers[name] !== undefined) kept[name] = headers[name];
+  kept['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
+  return kept;
+}
+
+const unquote = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/**
+ * S3's conditional writes, which s3rver does not know: `If-None-Match: *` (write only if the key is absent) and
+ * `If-Match: <ETag>` (write only over that version) on PutObject and CompleteMultipartUpload. Answers as S3 does:
+ * 412 PreconditionFailed when the condition does not hold, 404 NoSuchKey for If-Match on a missing key.
+ * @returns the error response, or undefined when the write may go ahead.
+ */
+async function s3Precondition(
+  operation: string,
+  req: LocalRequest,
+  head: (method: string) => Promise<LocalResponse>,
+): Promise<LocalResponse | undefined> {
+  if (operation !== 'PutObject' && operation !== 'CompleteMultipartUpload') return undefined;
+  const ifMatch = header(req, 'if-match');
+  const ifNoneMatch = header(req, 'if-none-match');
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*')
+    return s3Error(501, 'NotImplemented', 'If-None-Match supports only the value *');
+  const current = await head('HEAD');
+  const exists = current.status >= 200 && current.status < 300;
+  const failed = () =>
+    s3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  if (ifNoneMatch !== undefined && exists) return failed();
+  if (ifMatch !== undefined) {
+    if (!exists) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
+    const etag = current.headers?.etag;
+    if (etag === undefined || unquote(etag) !== unquote(ifMatch)) return failed();
+  }
+  return undefined;
+}
+
 function s3Emulator(server: LazyServer, agent: Agent): ServiceEmulator {
+  const keyLocks = new KeyLocks();
   return {
     signingNames: ['s3'],
     operation: s3Operation,
@@ -462,13 +523,27 @@ function s3Emulator(server: LazyServer, agent: Agent): ServiceEmulator {
       } catch (error) {
         return s3Error(400, 'IncompleteBody', String(error));
       }
-      try {
+      const target = s3Target(req);
+      const send = async () => {
         const { port } = await server.get();
-        return await forward(agent, port, {
+        const precondition = await s3Precondition(operation, req, (method) =>
+          forward(agent, port, {
+            method,
+            target: target.path,
+            headers: headHeaders(forwarded.headers),
+            body: Buffer.alloc(0),
+          }),
+        );
+        if (precondition) return precondition;
+        return forward(agent, port, {
           method: req.method,
-          target: s3Target(req).path + queryString(req.query),
+          target: target.path + queryString(req.query),
           ...forwarded,
         });
+      };
+      try {
+        // Writes to one key are serialised, so a conditional write's check and its write are one step (as in S3).
+        return await (OBJECT_WRITES.has(operation) && target.key ? keyLocks.run(target.path, send) : send());
       } catch (error) {
         return s3Error(500, 'InternalError', `${operation}: ${String(error)}`);
       }
