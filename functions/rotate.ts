@@ -7,9 +7,12 @@ import { RabbitCredentialTarget } from '@mqops/aws/rabbitmq-credentials';
 import { SecretsRotationStore } from '@mqops/aws/secrets-rotation';
 import { outcomeOf } from '@mqops/core/outcome';
 import {
+  clip,
   parseRotationEvent,
   type RotationDeps,
+  type RotationEvent,
   type RotationNotices,
+  RotationRefusedError,
   type RotationStepResult,
   rotateAndNotify,
 } from '@mqops/core/rotation/index';
@@ -40,15 +43,31 @@ export function rotateDeps(env: NodeJS.ProcessEnv = process.env): RotateDeps {
   };
 }
 
+/** An error for a log line: its name and message (never a cause, which may hold an SDK request). */
+const errorOf = (error: unknown) => ({ name: (error as Error)?.name, message: (error as Error)?.message });
+
 /**
  * The Secrets Manager rotation function for Amazon MQ users: one step of the four-step protocol per invocation,
- * then a notice of a finished, waiting or failed rotation. A malformed event is refused (InvalidInputError) before
- * anything is read or changed. Logs name the step, the secret, the version and the outcome; never a secret value or
- * the RotationToken. Every step writes its outcome as a metric (`Job` = `rotation`): complete, or failed with the
- * secret and the step; a failed step throws its error (Secrets Manager retries the rotation and reports it).
+ * then a notice of a finished, waiting or failed rotation.
+ *
+ * Refused, with an InvalidInputError and no side effect (nothing written, no notice, no metric, no Secrets Manager
+ * call but at most one DescribeSecret): an event outside AWS's limits (a Step that is not one of the four, a SecretId
+ * over 2,048 characters, a ClientRequestToken not 32 to 64), a secret not named `mqops/…`, or one that is not
+ * rotating under mqops (rotation off, no `mqops:broker` tag, a token that is not its AWSPENDING or AWSCURRENT
+ * version). A refusal is logged as a warning, with no long value repeated.
+ *
+ * Logs name the step, the secret, the version and the outcome; never a secret value or the RotationToken. Every step
+ * it acts on writes its outcome as a metric (`Job` = `rotation`): complete, or failed with the secret and the step;
+ * a failed step throws its error (Secrets Manager retries the rotation and reports it).
  */
 export async function rotate(event: unknown, deps?: RotateDeps): Promise<RotationStepResult> {
-  const request = parseRotationEvent(event);
+  let request: RotationEvent;
+  try {
+    request = parseRotationEvent(event);
+  } catch (error) {
+    logger.warn('rotation refused', { error: errorOf(error) });
+    throw error;
+  }
   const where = { step: request.Step, secretId: request.SecretId, token: request.ClientRequestToken };
   const onNotice = (
     outcome: { sent: string[]; failed: unknown[]; duplicate: boolean },
@@ -66,10 +85,16 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
     emitJobOutcome('rotation', outcomeOf(1, []));
     return result;
   } catch (error) {
-    logger.error('rotation step failed', {
-      ...where,
-      error: { name: (error as Error).name, message: (error as Error).message },
-    });
+    if (error instanceof RotationRefusedError) {
+      // Not a rotation of mqops': no failure metric (its alarm would page for anyone's invoke), no notice.
+      logger.warn('rotation refused', {
+        ...where,
+        secretId: clip(request.SecretId, 100),
+        error: errorOf(error),
+      });
+      throw error;
+    }
+    logger.error('rotation step failed', { ...where, error: errorOf(error) });
     const gap = {
       target: selfTarget(),
       check: request.SecretId,

@@ -144,7 +144,9 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     const password = users.get(username) as string;
     const { ARN } = await sm.send(
       new CreateSecretCommand({
-        Name: `mq/${broker}/${name}`,
+        Name: `mqops/${broker}/${name}`,
+        // The Rotate function rotates only secrets it owns: named mqops/… and tagged mqops:broker.
+        Tags: [{ Key: 'mqops:broker', Value: brokerIds[broker] as string }],
         SecretString: JSON.stringify({
           engine: 'activemq',
           brokerId: brokerIds[broker],
@@ -367,8 +369,8 @@ describe('rotation of ActiveMQ users, end to end (local Secrets Manager + MQ API
     it('a change waiting for the reboot notifies once however often testSecret is retried; then one "rotated"', async () => {
       const { arn, username } = await secretFor('notice', 'single-user');
       const about = () => ({
-        slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mq/${SINGLE}/notice`)),
-        sns: cloud.world.sns.published.filter((m) => m.message.includes(`mq/${SINGLE}/notice`)),
+        slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mqops/${SINGLE}/notice`)),
+        sns: cloud.world.sns.published.filter((m) => m.message.includes(`mqops/${SINGLE}/notice`)),
       });
       const token = await startRotation(arn);
       await invoke('createSecret', arn, token);

@@ -55,8 +55,8 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
   const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
   /** Notices about one secret (its name is in every one). */
   const noticesAbout = (name: string) => ({
-    slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mq/${BROKER}/${name}`)),
-    sns: cloud.world.sns.published.filter((m) => JSON.stringify(m).includes(`mq/${BROKER}/${name}`)),
+    slack: slack.messages.filter((m) => JSON.stringify(m.body).includes(`mqops/${BROKER}/${name}`)),
+    sns: cloud.world.sns.published.filter((m) => JSON.stringify(m).includes(`mqops/${BROKER}/${name}`)),
   });
   const logs: string[] = [];
 
@@ -103,7 +103,9 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
     await addUser(username, password, tags);
     const { ARN } = await sm.send(
       new CreateSecretCommand({
-        Name: `mq/${BROKER}/${name}`,
+        Name: `mqops/${BROKER}/${name}`,
+        // The Rotate function rotates only secrets it owns: named mqops/… and tagged mqops:broker.
+        Tags: [{ Key: 'mqops:broker', Value: brokerId }],
         SecretString: JSON.stringify({
           engine: 'rabbitmq',
           brokerId,
@@ -150,7 +152,7 @@ describe('rotation of RabbitMQ users, end to end (local Secrets Manager, real Ra
     sm = new SecretsManagerClient({ ...cloud.clientConfig(), maxAttempts: 1 });
     adminArn = (
       await sm.send(
-        new CreateSecretCommand({ Name: `mq/${BROKER}/admin`, SecretString: JSON.stringify(ADMIN) }),
+        new CreateSecretCommand({ Name: `mqops/${BROKER}/admin`, SecretString: JSON.stringify(ADMIN) }),
       )
     ).ARN as string;
     await slack.start();

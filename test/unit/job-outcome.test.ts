@@ -78,7 +78,7 @@ describe('Job metric of the other functions', () => {
       };
       const event = {
         Step: 'createSecret',
-        SecretId: 'mq/orders/app',
+        SecretId: 'mqops/orders/app',
         ClientRequestToken: '00000000-0000-4000-8000-000000000001',
       };
       await expect(

@@ -8,6 +8,7 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
   type SecretsManagerClientConfig,
+  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { InvalidInputError, MqopsError } from '@mqops/core';
 import {
@@ -59,7 +60,8 @@ export interface RotatedSecretInfo {
 
 /**
  * Creates rotated secrets for existing broker users and turns their rotation on (CreateSecret, RotateSecret), and
- * lists them (ListSecrets). IAM: `secretsmanager:CreateSecret`, `DescribeSecret`, `GetSecretValue`, `RotateSecret`,
+ * lists them (ListSecrets). An existing secret gets the `mqops:broker` and `mqops:engine` tags it lacks (TagResource).
+ * IAM: `secretsmanager:CreateSecret`, `DescribeSecret`, `GetSecretValue`, `TagResource`, `RotateSecret`,
  * `ListSecrets`, and `lambda:InvokeFunction` is Secrets Manager's (the stack grants it).
  */
 export class RotationSetup {
@@ -105,6 +107,18 @@ export class RotationSetup {
         throw new MqopsError(
           `secret ${name} exists and holds ${same(current)}, not ${same(wanted)}: choose another --secret-name`,
         );
+      // The Rotate function rotates only secrets tagged `mqops:broker` (its ownership check): an existing secret made
+      // by hand gets the tags that a secret created here has.
+      const tags = new Map((existing.Tags ?? []).map((t) => [t.Key, t.Value]));
+      const missing = [
+        { Key: 'mqops:engine', Value: wanted.engine },
+        { Key: 'mqops:broker', Value: wanted.brokerId },
+      ].filter((t) => !tags.has(t.Key));
+      if (missing.length > 0) {
+        await callSecretsManager('TagResource', name, () =>
+          this.client.send(new TagResourceCommand({ SecretId: existing?.ARN ?? name, Tags: missing })),
+        );
+      }
     } else {
       const made = await callSecretsManager('CreateSecret', name, () =>
         this.client.send(

@@ -1,5 +1,6 @@
 import {
   DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -33,14 +34,22 @@ export class SecretsRotationStore implements SecretStore {
     this.client = client instanceof SecretsManagerClient ? client : new SecretsManagerClient(client);
   }
 
-  async describe(secretId: string): Promise<SecretDescription> {
-    const out = await callSecretsManager('DescribeSecret', secretId, () =>
-      this.client.send(new DescribeSecretCommand({ SecretId: secretId })),
-    );
+  /** DescribeSecret; undefined when the secret does not exist (ResourceNotFoundException). */
+  async describe(secretId: string): Promise<SecretDescription | undefined> {
+    let out: DescribeSecretCommandOutput;
+    try {
+      out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw secretsManagerError('DescribeSecret', secretId, error);
+    }
     return {
       arn: out.ARN ?? secretId,
       rotationEnabled: out.RotationEnabled ?? false,
       versions: out.VersionIdsToStages ?? {},
+      tags: Object.fromEntries(
+        (out.Tags ?? []).flatMap((t) => (t.Key !== undefined ? [[t.Key, t.Value ?? '']] : [])),
+      ),
     };
   }
 

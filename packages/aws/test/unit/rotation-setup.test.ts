@@ -9,6 +9,7 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
   SecretsManagerServiceException,
+  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { InvalidInputError, MqopsError } from '@mqops/core';
 import { type RotationSecretDraft, rotationSecretValue } from '@mqops/core/rotation/index';
@@ -59,8 +60,16 @@ function newSecret() {
 }
 
 /** A secret that exists with this value. */
-function existingSecret(value: string, rotationEnabled = false) {
-  sm.on(DescribeSecretCommand).resolves({ ARN, Name: NAME, RotationEnabled: rotationEnabled });
+function existingSecret(
+  value: string,
+  rotationEnabled = false,
+  tags = [
+    { Key: 'mqops:engine', Value: 'rabbitmq' },
+    { Key: 'mqops:broker', Value: BROKER },
+  ],
+) {
+  sm.on(DescribeSecretCommand).resolves({ ARN, Name: NAME, RotationEnabled: rotationEnabled, Tags: tags });
+  sm.on(TagResourceCommand).resolves({});
   sm.on(GetSecretValueCommand).resolves({ ARN, Name: NAME, SecretString: value, VersionId: 'v-0' });
   sm.on(RotateSecretCommand).resolves({ ARN, Name: NAME, VersionId: 'v-2' });
 }
@@ -182,6 +191,29 @@ describe('Function: RotationSetup.enable', () => {
       RotateImmediately: false,
     });
     expect(result).toStrictEqual({ arn: ARN, created: false, rotationEnabled: true });
+  });
+
+  it('tags an existing secret made by hand with the mqops:broker tag the Rotate function requires', async () => {
+    // Prepare
+    existingSecret(secretText({ password: STORED_PASSWORD }), false, [{ Key: 'team', Value: 'orders' }]);
+
+    // Act
+    await setup().enable(input());
+
+    // Assess
+    expect(sent()).toEqual([
+      'DescribeSecretCommand',
+      'GetSecretValueCommand',
+      'TagResourceCommand',
+      'RotateSecretCommand',
+    ]);
+    expect(sm.commandCalls(TagResourceCommand)[0]?.args[0].input).toStrictEqual({
+      SecretId: ARN,
+      Tags: [
+        { Key: 'mqops:engine', Value: 'rabbitmq' },
+        { Key: 'mqops:broker', Value: BROKER },
+      ],
+    });
   });
 
   it('reports the rotation state of an existing secret when no rules are given', async () => {

@@ -22,7 +22,28 @@ describe('Function: SecretsRotationStore', () => {
       arn: 'arn:s',
       rotationEnabled: false,
       versions: { v1: ['AWSCURRENT'] },
+      tags: {},
     });
+  });
+
+  it('describes the tags as key → value', async () => {
+    sm.on(DescribeSecretCommand).resolves({
+      ARN: 'arn:s',
+      RotationEnabled: true,
+      Tags: [{ Key: 'mqops:broker', Value: 'b-1' }, { Key: 'empty' }, { Value: 'no key' }],
+    });
+    const described = await new SecretsRotationStore(new SecretsManagerClient({})).describe('s');
+    expect(described?.tags).toEqual({ 'mqops:broker': 'b-1', empty: '' });
+  });
+
+  it('describes a secret that does not exist as undefined, and names any other failure', async () => {
+    const store = new SecretsRotationStore(new SecretsManagerClient({}));
+    sm.on(DescribeSecretCommand).rejects(notFound());
+    await expect(store.describe('mqops/gone')).resolves.toBeUndefined();
+    sm.on(DescribeSecretCommand).rejects(new Error('Rate exceeded'));
+    await expect(store.describe('mqops/x')).rejects.toThrow(
+      /DescribeSecret of mqops\/x failed: Error: Rate exceeded/,
+    );
   });
 
   it('stores the pending value under the token, passing the RotationToken on', async () => {

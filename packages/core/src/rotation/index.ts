@@ -1,4 +1,14 @@
 export {
+  admitRotation,
+  clip,
+  MAX_SECRET_ID_LENGTH,
+  ownsSecretId,
+  ROTATION_OWNER_TAG,
+  RotationRefusedError,
+  type RotationRequest,
+  secretNameOf,
+} from './admit';
+export {
   checkRotatedSecretName,
   parseRotationSchedule,
   ROTATED_SECRET_PREFIX,
@@ -28,6 +38,7 @@ export {
 } from './ports';
 export {
   parseRotationEvent,
+  ROTATION_EVENT_LIMITS,
   ROTATION_STEPS,
   type RotationDeps,
   type RotationEvent,

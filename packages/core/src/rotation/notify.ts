@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors';
 import type { KeyValueStore } from '../kv';
 import { errorText, type Notice, type NoticeOutcome, type NoticeSink, postNotice } from '../notices';
+import { admitRotation } from './admit';
 import { type RotationDeps, type RotationEvent, type RotationStepResult, runRotationStep } from './protocol';
 import { RotationError } from './secret';
 
@@ -83,6 +84,10 @@ export interface NotifiedStep {
 /**
  * One rotation step, then its notice (see {@link rotationNotice}). A notice never changes the step's result: a
  * failed delivery is reported in `notice.failed`, and a failed step is re-thrown after its notice went out.
+ *
+ * An invocation the guard refuses ({@link admitRotation}: a secret mqops does not own, rotation off, a token that is
+ * no version to act on) or that cannot be decided (DescribeSecret failed) sends nothing and writes nothing: anyone
+ * allowed to invoke the function must not be able to post a "rotation failed" notice or claim a notice key.
  * @param onNotice sees every notice outcome (for logs), also on failure.
  */
 export async function rotateAndNotify(
@@ -107,9 +112,10 @@ export async function rotateAndNotify(
     }
     return outcome;
   };
+  const admitted = await admitRotation(event, deps.store);
   let result: RotationStepResult;
   try {
-    result = await runRotationStep(event, deps);
+    result = await runRotationStep(event, deps, admitted);
   } catch (error) {
     await notify(rotationNotice(event, { error }));
     throw error;

@@ -10,6 +10,8 @@ export interface SecretDescription {
   rotationEnabled: boolean;
   /** Version id → staging labels. */
   versions: Record<string, string[]>;
+  /** The secret's tags, key → value (`mqops:broker` marks a secret mqops rotates). */
+  tags: Record<string, string>;
 }
 
 /** Which version to read: by id, by label, or both (the version must then hold the label). */
@@ -28,7 +30,8 @@ export interface PasswordOptions {
  * Secrets Manager, as the rotation protocol uses it. Errors never carry a secret value.
  */
 export interface SecretStore {
-  describe(secretId: string): Promise<SecretDescription>;
+  /** DescribeSecret; undefined when there is no such secret. */
+  describe(secretId: string): Promise<SecretDescription | undefined>;
   /** The version's SecretString; undefined when no such version (or it has no value yet). */
   getValue(secretId: string, ref: VersionRef): Promise<string | undefined>;
   /**

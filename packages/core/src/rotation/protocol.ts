@@ -1,6 +1,8 @@
 import { InvalidInputError } from '../errors';
 import * as v from '../schema';
-import { type CredentialTargets, type SecretStore, STAGES } from './ports';
+import { admitRotation, clip, MAX_SECRET_ID_LENGTH, ownsSecretId } from './admit';
+import { ROTATED_SECRET_PREFIX } from './enable';
+import { type CredentialTargets, type SecretDescription, type SecretStore, STAGES } from './ports';
 import {
   type Credential,
   credentialOf,
@@ -17,25 +19,62 @@ import {
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStepName = (typeof ROTATION_STEPS)[number];
 
-/** The event Secrets Manager invokes a rotation function with. */
+/**
+ * AWS's limits on the strings of a rotation event (the Secrets Manager API reference): a SecretId is at most 2,048
+ * characters, a ClientRequestToken 32 to 64, a RotationToken at most 256.
+ */
+export const ROTATION_EVENT_LIMITS = {
+  secretId: MAX_SECRET_ID_LENGTH,
+  tokenMin: 32,
+  tokenMax: 64,
+  rotationToken: 256,
+} as const;
+
+/** The longest message {@link parseRotationEvent} throws. */
+const MAX_MESSAGE = 300;
+
+const L = ROTATION_EVENT_LIMITS;
+/** The event Secrets Manager invokes a rotation function with. Messages name the rule, never the value. */
 export const rotationEventSchema = v.object({
-  Step: v.picklist(ROTATION_STEPS),
-  SecretId: v.pipe(v.string(), v.minLength(1)),
-  ClientRequestToken: v.pipe(v.string(), v.minLength(32), v.maxLength(64)),
-  RotationToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+  Step: v.picklist(ROTATION_STEPS, `not one of ${ROTATION_STEPS.join(', ')}`),
+  SecretId: v.pipe(
+    v.string('not a string'),
+    v.minLength(1, 'empty'),
+    v.maxLength(L.secretId, `longer than ${L.secretId} characters`),
+  ),
+  ClientRequestToken: v.pipe(
+    v.string('not a string'),
+    v.minLength(L.tokenMin, `not ${L.tokenMin} to ${L.tokenMax} characters`),
+    v.maxLength(L.tokenMax, `not ${L.tokenMin} to ${L.tokenMax} characters`),
+  ),
+  RotationToken: v.optional(
+    v.pipe(
+      v.string('not a string'),
+      v.minLength(1, 'empty'),
+      v.maxLength(L.rotationToken, `longer than ${L.rotationToken} characters`),
+    ),
+  ),
 });
 export type RotationEvent = v.InferOutput<typeof rotationEventSchema>;
 
 /**
- * Validates a rotation event. @throws InvalidInputError (nothing was touched); the RotationToken is never echoed.
+ * Validates a rotation event against AWS's limits ({@link ROTATION_EVENT_LIMITS}), before anything is read.
+ * @throws InvalidInputError (nothing was touched) naming each wrong field, in at most 300 characters: no value of the
+ * event is ever repeated (a SecretId may be a megabyte long; the RotationToken is a credential).
  */
 export function parseRotationEvent(event: unknown): RotationEvent {
-  const result = v.safeParse(rotationEventSchema, event);
+  let result: ReturnType<typeof v.safeParse<typeof rotationEventSchema>>;
+  try {
+    result = v.safeParse(rotationEventSchema, event, { abortPipeEarly: true });
+  } catch {
+    // Not a JSON value (a getter that throws, a revoked proxy): no event Secrets Manager sends.
+    throw new InvalidInputError('not a Secrets Manager rotation event');
+  }
   if (!result.success) {
-    throw new InvalidInputError(
-      'not a Secrets Manager rotation event {Step, SecretId, ClientRequestToken}',
-      v.issueLines(result.issues, '(root)'),
-    );
+    const issues = v.issueLines(result.issues, '(event)');
+    const error = new InvalidInputError('not a Secrets Manager rotation event', issues);
+    if (error.message.length <= MAX_MESSAGE) throw error;
+    throw new InvalidInputError(`${error.message.slice(0, MAX_MESSAGE - 1)}…`);
   }
   return result.output;
 }
@@ -75,8 +114,9 @@ export interface RotationDeps {
  * One step of Secrets Manager's four-step rotation for an Amazon MQ user. Every step is idempotent and safe to
  * re-run; a failure leaves AWSCURRENT untouched and working.
  *
- * Guard (every step): rotation enabled; the token is a version of the secret; already AWSCURRENT → done; not
- * AWSPENDING → fail. Then:
+ * Guard (every step, {@link admitRotation}, with no side effect but DescribeSecret): the secret is named `mqops/…`,
+ * exists, has rotation enabled and the `mqops:broker` tag; the token is a version of it labelled AWSCURRENT (→ done)
+ * or AWSPENDING; else the invocation is refused (RotationRefusedError). Then:
  * - createSecret: AWSPENDING value present → nothing; else a new password (and, for alternating-users, the other
  *   user of the pair) stored as AWSPENDING under the token.
  * - setSecret: pending credential already works → nothing; else AWSCURRENT (or AWSPREVIOUS, after a half-done
@@ -86,9 +126,15 @@ export interface RotationDeps {
  *   says so: Secrets Manager retries the rotation later).
  * - finishSecret: AWSCURRENT moves to the token.
  *
- * @throws RotationError / InvalidInputError naming the secret and the reason, never a password.
+ * @param admitted the description {@link admitRotation} returned for this event (else the guard runs here)
+ * @throws RotationRefusedError when the guard refuses; RotationError / InvalidInputError naming the secret and the
+ * reason, never a password.
  */
-export async function runRotationStep(event: RotationEvent, deps: RotationDeps): Promise<RotationStepResult> {
+export async function runRotationStep(
+  event: RotationEvent,
+  deps: RotationDeps,
+  admitted?: SecretDescription,
+): Promise<RotationStepResult> {
   const { Step: step, SecretId: secretId, ClientRequestToken: token } = event;
   const { store } = deps;
   const result = (
@@ -107,12 +153,8 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
       waiting,
     });
 
-  const description = await store.describe(secretId);
-  if (!description.rotationEnabled) throw fail('rotation is not enabled on the secret');
-  const stages = description.versions[token];
-  if (!stages) throw fail('the token is not a version of the secret');
-  if (stages.includes(STAGES.current)) return result('already-current');
-  if (!stages.includes(STAGES.pending)) throw fail('the version is not labelled AWSPENDING');
+  const description = admitted ?? (await admitRotation(event, store));
+  if (description.versions[token]?.includes(STAGES.current)) return result('already-current');
 
   const read = async (stage: string, versionId?: string) =>
     store.getValue(secretId, versionId ? { versionId, stage } : { stage });
@@ -154,6 +196,12 @@ export async function runRotationStep(event: RotationEvent, deps: RotationDeps):
     case 'setSecret': {
       const [now, next] = [await current(), await pending()];
       checkPair(now, next, fail);
+      // The admin secret is read with the function's own rights: it must be one mqops owns too.
+      if (now.masterarn && !ownsSecretId(now.masterarn))
+        throw new InvalidInputError(
+          `${step} of secret ${secretId} (version ${token}): masterarn ${clip(now.masterarn)} is not an ` +
+            `${ROTATED_SECRET_PREFIX}… secret; the rotation function reads no other`,
+        );
       const target = targetOf(next);
       if (await target.verify(next, credentialOf(next))) return result('already-set', next);
       // Log in with AWSCURRENT first: never change a user of a broker the secret's owner cannot reach.

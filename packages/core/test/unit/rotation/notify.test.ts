@@ -114,8 +114,11 @@ const finished: RotationStepResult = {
 
 describe('Function: secretLabel', () => {
   it.each([
-    [ARN, 'mq/orders/app'],
-    ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:mq/orders/app-v2-AbC123', 'mq/orders/app-v2'],
+    [ARN, 'mqops/orders/app'],
+    [
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:mqops/orders/app-v2-AbC123',
+      'mqops/orders/app-v2',
+    ],
     ['arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:orders-Zz9Yy8', 'orders'],
     ['arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:a/b/c-000000', 'a/b/c'],
   ])('strips the 6-character suffix of the ARN %s', (arn, label) => {
@@ -123,10 +126,10 @@ describe('Function: secretLabel', () => {
   });
 
   it.each([
-    'mq/x/crash0-single',
-    'mq/orders/app-AbCdEf',
+    'mqops/x/crash0-single',
+    'mqops/orders/app-AbCdEf',
     'orders',
-    'mq/orders/app-v2',
+    'mqops/orders/app-v2',
     'arn-like-but-not:secret:x-AbCdEf',
   ])('never strips a plain name: %s', (name) => {
     expect(secretLabel(name)).toBe(name);
@@ -142,7 +145,7 @@ describe('Function: rotationNotice', () => {
     expect(notice).toMatchObject({
       kind: 'rotation',
       level: 'info',
-      title: 'rotated app_clone of secret mq/orders/app',
+      title: 'rotated app_clone of secret mqops/orders/app',
       broker: { id: 'b-1234' },
       key: `rotation/${ARN}/${token(1)}/finished`,
     });
@@ -150,7 +153,7 @@ describe('Function: rotationNotice', () => {
     expect(notice?.text).toContain('broker b-1234');
     expect(notice?.text).toContain('AWSCURRENT');
     expect(notice?.fields).toEqual({
-      secret: 'mq/orders/app',
+      secret: 'mqops/orders/app',
       version: token(1),
       engine: 'rabbitmq',
       user: 'app_clone',
@@ -161,9 +164,9 @@ describe('Function: rotationNotice', () => {
     const { username: _u, brokerId: _b, engine: _e, ...bare } = finished;
     const notice = rotationNotice(eventOf('finishSecret'), { result: bare });
     expect(notice?.level).toBe('info');
-    expect(notice?.title).toBe('rotated the user of secret mq/orders/app');
+    expect(notice?.title).toBe('rotated the user of secret mqops/orders/app');
     expect(notice).not.toHaveProperty('broker');
-    expect(notice?.fields).toEqual({ secret: 'mq/orders/app', version: token(1) });
+    expect(notice?.fields).toEqual({ secret: 'mqops/orders/app', version: token(1) });
   });
 
   it.each<RotationOutcome>([
@@ -192,8 +195,8 @@ describe('Function: rotationNotice', () => {
     expect(notice).toMatchObject({
       kind: 'rotation',
       level: 'info',
-      title: 'rotation of secret mq/orders/app waits for the broker to reboot',
-      fields: { secret: 'mq/orders/app', version: token(1), step: 'testSecret' },
+      title: 'rotation of secret mqops/orders/app waits for the broker to reboot',
+      fields: { secret: 'mqops/orders/app', version: token(1), step: 'testSecret' },
       key: `rotation/${ARN}/${token(1)}/waiting`,
     });
     expect(notice?.text).toContain('user app: change pending until reboot');
@@ -206,8 +209,8 @@ describe('Function: rotationNotice', () => {
     expect(notice).toMatchObject({
       kind: 'rotation',
       level: 'warning',
-      title: `rotation of secret mq/orders/app failed at ${step}`,
-      fields: { secret: 'mq/orders/app', version: token(1), step, error: 'RotationError' },
+      title: `rotation of secret mqops/orders/app failed at ${step}`,
+      fields: { secret: 'mqops/orders/app', version: token(1), step, error: 'RotationError' },
       key: `rotation/${ARN}/${token(1)}/failed/${step}`,
     });
     expect(notice?.text).toContain('the broker refused');
@@ -221,7 +224,7 @@ describe('Function: rotationNotice', () => {
     const notice = rotationNotice(eventOf('createSecret'), { error });
     expect(notice).toMatchObject({
       level: 'critical',
-      title: 'rotation of secret mq/orders/app failed at createSecret',
+      title: 'rotation of secret mqops/orders/app failed at createSecret',
       fields: { step: 'createSecret', error: 'InvalidInputError' },
       key: `rotation/${ARN}/${token(1)}/failed/createSecret`,
     });
@@ -241,11 +244,11 @@ describe('Function: rotationNotice', () => {
 
   it('labels a plain secret name as it is', () => {
     const notice = rotationNotice(
-      { Step: 'finishSecret', SecretId: 'mq/x/crash0-single', ClientRequestToken: token(1) },
+      { Step: 'finishSecret', SecretId: 'mqops/x/crash0-single', ClientRequestToken: token(1) },
       { result: finished },
     );
-    expect(notice?.title).toBe('rotated app_clone of secret mq/x/crash0-single');
-    expect(notice?.key).toBe(`rotation/mq/x/crash0-single/${token(1)}/finished`);
+    expect(notice?.title).toBe('rotated app_clone of secret mqops/x/crash0-single');
+    expect(notice?.key).toBe(`rotation/mqops/x/crash0-single/${token(1)}/finished`);
   });
 });
 
@@ -267,7 +270,7 @@ describe('Function: rotateAndNotify', () => {
     expect(sink.notices).toHaveLength(1);
     expect(sink.notices[0]).toMatchObject({
       level: 'info',
-      title: 'rotated app of secret mq/orders/app',
+      title: 'rotated app of secret mqops/orders/app',
       broker: { id: 'b-1234' },
       key: `rotation/${ARN}/${t}/finished`,
     });
@@ -305,7 +308,7 @@ describe('Function: rotateAndNotify', () => {
     expect(sink.notices).toHaveLength(1);
     expect(sink.notices[0]).toMatchObject({
       level: 'warning',
-      title: 'rotation of secret mq/orders/app failed at setSecret',
+      title: 'rotation of secret mqops/orders/app failed at setSecret',
       key: `rotation/${ARN}/${t}/failed/setSecret`,
     });
     expect(onNotice).toHaveBeenCalledWith({ sent: ['rec'], failed: [], duplicate: false }, sink.notices[0]);
@@ -314,11 +317,11 @@ describe('Function: rotateAndNotify', () => {
   it('re-throws the very error object of the step', async () => {
     const { store, deps, event } = setup();
     const t = store.startRotation();
-    store.rotationEnabled = false;
-    const error = await rotateAndNotify(event('createSecret', t), deps).catch((e: unknown) => e);
+    // setSecret before createSecret: no AWSPENDING value to set.
+    const error = await rotateAndNotify(event('setSecret', t), deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RotationError);
-    expect((error as RotationError).step).toBe('createSecret');
-    expect((error as Error).message).toMatch(/rotation is not enabled/);
+    expect((error as RotationError).step).toBe('setSecret');
+    expect((error as Error).message).toMatch(/no AWSPENDING value/);
   });
 
   it('notifies a change waiting for a reboot once per version, then the finished rotation', async () => {
@@ -346,7 +349,7 @@ describe('Function: rotateAndNotify', () => {
     ]);
     expect(sink.notices[0]).toMatchObject({
       level: 'info',
-      title: 'rotation of secret mq/orders/app waits for the broker to reboot',
+      title: 'rotation of secret mqops/orders/app waits for the broker to reboot',
     });
     expect(outcomes.map((o) => o.duplicate)).toEqual([false, true, true, false]);
   });
@@ -407,11 +410,12 @@ describe('Function: rotateAndNotify', () => {
 
   it('re-throws the step error, not the sink error, when both fail', async () => {
     const { store, deps, event } = setup();
-    store.rotationEnabled = false;
-    const d = { ...deps, notices: { sinks: [recorder('slack', new Error('sink exploded'))] } };
-    await expect(rotateAndNotify(event('createSecret', store.startRotation()), d)).rejects.toThrow(
-      /rotation is not enabled/,
+    const sink = recorder('slack', new Error('sink exploded'));
+    const d = { ...deps, notices: { sinks: [sink] } };
+    await expect(rotateAndNotify(event('setSecret', store.startRotation()), d)).rejects.toThrow(
+      /no AWSPENDING value/,
     );
+    expect(sink.post).toHaveBeenCalledTimes(1);
   });
 
   it.each([
@@ -447,17 +451,17 @@ describe('Function: rotateAndNotify', () => {
     ['null', null],
   ])('re-throws the step error when the dedupe store rejects with %s', async (_name, thrown) => {
     const { store, deps, event } = setup();
-    store.rotationEnabled = false;
     const failing: KeyValueStore = {
-      get: () => Promise.reject(thrown),
-      put: () => Promise.reject(thrown),
+      get: vi.fn(() => Promise.reject(thrown)),
+      put: vi.fn(() => Promise.reject(thrown)),
       delete: () => Promise.reject(thrown),
       list: () => Promise.reject(thrown),
     };
     const d = { ...deps, notices: { ...deps.notices, store: failing } };
-    await expect(rotateAndNotify(event('createSecret', store.startRotation()), d)).rejects.toThrow(
-      /rotation is not enabled/,
+    await expect(rotateAndNotify(event('setSecret', store.startRotation()), d)).rejects.toThrow(
+      /no AWSPENDING value/,
     );
+    expect([...vi.mocked(failing.get).mock.calls, ...vi.mocked(failing.put).mock.calls]).not.toEqual([]);
   });
 
   it.each([

@@ -9,6 +9,7 @@ import {
   partnerOf,
   ROTATION_STEPS,
   RotationError,
+  RotationRefusedError,
   type RotationSecret,
   type RotationStepName,
   runRotationStep,
@@ -68,18 +69,20 @@ function setup(initial: object = single) {
 
 describe('Function: runRotationStep', () => {
   describe('guards (every step)', () => {
-    it.each(ROTATION_STEPS)('%s fails when rotation is not enabled, touching nothing', async (s) => {
+    it.each(ROTATION_STEPS)('%s is refused when rotation is not enabled, touching nothing', async (s) => {
       const { store, step } = setup();
       const t = store.startRotation();
       store.rotationEnabled = false;
       await expect(step(s, t)).rejects.toThrow(/rotation is not enabled/);
-      expect(store.puts).toBe(0);
+      await expect(step(s, t)).rejects.toBeInstanceOf(RotationRefusedError);
+      expect(store.calls).toEqual(['DescribeSecret', 'DescribeSecret']);
     });
 
-    it.each(ROTATION_STEPS)('%s fails when the token is not a version of the secret', async (s) => {
+    it.each(ROTATION_STEPS)('%s is refused when the token is not a version of the secret', async (s) => {
       const { store, step } = setup();
       store.startRotation();
       await expect(step(s, token(99))).rejects.toThrow(/not a version of the secret/);
+      expect(store.calls).toEqual(['DescribeSecret']);
     });
 
     it.each(ROTATION_STEPS)('%s returns already-current when the token is AWSCURRENT', async (s) => {
@@ -87,16 +90,17 @@ describe('Function: runRotationStep', () => {
       await expect(step(s, 'v0')).resolves.toMatchObject({ outcome: 'already-current' });
     });
 
-    it.each(ROTATION_STEPS)('%s fails when the version is not AWSPENDING', async (s) => {
+    it.each(ROTATION_STEPS)('%s is refused when the version is not AWSPENDING', async (s) => {
       const { store, step } = setup();
-      store.versions.set('stray', { value: JSON.stringify(single), stages: [] });
+      store.versions.set('stray', { value: JSON.stringify(single), stages: ['AWSPREVIOUS'] });
       await expect(step(s, 'stray')).rejects.toThrow(/not labelled AWSPENDING/);
+      expect(store.calls).toEqual(['DescribeSecret']);
     });
 
     it('names the step and the secret in errors, as a RotationError', async () => {
       const { store, step } = setup();
       const t = store.startRotation();
-      store.rotationEnabled = false;
+      // setSecret before createSecret: no AWSPENDING value to set.
       const error = await step('setSecret', t).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RotationError);
       expect((error as RotationError).message).toContain(`setSecret of secret ${ARN}`);
