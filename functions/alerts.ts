@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { InvalidInputError } from '@mqops/core';
-import { parseAlarmEvent } from '@mqops/core/alerts/events';
+import { isAmazonMqAlarm, NOT_AMAZON_MQ_ALARM, parseAlarmEvent } from '@mqops/core/alerts/events';
 import { type AlertRuntime, alertRuntime } from './lib/alert-runtime';
 import { createLogger } from './lib/logger';
 
@@ -12,8 +12,13 @@ export interface AlertsResult {
   received: number;
   recorded: number;
   duplicates: number;
-  /** OK transitions of alarms that were not firing, and stale (out-of-order) events. */
+  /**
+   * OK transitions of alarms that were not firing, stale (out-of-order, or older than the dedup horizon) events, and
+   * alarms that are not about Amazon MQ.
+   */
   ignored: number;
+  /** Of `ignored`: alarms that are not about Amazon MQ (not ours: nothing read, written or sent for them). */
+  notAmazonMq: number;
   /** Notifications that were due at once and went out. */
   sent: number;
   /** Notifications that failed (the flusher retries them). */
@@ -23,7 +28,8 @@ export interface AlertsResult {
 /**
  * Records CloudWatch alarm state changes (EventBridge "CloudWatch Alarm State Change", or SNS alarm notifications)
  * into alert groups, and sends what is due at once; the scheduled flusher (alert-flush.ts) sends the rest. A
- * malformed event is rejected before anything is written or sent.
+ * malformed or oversized event, or one whose state time is ahead of the clock by more than MAX_CLOCK_SKEW_MS, is
+ * rejected (InvalidInputError) before anything is written or sent; an alarm that is not about Amazon MQ is ignored.
  */
 export async function receiveAlarmEvent(
   event: unknown,
@@ -32,8 +38,9 @@ export async function receiveAlarmEvent(
 ): Promise<AlertsResult> {
   let alerts: ReturnType<typeof parseAlarmEvent>;
   try {
-    alerts = parseAlarmEvent(event);
+    alerts = parseAlarmEvent(event, { now: now() });
   } catch (error) {
+    // The issues are bounded (a few lines of at most 200 characters) and never repeat a received value at length.
     if (error instanceof InvalidInputError)
       logger.error('rejected a malformed alarm event', { issues: error.issues, error: error.message });
     throw error;
@@ -43,6 +50,7 @@ export async function receiveAlarmEvent(
     recorded: 0,
     duplicates: 0,
     ignored: 0,
+    notAmazonMq: 0,
     sent: 0,
     failed: 0,
   };
@@ -50,12 +58,28 @@ export async function receiveAlarmEvent(
     logger.info('event carries no alarm state change');
     return result;
   }
+  // Not ours (an alarm topic or a widened rule brought it): counted and logged, nothing built, read or written.
+  const ours = alerts.filter((alert) => {
+    if (isAmazonMqAlarm(alert)) return true;
+    result.ignored++;
+    result.notAmazonMq++;
+    logger.info('alarm state change ignored', {
+      alarm: alert.alarmName,
+      state: alert.state,
+      namespace: alert.metric?.namespace,
+      outcome: 'ignored',
+      reason: NOT_AMAZON_MQ_ALARM,
+    });
+    return false;
+  });
+  if (ours.length === 0) return result;
   const { engine } = runtime();
-  for (const alert of alerts) {
+  for (const alert of ours) {
     const r = await engine.receive(alert, now());
     if (r.outcome === 'recorded') result.recorded++;
     else if (r.outcome === 'duplicate') result.duplicates++;
     else result.ignored++;
+    if (r.reason === NOT_AMAZON_MQ_ALARM) result.notAmazonMq++;
     result.sent += r.sent.length;
     result.failed += r.failed.length;
     for (const f of r.failed)
@@ -67,6 +91,7 @@ export async function receiveAlarmEvent(
       severity: alert.severity,
       group: r.groupKey,
       outcome: r.outcome,
+      ...(r.reason ? { reason: r.reason } : {}),
       sent: r.sent.map((n) => n.id),
     });
   }

@@ -21,7 +21,25 @@ const scopes: Record<string, EnvValue[]> = {
 };
 
 /**
- * The alert notifier: every CloudWatch alarm state change of the account (EventBridge) is recorded into its group
+ * The Alerts rule's EventBridge pattern: state changes of Amazon MQ alarms only — a metric (any metric of a
+ * metric-math alarm) in the `AWS/AmazonMQ` namespace, or the `mqops:broker` alarm tag (composite and application
+ * alarms; CloudWatch puts alarm tags in `detail.alarmTags` when tag propagation is on). EventBridge content
+ * filtering: `$or` over two sub-patterns, the array of metrics matched element by element, `exists` on the tag (a
+ * leaf). The function applies the same test (isAmazonMqAlarm) to what arrives another way (an `alarmTopics` topic).
+ */
+export const ALERTS_RULE_PATTERN = {
+  source: ['aws.cloudwatch'],
+  'detail-type': ['CloudWatch Alarm State Change'],
+  detail: {
+    $or: [
+      { configuration: { metrics: { metricStat: { metric: { namespace: ['AWS/AmazonMQ'] } } } } },
+      { alarmTags: { 'mqops:broker': [{ exists: true }] } },
+    ],
+  },
+} as const;
+
+/**
+ * The alert notifier: every Amazon MQ alarm state change of the account (EventBridge) is recorded into its group
  * (Alertmanager's semantics: group wait, group interval, repeat, resolve, dedup, inhibition); what is due goes to
  * Slack and SNS at once.
  */
@@ -36,7 +54,7 @@ export const alertsFunction: FunctionSpec = {
     {
       kind: 'events',
       name: 'AlertsOnAlarm',
-      pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+      pattern: ALERTS_RULE_PATTERN,
     },
     // Alarms that already notify a topic of yours (mqops.config.json `alarmTopics`) come in that way too; the
     // notifier deduplicates an alarm seen both ways.

@@ -155,7 +155,9 @@ export function deployStack(
       else if (trigger.kind === 'topic')
         sst.aws.SnsTopic.subscribe(trigger.name, trigger.topicArn, created.arn);
       else
-        sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, { pattern: trigger.pattern });
+        sst.aws.Bus.subscribe(trigger.name, context.defaultBusArn, created.arn, {
+          pattern: sstPattern(trigger.pattern),
+        });
     }
     const permissions = (fn.invokedBy ?? []).map((invoker) =>
       context.lambdaPermission(invoker.name, {
@@ -193,4 +195,20 @@ export function deployStack(
   // The CLI needs the state table's name to plan resizes (`mqops rightsize --accept … --table`).
   for (const t of stack.tables) outputs[t.name] = resources.get(t.name)?.name;
   return outputs;
+}
+
+/**
+ * An EventBridge pattern as SST's Bus.subscribe takes it: `source`, `detailType`, `detail` (SST builds the rule from
+ * those three only, so a `detail-type` key as EventBridge spells it would be dropped silently). Any other top-level
+ * key is refused: SST would drop it too.
+ */
+export function sstPattern(pattern: Record<string, unknown>): Record<string, unknown> {
+  const { source, 'detail-type': detailType, detail, ...rest } = pattern;
+  const others = Object.keys(rest);
+  if (others.length > 0) throw new Error(`SST's Bus.subscribe cannot filter on ${others.join(', ')}`);
+  return {
+    ...(source !== undefined ? { source } : {}),
+    ...(detailType !== undefined ? { detailType } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+  };
 }

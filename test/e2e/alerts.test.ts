@@ -369,15 +369,22 @@ describe('Alert notifier, end to end (alarm → SNS/EventBridge event → functi
     expect(alertTopicMessages()).toHaveLength(0);
   });
 
-  it('reads the documented samples end to end (alarms of other services go to their own group)', async () => {
-    const sample = JSON.parse(readFileSync(join(FIXTURES, 'eventbridge-single-metric.json'), 'utf8'));
+  it('ignores alarms of other services (the documented EC2 sample) and reads an Amazon MQ alarm end to end', async () => {
+    const ec2 = JSON.parse(readFileSync(join(FIXTURES, 'eventbridge-single-metric.json'), 'utf8'));
+    const heap = JSON.parse(readFileSync(join(FIXTURES, 'eventbridge-activemq-heap.json'), 'utf8'));
 
-    const r = await receive(sample);
-    // group_wait counts from when mqops learned of the change (the sample's state changed in 2019).
+    const ignored = await receive(ec2);
+    const { Items: afterIgnored } = await dynamodb.send(new ScanCommand({ TableName: TABLE }));
+    const recorded = await receive(heap);
+    // group_wait counts from when mqops learned of the change.
     const flushed = await flushAt(at(60));
 
-    expect(r.recorded).toBe(1);
+    expect(ignored).toMatchObject({ received: 1, recorded: 0, ignored: 1, notAmazonMq: 1, sent: 0 });
+    expect(afterIgnored).toEqual([]);
+    expect(recorded.recorded).toBe(1);
     expect(flushed.sent).toBe(1);
-    expect(slackJson(0)).toContain('ServerCpuTooHigh');
+    expect(slack.messages).toHaveLength(1);
+    expect(slackJson(0)).toContain('mqops-orders-heap');
+    expect(slackJson(0)).not.toContain('ServerCpuTooHigh');
   });
 });

@@ -91,10 +91,19 @@ describe('sst.config.ts', () => {
       schedule: 'rate(1 minute)',
       function: '$ref:AlertFlush.arn',
     });
-    expect(find(recorded, 'sst.aws.Bus.subscribe', 'AlertsOnAlarm')).toMatchObject({
-      subscriber: '$ref:Alerts.arn',
-      pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] },
+    // SST's Bus.subscribe reads `detailType` (not EventBridge's `detail-type`, which it would drop).
+    const onAlarm = find(recorded, 'sst.aws.Bus.subscribe', 'AlertsOnAlarm') as {
+      subscriber: string;
+      pattern: Record<string, unknown>;
+    };
+    expect(onAlarm.subscriber).toBe('$ref:Alerts.arn');
+    expect(onAlarm.pattern).toMatchObject({
+      source: ['aws.cloudwatch'],
+      detailType: ['CloudWatch Alarm State Change'],
+      detail: { $or: expect.any(Array) },
     });
+    for (const subscription of recorded.filter((r) => r.type === 'sst.aws.Bus.subscribe'))
+      expect(Object.keys((subscription.args as { pattern: object }).pattern)).not.toContain('detail-type');
     expect(find(recorded, 'aws.lambda.Permission', 'RotateBySecretsManager')).toEqual({
       action: 'lambda:InvokeFunction',
       function: '$ref:Rotate.name',

@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidInputError, MqopsError } from '@mqops/core';
-import { describe, expect, it } from 'vitest';
-import { alertRuntime } from '../../functions/lib/alert-runtime';
+import { AlertEngine } from '@mqops/core/alerts/engine';
+import { MemoryKeyValueStore } from '@mqops/core/kv';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { receiveAlarmEvent } from '../../functions/alerts';
+import { type AlertRuntime, alertRuntime } from '../../functions/lib/alert-runtime';
 
 const SECRET = 'https://hooks.example.test/services/T0/B0/very-secret-token';
 const base = { AWS_REGION: 'us-east-1', MQOPS_STATE_TABLE: 'mqops-state' };
@@ -56,5 +61,144 @@ describe('Function: alertRuntime', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('very-secret-token');
+  });
+});
+
+const FIXTURES = join(import.meta.dirname, '../../packages/core/test/fixtures/alarm-events');
+const fixture = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+/** The handler's clock: noon of the fixtures' day. */
+const NOW = new Date('2026-11-25T12:05:00.000Z');
+
+/** The SNS Lambda event of CloudWatch's notification for the store alarm of broker orders-prod (issue 12). */
+function storeNotification(state: 'OK' | 'ALARM', stateChangeTime: string) {
+  const message = {
+    AlarmName: 'mqops-orders-prod-store',
+    AWSAccountId: '123456789012',
+    NewStateValue: state,
+    NewStateReason: `Threshold Crossed (${state})`,
+    StateChangeTime: stateChangeTime,
+    Region: 'EU (Ireland)',
+    AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mqops-orders-prod-store',
+    Trigger: {
+      MetricName: 'StorePercentUsage',
+      Namespace: 'AWS/AmazonMQ',
+      Statistic: 'MAXIMUM',
+      Dimensions: [{ name: 'Broker', value: 'orders-prod-1' }],
+      Period: 60,
+      Threshold: 90,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    },
+  };
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        Sns: { MessageId: crypto.randomUUID(), Message: JSON.stringify(message) },
+      },
+    ],
+  };
+}
+
+describe('Function: receiveAlarmEvent (hostile and foreign events)', () => {
+  let store: MemoryKeyValueStore;
+  let built: number;
+  let sent: number;
+  let logged: string[];
+  const runtime = (): AlertRuntime => {
+    built++;
+    const engine = new AlertEngine({
+      store,
+      deliver: async () => {
+        sent++;
+        return { delivered: ['slack:default'], failed: [] };
+      },
+    });
+    return { config: engine.config, engine, delivery: {} as never, channels: [] };
+  };
+  const receive = (event: unknown) => receiveAlarmEvent(event, runtime, () => NOW);
+
+  beforeEach(() => {
+    store = new MemoryKeyValueStore();
+    built = 0;
+    sent = 0;
+    logged = [];
+    const capture = (chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('refuses a forged OK from 2099, so the real ALARM that follows still fires', async () => {
+    // Prepare
+    const forged = storeNotification('OK', '2099-01-01T00:00:00.000+0000');
+    const real = storeNotification('ALARM', '2026-11-25T12:04:00.000+0000');
+
+    // Act
+    const refused = await receive(forged).catch((error: unknown) => error);
+    const result = await receive(real);
+
+    // Assess
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as Error).message).toMatch(
+      /state time 2099-01-01T00:00:00\.000Z is \d+ min ahead of the clock/,
+    );
+    expect(result).toMatchObject({ received: 1, recorded: 1, ignored: 0 });
+    expect(built).toBe(1);
+  });
+
+  it('refuses an EventBridge event whose state time is in the future, writing nothing', async () => {
+    const event = fixture('eventbridge-activemq-heap.json') as { detail: { state: { timestamp: string } } };
+    event.detail.state.timestamp = '2099-01-01T00:00:00.000+0000';
+
+    await expect(receive(event)).rejects.toBeInstanceOf(InvalidInputError);
+
+    expect(built).toBe(0);
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it.each([
+    ['an EC2 alarm', 'eventbridge-single-metric.json'],
+    ['the Billing alarm', 'scope/billing.json'],
+    ['an untagged composite alarm', 'scope/composite-untagged.json'],
+  ])(
+    'ignores %s (not ours): counted and logged with why, nothing built, written or sent',
+    async (_name, file) => {
+      // Act
+      const result = await receive(fixture(file));
+
+      // Assess
+      expect(result).toEqual({
+        received: 1,
+        recorded: 0,
+        duplicates: 0,
+        ignored: 1,
+        notAmazonMq: 1,
+        sent: 0,
+        failed: 0,
+      });
+      expect([built, sent]).toEqual([0, 0]);
+      expect(await store.list('')).toEqual([]);
+      expect(logged.join('')).toContain('"reason":"not an Amazon MQ alarm"');
+    },
+  );
+
+  it('refuses an oversized event with a short message, before building anything', async () => {
+    const event = fixture('eventbridge-activemq-heap.json') as {
+      detail: { alarmTags: Record<string, string> };
+    };
+    event.detail.alarmTags.team = 'x'.repeat(200_000);
+
+    const error = await receive(event).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message.length).toBeLessThan(300);
+    expect(logged.join('')).not.toContain('x'.repeat(100));
+    expect(built).toBe(0);
   });
 });

@@ -12,6 +12,12 @@
  * - Resolved notifications: for alerts whose firing was notified.
  * - Deduplication: the same alarm and state timestamp is recorded once (a conditional dedup key, and the group's own
  *   per-alert state timestamp, which also drops stale, out-of-order events).
+ * - Scope and time: an alarm that is not about Amazon MQ ({@link isAmazonMqAlarm}) is ignored without a read or a
+ *   write; a state time ahead of the clock by more than `MAX_CLOCK_SKEW_MS` (events.ts) is refused (InvalidInputError),
+ *   since it would make every later change of the alarm look stale; a state time older than the dedup horizon
+ *   (`dedupRetentionHours`) of an alarm the group no longer remembers is stale: ignored without a write, as
+ *   Alertmanager resolves an alert nobody has re-sent (CloudWatch sends one event per change, and an event that old
+ *   can only be a late redelivery whose duplicates the engine has forgotten; the alarm's state is in CloudWatch).
  * - Inhibition at send time: the broker's maintenance window, an active runbook marker, a firing broker-down alarm
  *   with the same `equal` labels (never itself), silences.
  * - Exactly one sender per notification: a notification is claimed by a conditional write (an outbox with a lease)
@@ -35,6 +41,9 @@ import {
   type Alert,
   type AlertSeverity,
   alertFingerprint,
+  assertNotFuture,
+  isAmazonMqAlarm,
+  NOT_AMAZON_MQ_ALARM,
   ROLE_TAG,
   stableHash,
 } from './events';
@@ -191,10 +200,13 @@ export interface ReceiveResult {
   groupId: string;
   groupKey: string;
   /**
-   * `recorded`: the alert changed the group; `ignored`: an OK for an alert the group does not hold; `duplicate`: the
-   * same state change again; `stale`: older than what the group holds.
+   * `recorded`: the alert changed the group; `ignored`: an OK for an alert the group does not hold, or an alarm that
+   * is not about Amazon MQ; `duplicate`: the same state change again; `stale`: older than what the group holds, or
+   * older than the dedup horizon for an alarm the group does not remember.
    */
   outcome: 'recorded' | 'ignored' | 'duplicate' | 'stale';
+  /** Why, for an alarm that is not ours and an event older than the dedup horizon (nothing was written for them). */
+  reason?: string;
   /** Notifications that were due and delivered right away. */
   sent: AlertNotification[];
   failed: FailedNotification[];
@@ -341,7 +353,9 @@ export class AlertEngine {
 
   /**
    * Records one alarm state change into its group, and sends the group's notification when it is due right now
-   * (e.g. group_wait 0, or a change after group_interval). Duplicate and stale deliveries change nothing.
+   * (e.g. group_wait 0, or a change after group_interval). Duplicate and stale deliveries change nothing; an alarm
+   * that is not about Amazon MQ is ignored without a read or a write.
+   * @throws InvalidInputError for a state time later than `now` + `MAX_CLOCK_SKEW_MS` (events.ts) (before any read).
    */
   async receive(input: Alert, now: Date): Promise<ReceiveResult> {
     const alert = storedAlert(input);
@@ -355,17 +369,22 @@ export class AlertEngine {
       sent: [],
       failed: [],
     };
+    if (!isAmazonMqAlarm(input)) return { ...result, outcome: 'ignored', reason: NOT_AMAZON_MQ_ALARM };
+    assertNotFuture(alert, now);
     const dedup = dedupKey(fingerprint, alert.timestamp);
     if (await this.store.get(dedup)) return result;
 
     const nowMs = now.getTime();
     const existing = await this.store.get<AlertGroup>(groupStoreKey(group.id));
+    if (this.forgotten(existing?.value, fingerprint, alert, nowMs))
+      return { ...result, outcome: 'stale', reason: this.horizonReason() };
     // Even an OK for an alarm the group does not hold is remembered (a tombstone): a late, older ALARM of that
     // alarm (EventBridge does not keep order) must not fire.
     if (!existing) await this.ensureIndexed(group.id, group.key, now);
     // Assigned inside the (re-runnable) change function.
     let outcome = 'duplicate' as ReceiveResult['outcome'];
     let created = false as boolean;
+    let forgotten = false as boolean;
     const written = await this.mutate(
       group.id,
       now,
@@ -381,7 +400,8 @@ export class AlertEngine {
           tombstones: {},
           sequence: 0,
         };
-        outcome = this.apply(g, fingerprint, alert, now);
+        forgotten = this.forgotten(current, fingerprint, alert, nowMs);
+        outcome = forgotten ? 'stale' : this.apply(g, fingerprint, alert, now);
         if (outcome === 'duplicate' || outcome === 'stale') return undefined;
         g.updatedAt = now.toISOString();
         return g;
@@ -389,6 +409,8 @@ export class AlertEngine {
       existing ?? null,
     );
     result.outcome = outcome;
+    // Nothing was written for an event the group had forgotten: no dedup key either.
+    if (forgotten) return { ...result, reason: this.horizonReason() };
     // The group vanished (expired) between the two reads and was re-created: index it too.
     if (created && written && existing) await this.ensureIndexed(group.id, group.key, now);
 
@@ -468,6 +490,24 @@ export class AlertEngine {
       alert.state === 'ALARM' ||
       (alert.state === 'INSUFFICIENT_DATA' && this.config.insufficientData === 'firing')
     );
+  }
+
+  /**
+   * True when the alert's state time is older than the dedup horizon and the group (as given; undefined: none)
+   * remembers nothing of its alarm: the engine can no longer tell a late redelivery from a new change.
+   */
+  private forgotten(
+    g: AlertGroup | undefined,
+    fingerprint: string,
+    alert: StoredAlert,
+    nowMs: number,
+  ): boolean {
+    if (g?.alerts[fingerprint] || g?.tombstones[fingerprint]) return false;
+    return Date.parse(alert.timestamp) < nowMs - this.config.dedupRetentionHours * HOUR;
+  }
+
+  private horizonReason(): string {
+    return `older than the dedup horizon (${this.config.dedupRetentionHours} h)`;
   }
 
   /** Applies one event to a group (in place). */

@@ -8,7 +8,10 @@
  * - An EventBridge alarm event delivered through an SNS topic (the `Message` is the event's JSON).
  *
  * Everything is validated with valibot; anything malformed is an {@link InvalidInputError} naming what is wrong, so the
- * caller sends nothing and writes nothing.
+ * caller sends nothing and writes nothing. Every string and list an event carries is bounded
+ * ({@link ALERT_INPUT_LIMITS}: CloudWatch's own limits where it has them), and so is the event as a whole, before it
+ * is read; a state time ahead of the reader's clock by more than {@link MAX_CLOCK_SKEW_MS} is refused too. Alarms that
+ * are not about Amazon MQ are read, but {@link isAmazonMqAlarm} tells them apart: the engine ignores them.
  */
 import { InvalidInputError } from '../errors';
 import * as v from '../schema';
@@ -40,7 +43,68 @@ export const ROLE_TAG = 'mqops:role';
 export const MANAGED_ALARM_PREFIX = 'mqops-';
 
 /** The namespace of Amazon MQ metrics. */
-const MQ_NAMESPACE = 'AWS/AmazonMQ';
+export const MQ_NAMESPACE = 'AWS/AmazonMQ';
+
+/** Why {@link isAmazonMqAlarm} turns an alarm away: said in logs and in the engine's `ignored` outcome. */
+export const NOT_AMAZON_MQ_ALARM = 'not an Amazon MQ alarm';
+
+/**
+ * How far ahead of the reader's clock an alarm's state time may be: 5 minutes, as AWS itself allows between a
+ * request's signature time and its own clock (SigV4). CloudWatch stamps a state change with its clock and Lambda's
+ * clock is NTP-synchronised, so a real event is at most seconds ahead; one further ahead is forged (or from a broken
+ * emitter) and is refused, because the engine orders an alarm's events by state time: a state time in 2099 would
+ * make every later real change of the alarm look stale.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The most an alarm event may carry, so a hostile or broken sender cannot make the notifier read, store or echo
+ * unbounded input. CloudWatch's own limits where it has them (PutMetricAlarm, TagResource, SetAlarmState), SNS's and
+ * EventBridge's message size for the whole; anything over is refused with an {@link InvalidInputError}.
+ */
+export const ALERT_INPUT_LIMITS = {
+  /** The Lambda event as a whole, in characters of its JSON: the 256 KiB an EventBridge event or an SNS message may
+   * hold, plus room for the SNS envelope around it. */
+  eventChars: 320 * 1024,
+  /** An SNS message body (SNS's default maximum message size, 256 KiB). */
+  snsMessageChars: 256 * 1024,
+  /** Nesting of objects and arrays (a CloudWatch alarm event nests 8 deep). */
+  depth: 32,
+  /** SNS records in one Lambda event (Lambda delivers one). */
+  records: 10,
+  /** ARNs in an EventBridge event's `resources` (an alarm event names one). */
+  resources: 10,
+  alarmName: 255,
+  /** An alarm ARN: `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name ≤ 255>`. */
+  arn: 512,
+  /** AlarmDescription. */
+  description: 1024,
+  /** StateReason. */
+  reason: 1023,
+  /** StateReasonData (JSON). */
+  reasonData: 4000,
+  /** A composite alarm's rule. */
+  alarmRule: 10_240,
+  /** Tags on one alarm, and a tag's key and value. */
+  tags: 50,
+  tagKey: 128,
+  tagValue: 256,
+  /** Metric data queries of one alarm (PutMetricAlarm takes at most 20). */
+  metrics: 20,
+  /** Dimensions of one metric, and a dimension's name and value. */
+  dimensions: 30,
+  dimensionName: 255,
+  dimensionValue: 1024,
+  /** A namespace, a metric name, a query id. */
+  name: 255,
+  expression: 2048,
+  label: 1024,
+  /** Any other string: ids, account, region, times, statistics, operators. */
+  short: 256,
+  /** Issues named in a refusal, and characters of each. */
+  issues: 10,
+  issueChars: 200,
+} as const;
 
 /** A metric an alarm watches. */
 export interface AlertMetric {
@@ -261,11 +325,18 @@ const KEY_SEVERITY: Readonly<Record<string, AlertSeverity>> = {
 // Schemas
 // ---------------------------------------------------------------------------------------------------------------
 
+const L = ALERT_INPUT_LIMITS;
+
+/** A string of at most `max` characters. */
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
+/** A non-empty string of at most `max` characters. */
+const name = (max: number, empty?: string) => v.pipe(v.string(), v.minLength(1, empty), v.maxLength(max));
+
 /** CloudWatch's timestamps: `2019-10-02T17:04:40.989+0000`, or plain ISO 8601. */
 const Timestamp = v.pipe(
   v.string(),
   v.regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/,
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/,
     'not a timestamp (expected 2019-10-02T17:04:40.989+0000)',
   ),
 );
@@ -274,69 +345,86 @@ const StateValue = v.picklist(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
 const EbState = v.object({
   value: StateValue,
-  reason: v.optional(v.string(), ''),
-  reasonData: v.optional(v.string()),
+  reason: v.optional(text(L.reason), ''),
+  reasonData: v.optional(text(L.reasonData)),
   timestamp: Timestamp,
 });
 
+const Dimensions = v.pipe(
+  v.record(name(L.dimensionName), text(L.dimensionValue)),
+  v.maxEntries(L.dimensions, `more than ${L.dimensions} dimensions`),
+);
+
 const EbMetricStat = v.object({
   metric: v.object({
-    namespace: v.pipe(v.string(), v.minLength(1)),
-    name: v.pipe(v.string(), v.minLength(1)),
-    dimensions: v.optional(v.record(v.string(), v.string()), {}),
+    namespace: name(L.name),
+    name: name(L.name),
+    dimensions: v.optional(Dimensions, {}),
   }),
   period: v.optional(v.number()),
-  stat: v.optional(v.string()),
+  stat: v.optional(text(L.short)),
 });
 
 const EbMetric = v.object({
-  id: v.string(),
+  id: text(L.name),
   metricStat: v.optional(EbMetricStat),
-  expression: v.optional(v.string()),
-  label: v.optional(v.string()),
+  expression: v.optional(text(L.expression)),
+  label: v.optional(text(L.label)),
   returnData: v.optional(v.boolean()),
 });
+
+const TagKey = name(L.tagKey);
+const TagValue = text(L.tagValue);
 
 /** Tags as CloudWatch propagates them: an object; a `[{Key, Value}]` list is read too. */
 const Tags = v.pipe(
   v.union([
-    v.record(v.string(), v.string()),
-    v.array(
-      v.union([
-        v.pipe(
-          v.object({ Key: v.string(), Value: v.string() }),
-          v.transform((t) => [t.Key, t.Value] as const),
-        ),
-        v.pipe(
-          v.object({ key: v.string(), value: v.string() }),
-          v.transform((t) => [t.key, t.value] as const),
-        ),
-      ]),
+    v.pipe(v.record(TagKey, TagValue), v.maxEntries(L.tags, `more than ${L.tags} tags`)),
+    v.pipe(
+      v.array(
+        v.union([
+          v.pipe(
+            v.object({ Key: TagKey, Value: TagValue }),
+            v.transform((t) => [t.Key, t.Value] as const),
+          ),
+          v.pipe(
+            v.object({ key: TagKey, value: TagValue }),
+            v.transform((t) => [t.key, t.value] as const),
+          ),
+        ]),
+      ),
+      v.maxLength(L.tags, `more than ${L.tags} tags`),
     ),
   ]),
   v.transform((t): Record<string, string> => (Array.isArray(t) ? Object.fromEntries(t) : t)),
 );
 
+const Arn = v.pipe(v.string(), v.startsWith('arn:', 'not an ARN'), v.maxLength(L.arn));
+
 const EventBridgeAlarmEvent = v.object({
-  id: v.pipe(v.string(), v.minLength(1)),
+  id: name(L.short),
   'detail-type': v.literal('CloudWatch Alarm State Change'),
   source: v.literal('aws.cloudwatch'),
-  account: v.pipe(v.string(), v.minLength(1)),
-  time: v.string(),
-  region: v.pipe(v.string(), v.regex(REGION_CODE, 'not a region code')),
+  account: name(L.short),
+  time: text(L.short),
+  region: v.pipe(v.string(), v.maxLength(L.short), v.regex(REGION_CODE, 'not a region code')),
   resources: v.pipe(
-    v.array(v.pipe(v.string(), v.startsWith('arn:', 'not an ARN'))),
+    v.array(Arn),
     v.minLength(1, 'names no alarm ARN'),
+    v.maxLength(L.resources, `names more than ${L.resources} ARNs`),
   ),
   detail: v.object({
-    alarmName: v.pipe(v.string(), v.minLength(1, 'empty alarm name')),
+    alarmName: name(L.alarmName, 'empty alarm name'),
     state: EbState,
     previousState: v.optional(v.partial(EbState, ['timestamp'])),
     configuration: v.optional(
       v.object({
-        description: v.nullish(v.string()),
-        metrics: v.optional(v.array(EbMetric), []),
-        alarmRule: v.optional(v.string()),
+        description: v.nullish(text(L.description)),
+        metrics: v.optional(
+          v.pipe(v.array(EbMetric), v.maxLength(L.metrics, `more than ${L.metrics} metrics`)),
+          [],
+        ),
+        alarmRule: v.optional(text(L.alarmRule)),
       }),
     ),
     alarmTags: v.optional(Tags),
@@ -349,51 +437,58 @@ const EventBridgeAlarmEvent = v.object({
  */
 const SnsDimension = v.pipe(
   v.union([
-    v.object({ name: v.string(), value: v.string() }),
-    v.object({ Name: v.string(), Value: v.string() }),
+    v.object({ name: name(L.dimensionName), value: text(L.dimensionValue) }),
+    v.object({ Name: name(L.dimensionName), Value: text(L.dimensionValue) }),
   ]),
   v.transform((d) => ('name' in d ? d : { name: d.Name, value: d.Value })),
 );
 
+const SnsDimensions = v.pipe(
+  v.array(SnsDimension),
+  v.maxLength(L.dimensions, `more than ${L.dimensions} dimensions`),
+);
+
 const SnsMetric = v.object({
-  Id: v.string(),
-  Expression: v.optional(v.string()),
-  Label: v.optional(v.string()),
+  Id: text(L.name),
+  Expression: v.optional(text(L.expression)),
+  Label: v.optional(text(L.label)),
   ReturnData: v.optional(v.boolean()),
   MetricStat: v.optional(
     v.object({
       Metric: v.object({
-        Namespace: v.pipe(v.string(), v.minLength(1)),
-        MetricName: v.pipe(v.string(), v.minLength(1)),
-        Dimensions: v.optional(v.array(SnsDimension), []),
+        Namespace: name(L.name),
+        MetricName: name(L.name),
+        Dimensions: v.optional(SnsDimensions, []),
       }),
       Period: v.optional(v.number()),
-      Stat: v.optional(v.string()),
+      Stat: v.optional(text(L.short)),
     }),
   ),
 });
 
 const SnsAlarmMessage = v.object({
-  AlarmName: v.pipe(v.string(), v.minLength(1, 'empty alarm name')),
-  AlarmDescription: v.nullish(v.string()),
-  AWSAccountId: v.pipe(v.string(), v.minLength(1)),
+  AlarmName: name(L.alarmName, 'empty alarm name'),
+  AlarmDescription: v.nullish(text(L.description)),
+  AWSAccountId: name(L.short),
   NewStateValue: StateValue,
-  NewStateReason: v.optional(v.string(), ''),
+  NewStateReason: v.optional(text(L.reason), ''),
   StateChangeTime: Timestamp,
-  Region: v.optional(v.string(), ''),
-  AlarmArn: v.pipe(v.string(), v.startsWith('arn:', 'not an ARN')),
+  Region: v.optional(text(L.short), ''),
+  AlarmArn: Arn,
   OldStateValue: v.optional(StateValue),
   Trigger: v.nullish(
     v.object({
-      MetricName: v.nullish(v.string()),
-      Namespace: v.nullish(v.string()),
-      Statistic: v.nullish(v.string()),
-      ExtendedStatistic: v.nullish(v.string()),
-      Dimensions: v.nullish(v.array(SnsDimension)),
+      MetricName: v.nullish(text(L.name)),
+      Namespace: v.nullish(text(L.name)),
+      Statistic: v.nullish(text(L.short)),
+      ExtendedStatistic: v.nullish(text(L.short)),
+      Dimensions: v.nullish(SnsDimensions),
       Period: v.nullish(v.number()),
       Threshold: v.nullish(v.number()),
-      ComparisonOperator: v.nullish(v.string()),
-      Metrics: v.nullish(v.array(SnsMetric)),
+      ComparisonOperator: v.nullish(text(L.short)),
+      Metrics: v.nullish(
+        v.pipe(v.array(SnsMetric), v.maxLength(L.metrics, `more than ${L.metrics} metrics`)),
+      ),
     }),
   ),
   AlarmTags: v.nullish(Tags),
@@ -405,13 +500,17 @@ const SnsLambdaEvent = v.object({
       v.object({
         EventSource: v.literal('aws:sns'),
         Sns: v.object({
-          Message: v.string(),
-          MessageId: v.optional(v.string()),
-          TopicArn: v.optional(v.string()),
+          Message: v.pipe(
+            v.string(),
+            v.maxLength(L.snsMessageChars, `longer than SNS's ${L.snsMessageChars / 1024} KiB`),
+          ),
+          MessageId: v.optional(text(L.short)),
+          TopicArn: v.optional(text(L.arn)),
         }),
       }),
     ),
     v.minLength(1, 'no records'),
+    v.maxLength(L.records, `more than ${L.records} records`),
   ),
 });
 
@@ -419,15 +518,65 @@ const SnsLambdaEvent = v.object({
 // Helpers
 // ---------------------------------------------------------------------------------------------------------------
 
+/** `text` itself when short, else its first `keep` characters and how long it was: never echoes a long value. */
+function cut(text: string, max = 64, keep = 64): string {
+  return text.length <= max ? text : `${text.slice(0, keep)}…(${text.length} chars)`;
+}
+
+/** At most {@link ALERT_INPUT_LIMITS}`.issues` lines of at most `.issueChars` characters: a refusal stays small. */
+function bounded(lines: string[]): string[] {
+  const kept = lines.slice(0, L.issues).map((line) => cut(line, L.issueChars, L.issueChars - 24));
+  return lines.length > L.issues ? [...kept, `…and ${lines.length - L.issues} more`] : kept;
+}
+
+/** The parse's problems as bounded lines; a key in a path (a tag key, a dimension name) is cut too. */
 function issues(list: v.Issues, prefix = ''): string[] {
-  return v.issueLines(list, '(event)', prefix);
+  const short = list.map((issue) => ({
+    ...issue,
+    path: issue.path?.map((item) => (typeof item.key === 'string' ? { ...item, key: cut(item.key) } : item)),
+  })) as unknown as v.Issues;
+  return bounded(v.issueLines(short, '(event)', prefix));
+}
+
+/**
+ * Refuses a value whose JSON would be longer than `max` characters or nest deeper than {@link ALERT_INPUT_LIMITS}
+ * `.depth`, before anything reads it: it walks the value and stops as soon as either bound is passed.
+ * @throws InvalidInputError naming the bound.
+ */
+function assertBoundedSize(value: unknown, max: number, what: string): void {
+  let size = 0;
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > L.depth)
+      throw new InvalidInputError(`invalid ${what}`, [`(event): nested deeper than ${L.depth} levels`]);
+    if (typeof node === 'string') size += node.length + 2;
+    else if (Array.isArray(node)) {
+      size += 2;
+      for (const item of node) {
+        walk(item, depth + 1);
+        size += 1;
+        if (size > max) return;
+      }
+    } else if (typeof node === 'object' && node !== null) {
+      size += 2;
+      for (const key in node) {
+        if (!Object.hasOwn(node, key)) continue;
+        size += key.length + 4;
+        walk((node as Record<string, unknown>)[key], depth + 1);
+        if (size > max) return;
+      }
+    } else size += String(node).length;
+  };
+  walk(value, 0);
+  if (size > max)
+    throw new InvalidInputError(`invalid ${what}`, [`(event): larger than ${max} characters of JSON`]);
 }
 
 /** `2019-10-02T17:04:40.989+0000` → `2019-10-02T17:04:40.989Z`. */
 export function normaliseTimestamp(value: string): string {
   const iso = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new InvalidInputError('invalid alarm event', [`unreadable timestamp ${value}`]);
+  if (Number.isNaN(ms))
+    throw new InvalidInputError('invalid alarm event', [`unreadable timestamp ${cut(value)}`]);
   return new Date(ms).toISOString();
 }
 
@@ -726,9 +875,10 @@ function parseSnsBody(body: string, where: string, eventId: string | undefined):
     value = JSON.parse(body);
   } catch (error) {
     throw new InvalidInputError('invalid alarm notification', [
-      `${where}.Sns.Message: not JSON (${(error as Error).message})`,
+      `${where}.Sns.Message: not JSON (${cut((error as Error).message, 120, 100)})`,
     ]);
   }
+  assertBoundedSize(value, L.snsMessageChars, 'alarm notification');
   if (isObject(value) && 'detail-type' in value)
     return parseEventBridge(value, 'sns', `${where}.Sns.Message.`);
   const parsed = v.safeParse(SnsAlarmMessage, value);
@@ -759,20 +909,64 @@ function parseEventBridge(
   return fromEventBridge(parsed.output, source);
 }
 
+/** Options of {@link parseAlarmEvent}. */
+export interface ParseAlarmEventOptions {
+  /**
+   * The reader's clock: a state time later than `now` + {@link MAX_CLOCK_SKEW_MS} is refused. Without it, state
+   * times are not checked against a clock (the engine still checks them).
+   */
+  now?: Date;
+}
+
+/**
+ * Refuses an alert whose state time is later than `now` + {@link MAX_CLOCK_SKEW_MS}.
+ * @throws InvalidInputError naming the alarm (cut) and how far ahead its state time is.
+ */
+export function assertNotFuture(alert: Pick<Alert, 'alarmName' | 'timestamp'>, now: Date): void {
+  const ahead = Date.parse(alert.timestamp) - now.getTime();
+  if (ahead <= MAX_CLOCK_SKEW_MS) return;
+  throw new InvalidInputError('alarm state time in the future', [
+    `${cut(alert.alarmName)}: state time ${alert.timestamp} is ${Math.round(ahead / 60_000)} min ahead of ` +
+      `the clock (at most ${MAX_CLOCK_SKEW_MS / 60_000} min of skew is allowed)`,
+  ]);
+}
+
+/**
+ * Whether an alarm is about Amazon MQ, so the notifier's: one of its metrics (any metric of a metric-math alarm) is
+ * in the `AWS/AmazonMQ` namespace, or it carries the `mqops:broker` tag (composite alarms, application alarms). The
+ * same test as the Alerts rule's EventBridge pattern (infra/notify.ts), for events that arrive another way (an SNS
+ * topic of `alarmTopics`, a widened rule).
+ */
+export function isAmazonMqAlarm(alert: Pick<Alert, 'metric' | 'mathMetrics' | 'tags'>): boolean {
+  if (Object.hasOwn(alert.tags, BROKER_TAG)) return true;
+  const metrics = alert.mathMetrics ?? (alert.metric ? [alert.metric] : []);
+  return metrics.some((m) => m.namespace === MQ_NAMESPACE);
+}
+
 /**
  * Reads a Lambda event carrying CloudWatch alarm state changes: an EventBridge "CloudWatch Alarm State Change" event,
  * or an SNS event whose messages are alarm notifications (or EventBridge alarm events). Alarm configuration-change
- * events are not state changes: they give no alert.
+ * events are not state changes: they give no alert. Alarms of other services are read too: tell them apart with
+ * {@link isAmazonMqAlarm}.
  *
  * @returns the alerts, in the order of the records.
- * @throws InvalidInputError naming every problem, for anything else or anything malformed (then nothing is alerted).
+ * @throws InvalidInputError naming (at most 10) problems, for anything else or anything malformed, over
+ * {@link ALERT_INPUT_LIMITS}, or (given `now`) with a state time in the future: then nothing is alerted.
  *
  * @example
- * const [alert] = parseAlarmEvent(event);
+ * const [alert] = parseAlarmEvent(event, { now: new Date() });
  * alert.broker; // 'orders' (from Broker = orders-1)
  */
-export function parseAlarmEvent(event: unknown): Alert[] {
+export function parseAlarmEvent(event: unknown, options: ParseAlarmEventOptions = {}): Alert[] {
+  const alerts = readAlarmEvent(event);
+  const { now } = options;
+  if (now) for (const alert of alerts) assertNotFuture(alert, now);
+  return alerts;
+}
+
+function readAlarmEvent(event: unknown): Alert[] {
   if (isObject(event) && 'Records' in event) {
+    assertBoundedSize(event, L.eventChars, 'SNS event');
     const parsed = v.safeParse(SnsLambdaEvent, event);
     if (!parsed.success) throw new InvalidInputError('invalid SNS event', issues(parsed.issues));
     // Read every record before returning, so a bad record rejects the whole event (nothing half-recorded).
@@ -782,6 +976,7 @@ export function parseAlarmEvent(event: unknown): Alert[] {
     });
   }
   if (isObject(event) && 'detail-type' in event) {
+    assertBoundedSize(event, L.eventChars, 'CloudWatch alarm event');
     const alert = parseEventBridge(event, 'eventbridge');
     return alert ? [alert] : [];
   }

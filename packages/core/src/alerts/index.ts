@@ -27,19 +27,25 @@ export type {
   Tombstone,
 } from './engine';
 export { AlertEngine, alertLabels, storedAlert } from './engine';
-export type { Alert, AlertMetric } from './events';
+export type { Alert, AlertMetric, ParseAlarmEventOptions } from './events';
 export {
   ALARM_KEY_TAG,
+  ALERT_INPUT_LIMITS,
   ALERT_SEVERITY_ORDER,
   AlarmState,
   AlertSeverity,
   alertFingerprint,
   alertSeverity,
+  assertNotFuture,
   BROKER_NAME_TAG,
   BROKER_TAG,
   DEFAULT_METRIC_SEVERITY,
+  isAmazonMqAlarm,
   MANAGED_ALARM_PREFIX,
+  MAX_CLOCK_SKEW_MS,
+  MQ_NAMESPACE,
   NODE_TAG,
+  NOT_AMAZON_MQ_ALARM,
   normaliseTimestamp,
   parseAlarmEvent,
   ROLE_TAG,

@@ -8,7 +8,13 @@ import {
   type Deliver,
   type DeliveryOutcome,
 } from '../../../src/alerts/engine';
-import type { AlarmState, Alert, AlertSeverity } from '../../../src/alerts/events';
+import {
+  type AlarmState,
+  type Alert,
+  type AlertSeverity,
+  MAX_CLOCK_SKEW_MS,
+} from '../../../src/alerts/events';
+import { InvalidInputError } from '../../../src/errors';
 import { MemoryKeyValueStore } from '../../../src/kv';
 import { markRunbook } from '../../../src/runbook-marker';
 
@@ -666,5 +672,96 @@ describe('Class: AlertEngine — store layout', () => {
     const [back] = await store.list<{ retired?: boolean }>('alertindex#');
     expect(back?.item.value.retired).toBeUndefined();
     expect((await e.flush(at(130))).sent).toHaveLength(1);
+  });
+});
+
+describe('Class: AlertEngine — scope and state times (hostile input)', () => {
+  /** An alarm of another service: an EC2 metric, no mqops tags. */
+  function ec2Alarm(t = 0): Alert {
+    const { broker: _b, engine: _e, ...rest } = alarm({ name: 'ServerCpuTooHigh', t });
+    return {
+      ...rest,
+      metric: { namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { InstanceId: 'i-12345678' } },
+    };
+  }
+
+  it('refuses a state time beyond the clock skew before reading or writing anything', async () => {
+    // Prepare: a forged OK "from 2099" of a real alarm, then the alarm really fires.
+    const e = engine();
+    const forged = {
+      ...alarm({ name: 'mqops-orders-store', state: 'OK' }),
+      timestamp: '2099-01-01T00:00:00.000Z',
+    };
+    const reads: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (key) => {
+      reads.push(key);
+      return get(key);
+    };
+
+    // Act
+    const refused = e.receive(forged, at(0));
+    await expect(refused).rejects.toBeInstanceOf(InvalidInputError);
+    const real = await e.receive(alarm({ name: 'mqops-orders-store', t: 60 }), at(60));
+
+    // Assess: the forged event left nothing behind, so the real ALARM fires.
+    await expect(e.receive(forged, at(0))).rejects.toThrow(/2099-01-01T00:00:00\.000Z is \d+ min ahead/);
+    expect(reads.filter((k) => k.includes('2099'))).toEqual([]);
+    expect(real.outcome).toBe('recorded');
+    expect((await e.flush(at(90))).sent).toHaveLength(1);
+  });
+
+  it('accepts a state time within the allowed skew, and refuses one just past it', async () => {
+    const e = engine();
+    const within = await e.receive(alarm({ name: 'heap', t: MAX_CLOCK_SKEW_MS / 1000 }), at(0));
+    await expect(e.receive(alarm({ name: 'cpu', t: MAX_CLOCK_SKEW_MS / 1000 + 1 }), at(0))).rejects.toThrow(
+      InvalidInputError,
+    );
+    expect(within.outcome).toBe('recorded');
+  });
+
+  it('ignores an alarm that is not about Amazon MQ, without a read or a write', async () => {
+    const e = engine();
+    let touched = 0;
+    const get = store.get.bind(store);
+    store.get = async (key) => {
+      touched++;
+      return get(key);
+    };
+
+    const r = await e.receive(ec2Alarm(), at(0));
+
+    expect(r).toMatchObject({ outcome: 'ignored', reason: 'not an Amazon MQ alarm', sent: [] });
+    expect(touched).toBe(0);
+    expect(await store.list('')).toEqual([]);
+    expect((await e.flush(at(60))).sent).toEqual([]);
+  });
+
+  it('takes an alarm tagged mqops:broker, whatever its metric', async () => {
+    const e = engine();
+    const tagged = { ...ec2Alarm(), tags: { 'mqops:broker': 'orders' } };
+
+    expect((await e.receive(tagged, at(0))).outcome).toBe('recorded');
+  });
+
+  it('ignores an event older than the dedup horizon for an alarm it no longer remembers, writing nothing', async () => {
+    const e = engine({ dedupRetentionHours: 48 });
+
+    const r = await e.receive(alarm({ name: 'heap', t: -49 * HOUR }), at(0));
+
+    expect(r).toMatchObject({ outcome: 'stale', reason: 'older than the dedup horizon (48 h)' });
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it('still applies an old event to an alarm it remembers (the resolution of a long-firing alert)', async () => {
+    const e = engine({ dedupRetentionHours: 48 });
+    await e.receive(alarm({ name: 'heap', t: 0 }), at(0));
+    await e.flush(at(30));
+
+    const r = await e.receive(alarm({ name: 'heap', state: 'OK', t: 60 }), at(50 * HOUR));
+    const flushed = await e.flush(at(50 * HOUR + 30));
+
+    expect(r.outcome).toBe('recorded');
+    expect(flushed.sent.map((n) => n.status)).toEqual(['resolved']);
   });
 });

@@ -2,8 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  ALERT_INPUT_LIMITS,
   alertFingerprint,
   alertSeverity,
+  isAmazonMqAlarm,
+  MAX_CLOCK_SKEW_MS,
   normaliseTimestamp,
   parseAlarmEvent,
   stableHash,
@@ -398,5 +401,310 @@ describe('Function: alertFingerprint', () => {
     expect(alertFingerprint({ alarmArn: 'arn:aws:cloudwatch:us-east-1:1:alarm:a' })).toBe(a);
     expect(alertFingerprint({ alarmArn: 'arn:aws:cloudwatch:us-east-1:1:alarm:b' })).not.toBe(a);
     expect(stableHash('')).toBe('cbf29ce484222325');
+  });
+});
+
+/** An SNS Lambda event carrying one CloudWatch alarm notification. */
+function snsEvent(message: unknown) {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        Sns: {
+          Type: 'Notification',
+          MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+          TopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarm-actions',
+          Message: typeof message === 'string' ? message : JSON.stringify(message),
+        },
+      },
+    ],
+  };
+}
+
+/** The notification CloudWatch sends a topic for the store alarm of broker orders-prod (issue 12's example). */
+function storeNotification(overrides: Record<string, unknown> = {}) {
+  return {
+    AlarmName: 'mqops-orders-prod-store',
+    AlarmDescription: 'mqops: store of broker orders-prod',
+    AWSAccountId: '123456789012',
+    NewStateValue: 'ALARM',
+    NewStateReason:
+      'Threshold Crossed: 1 out of the last 1 datapoints [91.0 (25/11/26 12:00:00)] was greater than or equal to the threshold (90.0).',
+    StateChangeTime: '2026-11-25T12:00:00.000+0000',
+    Region: 'EU (Ireland)',
+    AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mqops-orders-prod-store',
+    OldStateValue: 'OK',
+    Trigger: {
+      MetricName: 'StorePercentUsage',
+      Namespace: 'AWS/AmazonMQ',
+      Statistic: 'MAXIMUM',
+      Dimensions: [{ name: 'Broker', value: 'orders-prod-1' }],
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 90,
+    },
+    ...overrides,
+  };
+}
+
+/** Noon of the fixtures' day, as the reader's clock. */
+const NOW = new Date('2026-11-25T12:00:00.000Z');
+const SKEW_MINUTES = MAX_CLOCK_SKEW_MS / 60_000;
+
+describe('Function: parseAlarmEvent (state time against the clock)', () => {
+  it.each([
+    [
+      'an SNS notification',
+      snsEvent(storeNotification({ NewStateValue: 'OK', StateChangeTime: '2099-01-01T00:00:00.000+0000' })),
+    ],
+    [
+      'an EventBridge event',
+      mqMetricEvent('mqops-orders-prod-store', 'StorePercentUsage', { Broker: 'orders-prod-1' }),
+    ],
+  ])('refuses %s whose state time is in 2099', (_name, event) => {
+    // Prepare
+    const forged = structuredClone(event) as { detail?: { state: { timestamp: string } } };
+    if (forged.detail) forged.detail.state.timestamp = '2099-01-01T00:00:00.000+0000';
+
+    // Act
+    const read = () => parseAlarmEvent(forged, { now: NOW });
+
+    // Assess
+    expect(read).toThrow(InvalidInputError);
+    expect(read).toThrow(
+      /mqops-orders-prod-store: state time 2099-01-01T00:00:00\.000Z is \d+ min ahead of the clock/,
+    );
+  });
+
+  it(`accepts a state time up to ${SKEW_MINUTES} min ahead, and refuses one a second later`, () => {
+    const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString().replace('Z', '+0000');
+    const within = snsEvent(storeNotification({ StateChangeTime: at(MAX_CLOCK_SKEW_MS) }));
+    const past = snsEvent(storeNotification({ StateChangeTime: at(MAX_CLOCK_SKEW_MS + 1000) }));
+
+    expect(parseAlarmEvent(within, { now: NOW })).toHaveLength(1);
+    expect(() => parseAlarmEvent(past, { now: NOW })).toThrow(InvalidInputError);
+  });
+
+  it('takes old state times (a late delivery is the engine’s to judge)', () => {
+    expect(parseAlarmEvent(fixture('sns-single-metric.json'), { now: NOW })).toHaveLength(1);
+  });
+
+  it('refuses the whole SNS event when one of its records is in the future', () => {
+    const good = snsEvent(storeNotification()).Records;
+    const forged = snsEvent(storeNotification({ StateChangeTime: '2099-01-01T00:00:00.000+0000' })).Records;
+    expect(() => parseAlarmEvent({ Records: [...good, ...forged] }, { now: NOW })).toThrow(InvalidInputError);
+  });
+});
+
+const SCOPE = (name: string) => fixture(`scope/${name}`);
+
+describe('Function: isAmazonMqAlarm', () => {
+  const untaggedHeap = () => {
+    const event = fixture('eventbridge-activemq-heap.json') as { detail: Record<string, unknown> };
+    delete event.detail.alarmTags;
+    return event;
+  };
+  const ec2Math = fixture('sns-multiple-metrics.json');
+  it.each([
+    ['an Amazon MQ metric alarm (EventBridge, untagged)', untaggedHeap(), true],
+    ['an Amazon MQ metric alarm (SNS Trigger.Namespace)', snsEvent(storeNotification()), true],
+    ['an Amazon MQ metric-math alarm (SNS Trigger.Metrics)', fixture('sns-rabbitmq-memory-node.json'), true],
+    ['an Amazon MQ metric-math alarm (EventBridge)', SCOPE('mq-metric-math.json'), true],
+    [
+      'a metric-math alarm with one Amazon MQ metric, not the first',
+      SCOPE('mq-mixed-metric-math.json'),
+      true,
+    ],
+    ['an application alarm tagged mqops:broker', SCOPE('tagged-application.json'), true],
+    ['a composite alarm tagged mqops:broker', SCOPE('composite-tagged.json'), true],
+    ['an EC2 alarm (EventBridge)', fixture('eventbridge-single-metric.json'), false],
+    ['an EC2 alarm (SNS)', fixture('sns-single-metric.json'), false],
+    ['an EC2 metric-math alarm (SNS)', ec2Math, false],
+    ['the Billing alarm', SCOPE('billing.json'), false],
+    [
+      'the Billing alarm through SNS',
+      snsEvent(
+        storeNotification({
+          AlarmName: 'billing-estimated-charges',
+          Trigger: {
+            MetricName: 'EstimatedCharges',
+            Namespace: 'AWS/Billing',
+            Dimensions: [{ name: 'Currency', value: 'USD' }],
+          },
+        }),
+      ),
+      false,
+    ],
+    ['an untagged composite alarm', SCOPE('composite-untagged.json'), false],
+  ])('tells %s', (_name, event, expected) => {
+    const [alert] = parseAlarmEvent(event);
+    expect(alert && isAmazonMqAlarm(alert)).toBe(expected);
+  });
+});
+
+describe('Function: parseAlarmEvent (bounded input)', () => {
+  const L = ALERT_INPUT_LIMITS;
+  const long = (n: number, c = 'x') => c.repeat(n);
+  type Ev = ReturnType<typeof heap>;
+  const heap = () =>
+    fixture('eventbridge-activemq-heap.json') as {
+      resources: string[];
+      detail: {
+        alarmName: string;
+        state: { reason: string; reasonData?: string; timestamp: string };
+        configuration: {
+          description?: string;
+          metrics: {
+            id: string;
+            metricStat?: { metric: { namespace: string; dimensions: Record<string, string> } };
+          }[];
+        };
+        alarmTags: Record<string, string>;
+        [k: string]: unknown;
+      };
+      [k: string]: unknown;
+    };
+  const metric = (i: number, namespace = 'AWS/AmazonMQ') => ({
+    id: `m${i}`,
+    metricStat: {
+      metric: { namespace, name: 'HeapUsage', dimensions: { Broker: 'orders-1' } as Record<string, string> },
+    },
+  });
+  const manyTags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, 'v']));
+  const manyDimensions = (n: number) =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`D${i}`, 'v']));
+  const nested = (depth: number): unknown => (depth === 0 ? 'x' : { n: nested(depth - 1) });
+  const eb = (change: (e: Ev) => void) => {
+    const e = heap();
+    change(e);
+    return e;
+  };
+
+  const oversized: [string, () => unknown][] = [
+    ['an alarm name of 256 characters', () => eb((e) => (e.detail.alarmName = long(256)))],
+    ['an ARN of 600 characters', () => eb((e) => (e.resources = [`arn:aws:cloudwatch:${long(590)}`]))],
+    ['11 resources', () => eb((e) => (e.resources = Array(11).fill(e.resources[0])))],
+    ['a reason of 1,024 characters', () => eb((e) => (e.detail.state.reason = long(1024)))],
+    ['reasonData of 4,001 characters', () => eb((e) => (e.detail.state.reasonData = long(4001)))],
+    ['a description of 1,025 characters', () => eb((e) => (e.detail.configuration.description = long(1025)))],
+    ['51 tags', () => eb((e) => (e.detail.alarmTags = manyTags(51)))],
+    ['a tag key of 129 characters', () => eb((e) => (e.detail.alarmTags = { [long(129)]: 'v' }))],
+    ['a tag value of 257 characters', () => eb((e) => (e.detail.alarmTags = { team: long(257) }))],
+    [
+      '51 tags as a list',
+      () =>
+        eb(
+          (e) =>
+            (e.detail.alarmTags = Object.entries(manyTags(51)).map(([Key, Value]) => ({
+              Key,
+              Value,
+            })) as never),
+        ),
+    ],
+    [
+      '21 metrics',
+      () => eb((e) => (e.detail.configuration.metrics = Array.from({ length: 21 }, (_, i) => metric(i)))),
+    ],
+    [
+      '31 dimensions',
+      () =>
+        eb(
+          (e) =>
+            ((e.detail.configuration.metrics[0] as ReturnType<typeof metric>).metricStat.metric.dimensions =
+              manyDimensions(31)),
+        ),
+    ],
+    [
+      'a namespace of 256 characters',
+      () => eb((e) => (e.detail.configuration.metrics = [metric(0, long(256))])),
+    ],
+    [
+      'a timestamp with 1,000 digits of fraction',
+      () => eb((e) => (e.detail.state.timestamp = `2026-11-25T12:00:00.${long(1000, '1')}Z`)),
+    ],
+    [
+      'an event larger than 320 KiB (in a field nobody reads)',
+      () => eb((e) => (e.detail.padding = long(L.eventChars))),
+    ],
+    ['an event nested 40 levels deep', () => eb((e) => (e.detail.padding = nested(40)))],
+    ['11 SNS records', () => ({ Records: Array(11).fill(snsEvent(storeNotification()).Records[0]) })],
+    [
+      'an SNS message over 256 KiB',
+      () => snsEvent({ ...storeNotification(), Padding: long(L.snsMessageChars) }),
+    ],
+    ['an SNS alarm name of 256 characters', () => snsEvent(storeNotification({ AlarmName: long(256) }))],
+    ['an SNS reason of 1,024 characters', () => snsEvent(storeNotification({ NewStateReason: long(1024) }))],
+    ['51 SNS tags', () => snsEvent(storeNotification({ AlarmTags: manyTags(51) }))],
+    [
+      '31 SNS dimensions',
+      () =>
+        snsEvent(
+          storeNotification({
+            Trigger: {
+              Namespace: 'AWS/AmazonMQ',
+              MetricName: 'StorePercentUsage',
+              Dimensions: Array.from({ length: 31 }, (_, i) => ({ name: `D${i}`, value: 'v' })),
+            },
+          }),
+        ),
+    ],
+    [
+      '21 SNS Trigger.Metrics',
+      () =>
+        snsEvent(
+          storeNotification({
+            Trigger: { Metrics: Array.from({ length: 21 }, (_, i) => ({ Id: `m${i}`, Expression: 'm0' })) },
+          }),
+        ),
+    ],
+    ['an SNS message that is a long non-JSON text', () => snsEvent(`{${long(100_000)}`)],
+  ];
+
+  it.each(oversized)('refuses %s, with a short message that does not echo it', (_name, build) => {
+    // Act
+    let error: unknown;
+    try {
+      parseAlarmEvent(build(), { now: NOW });
+    } catch (e) {
+      error = e;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidInputError);
+    const message = (error as Error).message;
+    expect(message.length).toBeLessThanOrEqual(L.issues * (L.issueChars + 2) + 200);
+    expect(message).not.toMatch(/(.)\1{99}/);
+  });
+
+  it('takes what CloudWatch allows, up to each limit', () => {
+    // Prepare
+    const event = eb((e) => {
+      e.detail.alarmName = long(L.alarmName);
+      e.resources = [`arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${long(L.alarmName)}`];
+      e.detail.state.reason = long(L.reason);
+      e.detail.state.reasonData = long(L.reasonData);
+      e.detail.configuration.description = long(L.description);
+      e.detail.alarmTags = { ...manyTags(L.tags - 1), [long(L.tagKey)]: long(L.tagValue) };
+      e.detail.configuration.metrics = Array.from({ length: L.metrics }, (_, i) => metric(i));
+      (e.detail.configuration.metrics[0] as ReturnType<typeof metric>).metricStat.metric.dimensions =
+        manyDimensions(L.dimensions);
+    });
+
+    // Act
+    const [alert] = parseAlarmEvent(event, { now: NOW });
+
+    // Assess
+    expect(alert?.alarmName).toHaveLength(L.alarmName);
+    expect(Object.keys(alert?.tags ?? {})).toHaveLength(L.tags);
+  });
+
+  it('names at most 10 problems, and how many more there are', () => {
+    const event = eb(
+      (e) => (e.detail.configuration.metrics = Array.from({ length: 15 }, (_, i) => metric(i, ''))),
+    );
+
+    expect(() => parseAlarmEvent(event)).toThrow(/; …and 5 more$/);
   });
 });
