@@ -51,6 +51,8 @@ const scenario: Scenario = {
     activemq('sr-pair', 'ACTIVE_STANDBY_MULTI_AZ'),
     activemq('sr-single', 'SINGLE_INSTANCE'),
     activemq('sr-alarm', 'ACTIVE_STANDBY_MULTI_AZ'),
+    activemq('sr-app', 'ACTIVE_STANDBY_MULTI_AZ'),
+    activemq('sr-composite', 'ACTIVE_STANDBY_MULTI_AZ'),
   ],
   // sr-alarm's active instance has its CPU alarm in ALARM: no safe reboot then.
   alarms: [
@@ -66,6 +68,48 @@ const scenario: Scenario = {
       ComparisonOperator: 'GreaterThanThreshold',
       StateValue: 'ALARM',
       StateReason: 'CPU above 80%',
+    },
+    // An application's alarm, on no Amazon MQ metric, tagged for sr-app: in ALARM.
+    {
+      AlarmName: `sr-checkout-latency-${RUN}`,
+      MetricName: 'CheckoutLatency',
+      Namespace: 'Orders/App',
+      Dimensions: [{ Name: 'Service', Value: 'checkout' }],
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Tags: [{ Key: 'mqops:broker', Value: `sr-app-${RUN}` }],
+      StateValue: 'ALARM',
+    },
+    // sr-composite's own alarm is OK, but a composite over it and an application alarm in ALARM is in ALARM.
+    {
+      AlarmName: `sr-composite-down-${RUN}`,
+      MetricName: 'CpuUtilization',
+      Namespace: 'AWS/AmazonMQ',
+      Dimensions: [{ Name: 'Broker', Value: `sr-composite-${RUN}-1` }],
+      Statistic: 'Average',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 95,
+      ComparisonOperator: 'GreaterThanThreshold',
+      StateValue: 'OK',
+    },
+    {
+      AlarmName: `sr-app-x-${RUN}`,
+      MetricName: 'Errors',
+      Namespace: 'Orders/App',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanThreshold',
+      StateValue: 'ALARM',
+    },
+    {
+      AlarmName: `sr-orders-or-app-${RUN}`,
+      AlarmRule: `ALARM("sr-composite-down-${RUN}") OR ALARM(sr-app-x-${RUN})`,
     },
   ],
 };
@@ -165,6 +209,22 @@ describe('safe-reboot runbook (local cloud and its clock, real ActiveMQ over STO
     expect(refused.summary).toContain(`alarm in ALARM: sr-cpu-${RUN}`);
     expect(reboots()).toEqual([]);
     expect(await activeRunbook(store, id('sr-alarm'), now())).toBeUndefined();
+  });
+
+  it('refuses a broker whose application alarm, tagged mqops:broker with it, is in ALARM', async () => {
+    const refused = await run({ brokerId: id('sr-app') }, true);
+    expect(refused.status).toBe('refused');
+    expect(refused.summary).toContain(`alarm in ALARM: sr-checkout-latency-${RUN}`);
+    expect(reboots()).toEqual([]);
+  });
+
+  it('refuses a broker under a composite alarm in ALARM that references its alarm (which is OK)', async () => {
+    const refused = await run({ brokerId: id('sr-composite') }, true);
+    expect(refused.status).toBe('refused');
+    // The composite is the broker's; the application alarm it also watches is not.
+    expect(refused.summary).toContain(`alarm in ALARM: sr-orders-or-app-${RUN} (reboot it after`);
+    expect(reboots()).toEqual([]);
+    expect(await activeRunbook(store, id('sr-composite'), now())).toBeUndefined();
   });
 
   it('reboots, waits, verifies with a real STOMP connection and records the end once', async () => {

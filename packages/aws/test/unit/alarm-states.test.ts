@@ -1,13 +1,22 @@
 import {
   CloudWatchClient,
+  type CompositeAlarm,
   DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
   type MetricAlarm,
   type MetricDataQuery,
+  type StateValue,
 } from '@aws-sdk/client-cloudwatch';
 import { MqopsError } from '@mqops/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { brokerDimensionValues, CloudWatchAlarmStates } from '../../src/alarm-states';
+import {
+  ALARM_BROKER_TAG,
+  alarmRuleReferences,
+  brokerDimensionValues,
+  CloudWatchAlarmStates,
+  MAX_TAG_READS,
+} from '../../src/alarm-states';
 import { toBroker } from '../../src/mq-inventory';
 
 const cw = mockClient(CloudWatchClient);
@@ -75,9 +84,9 @@ describe('Function: brokerDimensionValues', () => {
 describe('Class: CloudWatchAlarmStates', () => {
   beforeEach(() => cw.reset());
 
-  it('asks DescribeAlarms for metric alarms in ALARM only', async () => {
+  it('asks DescribeAlarms for the metric and composite alarms in ALARM only', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
 
     // Act
     await states().inAlarm(orders);
@@ -85,8 +94,11 @@ describe('Class: CloudWatchAlarmStates', () => {
     // Assess
     const calls = cw.commandCalls(DescribeAlarmsCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toMatchObject({ StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'] });
-    expect(calls[0]?.args[0].input.NextToken).toBeUndefined();
+    expect(calls[0]?.args[0].input).toEqual({
+      StateValue: 'ALARM',
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    });
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
   });
 
   it('reads every page', async () => {
@@ -206,5 +218,274 @@ describe('Class: CloudWatchAlarmStates', () => {
     await expect(states().inAlarm(orders)).rejects.toThrow(
       'CloudWatch DescribeAlarms for broker orders failed: AccessDenied: denied',
     );
+  });
+});
+
+// ---- alarms that concern the broker beyond its metrics: tagged ones, composite ones ------------------------------
+
+const arnOf = (name: string) => `arn:aws:cloudwatch:eu-west-1:210987654321:alarm:${name}`;
+
+/** An application's metric alarm, not on Amazon MQ metrics. */
+const appAlarm = (name: string, state: StateValue = 'ALARM'): MetricAlarm => ({
+  AlarmName: name,
+  AlarmArn: arnOf(name),
+  StateValue: state,
+  Namespace: 'Orders/App',
+  MetricName: 'CheckoutLatency',
+  Dimensions: [{ Name: 'Service', Value: 'checkout' }],
+});
+
+/** A metric alarm on one of the broker's Amazon MQ metrics, with its ARN. */
+const brokerAlarm = (name: string, dimension: string, state: StateValue = 'ALARM'): MetricAlarm => ({
+  ...alarm(name, { Broker: dimension }),
+  AlarmArn: arnOf(name),
+  StateValue: state,
+});
+
+const composite = (name: string, rule: string, state: StateValue = 'ALARM'): CompositeAlarm => ({
+  AlarmName: name,
+  AlarmArn: arnOf(name),
+  AlarmRule: rule,
+  StateValue: state,
+});
+
+/**
+ * An account's alarms behind the mock: DescribeAlarms honours StateValue, AlarmNames and AlarmTypes as CloudWatch
+ * does (one page), ListTagsForResource answers each alarm's tags by ARN.
+ */
+function account(
+  alarms: (MetricAlarm | CompositeAlarm)[],
+  tags: Record<string, Record<string, string>> = {},
+): void {
+  const isComposite = (a: MetricAlarm | CompositeAlarm): a is CompositeAlarm => 'AlarmRule' in a;
+  cw.on(DescribeAlarmsCommand).callsFake((input) => {
+    const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
+    const found = alarms.filter(
+      (a) =>
+        (input.StateValue === undefined || a.StateValue === input.StateValue) &&
+        (input.AlarmNames === undefined || input.AlarmNames.includes(a.AlarmName)) &&
+        types.includes(isComposite(a) ? 'CompositeAlarm' : 'MetricAlarm'),
+    );
+    return {
+      MetricAlarms: found.filter((a) => !isComposite(a)),
+      CompositeAlarms: found.filter(isComposite),
+    };
+  });
+  cw.on(ListTagsForResourceCommand).callsFake((input) => {
+    const owner = alarms.find((a) => a.AlarmArn === input.ResourceARN);
+    if (!owner) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+    const own = tags[owner.AlarmName ?? ''] ?? {};
+    return { Tags: Object.entries(own).map(([Key, Value]) => ({ Key, Value })) };
+  });
+}
+
+const tagReads = () =>
+  cw
+    .commandCalls(ListTagsForResourceCommand)
+    .map((c) => c.args[0].input.ResourceARN?.split(':alarm:')[1])
+    .sort();
+
+describe('Class: CloudWatchAlarmStates (tagged and composite alarms)', () => {
+  beforeEach(() => cw.reset());
+
+  it.each([
+    ['the broker id', 'b-1234'],
+    ['the broker name', 'orders'],
+    ['the broker ARN', 'arn:aws:mq:eu-west-1:210987654321:broker:orders:b-1234'],
+  ])('holds for an application alarm tagged mqops:broker with %s', async (_what, value) => {
+    // Prepare
+    account([appAlarm('checkout-latency'), appAlarm('unrelated')], {
+      'checkout-latency': { [ALARM_BROKER_TAG]: value, team: 'payments' },
+      unrelated: { team: 'payments' },
+    });
+
+    // Act
+    const names = await states().inAlarm(orders);
+
+    // Assess
+    expect(names).toEqual(['checkout-latency']);
+    expect(tagReads()).toEqual(['checkout-latency', 'unrelated']);
+  });
+
+  it('does not count an alarm tagged for another broker', async () => {
+    account([appAlarm('checkout-latency')], { 'checkout-latency': { [ALARM_BROKER_TAG]: 'b-9999' } });
+
+    expect(await states().inAlarm(orders)).toEqual([]);
+  });
+
+  it('reads no tags for alarms that the broker metrics already tie to it', async () => {
+    account([brokerAlarm('mqops-orders-cpu', 'orders-1')]);
+
+    expect(await states().inAlarm(orders)).toEqual(['mqops-orders-cpu']);
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+  });
+
+  it('holds for a composite alarm whose rule references the broker alarm, even though that alarm is OK', async () => {
+    // Prepare: the composite is in ALARM because of app-x; the broker's own alarm it also watches is OK.
+    account([
+      brokerAlarm('mqops-orders-prod-down', 'orders-1', 'OK'),
+      appAlarm('app-x'),
+      composite('orders-or-app', 'ALARM("mqops-orders-prod-down") OR ALARM(app-x)'),
+    ]);
+
+    // Act
+    const names = await states().inAlarm(orders);
+
+    // Assess: the composite counts, app-x (neither on the broker's metrics nor tagged) does not.
+    expect(names).toEqual(['orders-or-app']);
+    const byName = cw
+      .commandCalls(DescribeAlarmsCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.AlarmNames);
+    expect(byName).toEqual([
+      { AlarmNames: ['mqops-orders-prod-down'], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+    ]);
+    expect(tagReads()).toEqual(['app-x']);
+  });
+
+  it('follows composites over composites, by name or ARN, to the broker alarm', async () => {
+    account([
+      brokerAlarm('mqops-orders-heap', 'orders-2', 'OK'),
+      composite('inner', `OK(${arnOf('mqops-orders-heap')})`, 'OK'),
+      composite('outer', 'NOT ALARM(inner) AND TRUE'),
+    ]);
+
+    expect(await states().inAlarm(orders)).toEqual(['outer']);
+  });
+
+  it('holds for a composite tagged for the broker, and for one over an alarm tagged for it', async () => {
+    account(
+      [
+        appAlarm('queue-age', 'OK'),
+        appAlarm('other'),
+        composite('tagged-composite', 'ALARM(other)'),
+        composite('over-tagged', 'AT_LEAST(1, ALARM, (queue-age, other)) OR OK(queue-age)'),
+        composite('elsewhere', 'ALARM(other)'),
+      ],
+      {
+        'queue-age': { [ALARM_BROKER_TAG]: 'orders' },
+        'tagged-composite': { [ALARM_BROKER_TAG]: 'b-1234' },
+      },
+    );
+
+    expect(await states().inAlarm(orders)).toEqual(['over-tagged', 'tagged-composite']);
+  });
+
+  it('fails closed, reading no tag, when more alarms would need their tags read than it may read', async () => {
+    // Prepare: one alarm over the bound, none tied to the broker by its metrics.
+    account(
+      Array.from({ length: MAX_TAG_READS + 1 }, (_, i) => appAlarm(`app-${String(i).padStart(2, '0')}`)),
+    );
+
+    // Act
+    const error = await states()
+      .inAlarm(orders)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+    // Assess
+    expect(error).toBeInstanceOf(MqopsError);
+    expect((error as Error).message).toBe(
+      'cannot tell whether an alarm in ALARM concerns broker orders: 21 alarms (app-00, app-01, app-02 and 18 ' +
+        'more) would need their tags read, more than 20',
+    );
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+  });
+
+  it('fails closed when the tags cannot be read (throttled)', async () => {
+    account([appAlarm('checkout-latency')]);
+    cw.on(ListTagsForResourceCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+    );
+
+    await expect(states().inAlarm(orders)).rejects.toThrow(
+      'CloudWatch ListTagsForResource for broker orders failed: ThrottlingException: Rate exceeded',
+    );
+  });
+
+  it('fails closed when the referenced alarms cannot be described', async () => {
+    account([composite('c', 'ALARM(mqops-orders-down)')]);
+    cw.on(DescribeAlarmsCommand, { AlarmNames: ['mqops-orders-down'] }).rejects(
+      Object.assign(new Error('denied'), { name: 'AccessDenied' }),
+    );
+
+    await expect(states().inAlarm(orders)).rejects.toThrow(
+      'CloudWatch DescribeAlarms for broker orders failed: AccessDenied: denied',
+    );
+  });
+
+  it('fails closed on a composite in ALARM whose rule it cannot read', async () => {
+    account([composite('odd', 'ALARM(a) XOR ALARM(b)')]);
+
+    await expect(states().inAlarm(orders)).rejects.toThrow(
+      'cannot tell whether an alarm in ALARM concerns broker orders: the rule of composite alarm odd in ALARM ' +
+        'could not be read',
+    );
+  });
+
+  it('fails closed on composites nested deeper than it follows', async () => {
+    const chain = Array.from({ length: 8 }, (_, i) =>
+      composite(`c${i}`, `ALARM(c${i + 1})`, i ? 'OK' : 'ALARM'),
+    );
+    account(chain);
+
+    await expect(states().inAlarm(orders)).rejects.toThrow(/nest deeper than 5 levels/);
+  });
+
+  it('ends on composites that reference each other, and on a deleted referenced alarm', async () => {
+    account([composite('a', 'ALARM(b) OR ALARM(gone)'), composite('b', 'ALARM(a)', 'OK')]);
+
+    expect(await states().inAlarm(orders)).toEqual([]);
+  });
+
+  it('takes an alarm deleted before its tags were read as not the broker alarm', async () => {
+    account([appAlarm('checkout-latency')]);
+    cw.on(ListTagsForResourceCommand).rejects(
+      Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }),
+    );
+
+    expect(await states().inAlarm(orders)).toEqual([]);
+  });
+
+  it('reuses tags it read a moment ago (one tick guards several brokers)', async () => {
+    account([appAlarm('checkout-latency')], { 'checkout-latency': { [ALARM_BROKER_TAG]: 'b-1234' } });
+    const shared = states();
+
+    expect(await shared.inAlarm(orders)).toEqual(['checkout-latency']);
+    expect(await shared.inAlarm(orders)).toEqual(['checkout-latency']);
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(1);
+  });
+});
+
+describe('Function: alarmRuleReferences', () => {
+  it.each([
+    ['bare names', 'ALARM(a) AND NOT OK(b)', ['a', 'b']],
+    [
+      'quoted names',
+      'ALARM("mqops orders (prod)") OR INSUFFICIENT_DATA("x\\"y")',
+      ['mqops orders (prod)', 'x"y'],
+    ],
+    [
+      'an ARN',
+      'ALARM(arn:aws:cloudwatch:us-east-1:123456789012:alarm:mqops-orders-down)',
+      ['mqops-orders-down'],
+    ],
+    ['AT_LEAST', 'AT_LEAST(60%, NOT OK, (a, "b c", d)) AND (TRUE OR FALSE)', ['a', 'b c', 'd']],
+    ['constants only', 'TRUE', []],
+  ])('reads %s', (_what, rule, names) => {
+    expect(alarmRuleReferences(rule)).toEqual(names);
+  });
+
+  it('reads a long malformed rule in linear time (CloudWatch allows 10,240 characters)', () => {
+    const rule = `AT_LEAST(1, ALARM, (${'a'.repeat(5_000)} ${'b'.repeat(5_000)}`;
+    const started = performance.now();
+    expect(alarmRuleReferences(rule)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it.each(['ALARM(a) XOR ALARM(b)', 'ANOMALY(a)', 'ALARM(a'])('cannot read %s', (rule) => {
+    expect(alarmRuleReferences(rule)).toBeUndefined();
   });
 });

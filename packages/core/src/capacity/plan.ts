@@ -14,9 +14,13 @@
  *
  * {@link decide} is pure: the plan, what was observed, the time and the policy give the next action. A forward step
  * (`update`, `reboot`) is only ever returned when all apply guards hold at that instant:
- * - the broker's maintenance window is open, read conservatively around clock changes ({@link applyWindow}), and for
- *   `update` at least `leadMinutes` remain, so the update and the reboot both start inside it;
- * - none of the broker's alarms is in ALARM;
+ * - the broker's maintenance window is open, read conservatively around clock changes ({@link applyWindow}), and
+ *   enough of it is left for the step ({@link MIN_MINUTES_LEFT}: for `update` also at least `leadMinutes`), so the
+ *   update and the reboot both start inside it and the reboot ends in it; with less left the step waits for the next
+ *   window (a started resize is reverted), it is never sent late;
+ * - none of the broker's alarms is in ALARM (metric alarms on its metrics, alarms tagged for it, composite alarms
+ *   over those: see {@link AlarmStates}), and they could be read;
+ * - what was observed is fresh: the observations of the tick took at most {@link MAX_OBSERVATION_SECONDS};
  * - a single-instance broker only when the policy allows downtime;
  * - the broker is RUNNING, no other runbook runs on it, and it has no other pending change that the reboot would
  *   apply by surprise.
@@ -27,7 +31,8 @@
  * not wait for the window or for alarms to clear, since they are the answer to a failed resize.
  *
  * {@link advancePlan} is the runner for one scheduled tick: it observes (DescribeBroker, alarm states, the runbook
- * marker, and a real client connection while verifying), decides, and claims each step with an optimistic write
+ * marker, and a real client connection while verifying), reads the clock after the last observation (a slow call
+ * must not leave a decision made on a time that has passed), decides, and claims each step with an optimistic write
  * (the version read) before making its call, so two ticks at once, or a re-delivered tick, make a call once. A step
  * whose call is lost is sent again after `resendAfterMinutes` (and only through the same guards). Every step posts
  * one notice, deduplicated by plan and step.
@@ -138,6 +143,13 @@ export interface PlanObservation {
   broker?: Broker;
   /** Names of the broker's alarms in ALARM. */
   alarmsInAlarm: readonly string[];
+  /**
+   * Set when the alarm states could not be read (why, in words): no forward step then, and no post-check passes
+   * ("no alarm known" is not "no alarm in ALARM"); recovery steps go on.
+   */
+  alarmsUnreadable?: string;
+  /** When the first observation call was made (the decision is at most {@link MAX_OBSERVATION_SECONDS} later). */
+  observedAt?: Date;
   /** Another runbook running on the broker (its marker name). */
   otherRunbook?: string;
   /** The result of a real client connection, when {@link decide} asked for one. */
@@ -171,6 +183,31 @@ export type PlanAction =
 
 export type PlanActionKind = PlanAction['kind'];
 
+/**
+ * The least time that must be left in the window (the maintenance window, or the resize-now hour) to send each
+ * forward step, in minutes. Outside that margin the step waits for the next window instead of starting late.
+ */
+export const MIN_MINUTES_LEFT = {
+  /**
+   * RebootBroker: a reboot of Amazon MQ is asynchronous and takes several minutes (the broker is REBOOT_IN_PROGRESS
+   * while its instances restart, one at a time for active/standby and clusters), so it is started only while it can
+   * still end inside the window.
+   */
+  reboot: 10,
+  /**
+   * UpdateBroker: the reboot's margin plus the time for the pending type to show in DescribeBroker (an update is sent
+   * again only after `resendAfterMinutes`, 5 by default), so that an update sent now can still be rebooted onto in
+   * this window. The policy's `leadMinutes` can only ask for more.
+   */
+  update: 15,
+} as const;
+
+/**
+ * Observations older than this many seconds when the runner decides (a DescribeAlarms retried through throttling,
+ * a slow DescribeBroker) are not acted on: the step waits for a tick that sees the broker as it is.
+ */
+export const MAX_OBSERVATION_SECONDS = 120;
+
 const MINUTE = 60_000;
 const plus = (at: Date | string, minutes: number) => new Date(new Date(at).getTime() + minutes * MINUTE);
 const since = (now: Date, at: string) => (now.getTime() - Date.parse(at)) / MINUTE;
@@ -182,22 +219,47 @@ function windowText(broker: Broker): string {
   return `window ${w.dayOfWeek.toUpperCase()} ${w.timeOfDay} ${w.timeZone?.trim() || 'UTC'}`;
 }
 
-/**
- * Why a forward step (`update` or `reboot`) may not be taken now; empty when it may. The guards of the module
- * comment, in that order.
- */
 /** The span a step may start in: the maintenance window, or the resize-now runbook's hour. */
 function windowOf(
   plan: Pick<CapacityPlan, 'immediate'>,
   broker: Broker,
   now: Date,
-): { start: Date; end: Date } | undefined {
+): { start: Date; end: Date; label: string } | undefined {
   const immediate = plan.immediate;
   if (immediate && now.getTime() >= Date.parse(immediate.at) && now.getTime() < Date.parse(immediate.until))
-    return { start: new Date(immediate.at), end: new Date(immediate.until) };
-  return applyWindow(broker.maintenanceWindow, now);
+    return { start: new Date(immediate.at), end: new Date(immediate.until), label: 'resize-now hour' };
+  const span = applyWindow(broker.maintenanceWindow, now);
+  return span && { ...span, label: 'maintenance window' };
 }
 
+/** Minutes `step` needs left in its window under `policy`. */
+export function minutesNeeded(step: 'update' | 'reboot', policy: CapacityPolicy): number {
+  return step === 'update'
+    ? Math.max(MIN_MINUTES_LEFT.update, policy.apply.leadMinutes)
+    : MIN_MINUTES_LEFT.reboot;
+}
+
+/** Why `step` cannot start in the window at `now` (outside it, or too little of it left); undefined when it can. */
+function windowBlocker(
+  plan: Pick<CapacityPlan, 'immediate'>,
+  broker: Broker,
+  now: Date,
+  policy: CapacityPolicy,
+  step: 'update' | 'reboot',
+): string | undefined {
+  const span = windowOf(plan, broker, now);
+  if (!span) return `outside the maintenance window (${windowText(broker)})`;
+  const left = (span.end.getTime() - now.getTime()) / MINUTE;
+  const needs = minutesNeeded(step, policy);
+  if (left >= needs) return undefined;
+  const call = step === 'update' ? 'starting a resize (UpdateBroker)' : 'RebootBroker';
+  return `only ${Math.floor(left)} min left in the ${span.label}; ${call} needs ${needs}, so it waits for the next window`;
+}
+
+/**
+ * Why a forward step (`update` or `reboot`) may not be taken now; empty when it may. The guards of the module
+ * comment, in that order.
+ */
 export function applyBlockers(
   plan: Pick<CapacityPlan, 'to' | 'immediate'>,
   observation: PlanObservation,
@@ -209,15 +271,12 @@ export function applyBlockers(
   if (!broker) return ['the broker no longer exists'];
   const out: string[] = [];
   if (broker.state !== 'RUNNING') out.push(`broker is ${broker.state}, not RUNNING`);
-  const span = windowOf(plan, broker, now);
-  if (!span) out.push(`outside the maintenance window (${windowText(broker)})`);
-  else if (step === 'update') {
-    const left = (span.end.getTime() - now.getTime()) / MINUTE;
-    if (left < policy.apply.leadMinutes)
-      out.push(
-        `only ${Math.floor(left)} min left in the maintenance window; starting a resize needs ${policy.apply.leadMinutes}`,
-      );
-  }
+  const window = windowBlocker(plan, broker, now, policy, step);
+  if (window) out.push(window);
+  if (observation.alarmsUnreadable)
+    out.push(
+      `its alarm states could not be read (${observation.alarmsUnreadable}): no alarm known is not no alarm in ALARM`,
+    );
   if (observation.alarmsInAlarm.length)
     out.push(
       `alarm${observation.alarmsInAlarm.length > 1 ? 's' : ''} in ALARM: ${observation.alarmsInAlarm.join(', ')}`,
@@ -232,6 +291,11 @@ export function applyBlockers(
   if (surprises.length)
     out.push(`pending changes a reboot would apply by surprise: ${surprises.map((c) => c.text).join('; ')}`);
   if (observation.otherRunbook) out.push(`runbook ${observation.otherRunbook} is running on the broker`);
+  const age = observation.observedAt && (now.getTime() - observation.observedAt.getTime()) / 1000;
+  if (age !== undefined && age > MAX_OBSERVATION_SECONDS)
+    out.push(
+      `observing the broker took ${Math.round(age)} s (more than ${MAX_OBSERVATION_SECONDS}): too old to act on`,
+    );
   return out;
 }
 
@@ -290,6 +354,26 @@ function decidePlanned(
   return { kind: 'update', instanceType: plan.to, resend: false };
 }
 
+const wait = (reason: string): PlanAction => ({ kind: 'wait', reason });
+
+/**
+ * The revert of a started resize whose reboot can no longer start in this window (it closed, or less than the
+ * reboot's margin is left), so that no other reboot applies the pending type unchecked; undefined while it can.
+ */
+function revertUnlessRebootFits(
+  plan: CapacityPlan,
+  broker: Broker,
+  now: Date,
+  policy: CapacityPolicy,
+  why: string,
+): PlanAction | undefined {
+  if (!windowBlocker(plan, broker, now, policy, 'reboot')) return undefined;
+  const when = windowOf(plan, broker, now)
+    ? 'too little of the window is left for the reboot'
+    : 'the window closed before the reboot could start';
+  return { kind: 'revert', instanceType: plan.from, reason: `${when}: ${why}` };
+}
+
 function decideApplying(
   plan: CapacityPlan,
   observation: PlanObservation,
@@ -302,15 +386,10 @@ function decideApplying(
     return broker.state === 'RUNNING'
       ? { kind: 'verify' }
       : { kind: 'wait', reason: `broker is ${broker.state} on ${plan.to}` };
-  const windowOpen = windowOf(plan, broker, now) !== undefined;
   const revertOrWait = (why: string): PlanAction =>
-    !windowOpen && broker.state === 'RUNNING'
-      ? {
-          kind: 'revert',
-          instanceType: plan.from,
-          reason: `the window closed before the reboot could start: ${why}`,
-        }
-      : { kind: 'wait', reason: why };
+    broker.state === 'RUNNING'
+      ? (revertUnlessRebootFits(plan, broker, now, policy, why) ?? wait(why))
+      : wait(why);
   if (same(broker.pending.instanceType, plan.to)) {
     const blockers = applyBlockers(plan, observation, now, policy, 'reboot');
     if (blockers.length) return revertOrWait(blockers.join('; '));
@@ -362,13 +441,8 @@ function decideRebooting(
       return { kind: 'rollback', reason: `the reboot did not start after ${reboot.sends} calls` };
     const blockers = applyBlockers(plan, observation, now, policy, 'reboot');
     if (blockers.length) {
-      return windowOf(plan, broker, now)
-        ? { kind: 'wait', reason: blockers.join('; ') }
-        : {
-            kind: 'revert',
-            instanceType: plan.from,
-            reason: `the window closed before the reboot started: ${blockers.join('; ')}`,
-          };
+      const why = blockers.join('; ');
+      return revertUnlessRebootFits(plan, broker, now, policy, why) ?? wait(why);
     }
     return { kind: 'reboot', resend: true };
   }
@@ -401,6 +475,11 @@ function decideVerifying(
     return late
       ? { kind: 'rollback', reason: `post-check failed: broker is ${broker.state} after the resize` }
       : { kind: 'wait', reason: `broker is ${broker.state}; post-checks wait for RUNNING until ${until}` };
+  if (observation.alarmsUnreadable)
+    return {
+      kind: 'wait',
+      reason: `its alarm states could not be read (${observation.alarmsUnreadable}); post-checks wait for them`,
+    };
   const alarms = observation.alarmsInAlarm;
   if (alarms.length) {
     const what = `alarm${alarms.length > 1 ? 's' : ''} in ALARM after the resize: ${alarms.join(', ')}`;
@@ -739,20 +818,34 @@ export interface AdvanceResult {
 const errorText = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${String(error)}`;
 
-async function observe(deps: PlanDeps, plan: CapacityPlan, now: Date): Promise<PlanObservation> {
+/**
+ * DescribeBroker, the alarm states, the runbook marker. A failed DescribeBroker throws (nothing can be decided); a
+ * failed alarm read is part of what was seen (it holds every forward step, and recovery steps go on).
+ */
+async function observe(deps: PlanDeps, plan: CapacityPlan, clock: () => Date): Promise<PlanObservation> {
+  const observedAt = clock();
   let broker: Broker | undefined;
   try {
     broker = await deps.control.describe(plan.brokerId);
   } catch (error) {
     if (!(error instanceof BrokerNotFoundError)) throw error;
   }
-  // A failed alarm read must stop the tick: "no alarm known" is not "no alarm in ALARM".
-  const alarmsInAlarm = broker ? await deps.alarms.inAlarm(broker) : [];
-  const marker = await activeRunbook(deps.store, plan.brokerId, now);
+  let alarmsInAlarm: string[] = [];
+  let alarmsUnreadable: string | undefined;
+  if (broker) {
+    try {
+      alarmsInAlarm = await deps.alarms.inAlarm(broker);
+    } catch (error) {
+      alarmsUnreadable = errorText(error);
+    }
+  }
+  const marker = await activeRunbook(deps.store, plan.brokerId, clock());
   return {
     ...(broker ? { broker } : {}),
     alarmsInAlarm,
+    ...(alarmsUnreadable !== undefined ? { alarmsUnreadable } : {}),
     ...(marker && marker.name !== RESIZE_RUNBOOK ? { otherRunbook: marker.name } : {}),
+    observedAt,
   };
 }
 
@@ -908,7 +1001,6 @@ export async function advancePlan(
   });
 
   for (let step = 0; step < (options.maxSteps ?? 8); step++) {
-    const now = clock();
     const item = await deps.store.get<CapacityPlan>(key);
     if (!item) return result('no-plan');
     plan = item.value;
@@ -916,10 +1008,13 @@ export async function advancePlan(
 
     let observation: PlanObservation;
     try {
-      observation = await observe(deps, plan, now);
+      observation = await observe(deps, plan, clock);
     } catch (error) {
       return result('error', `observing broker ${plan.brokerName}: ${errorText(error)}`);
     }
+    // The time is read after the last observation: what a window or a deadline allows is judged when the step is
+    // decided (and claimed, and sent), not when a slow observation began.
+    let now = clock();
     let action = decide(plan, observation, now, policy);
     if (action.kind === 'probe' && observation.broker) {
       let probe: ProbeResult;
@@ -928,6 +1023,7 @@ export async function advancePlan(
       } catch (error) {
         probe = { ok: false, detail: `the connection probe failed: ${errorText(error)}` };
       }
+      now = clock();
       action = decide(plan, { ...observation, probe }, now, policy);
     }
     actions.push(action);
@@ -938,6 +1034,9 @@ export async function advancePlan(
         if (!(await deps.store.put(key, waiting, { expectedVersion: item.version }))) return result('busy');
         plan = waiting;
       }
+      // Held by alarm states that could not be read: the plan says why, and the tick counts it as not evaluated.
+      if (observation.alarmsUnreadable !== undefined)
+        return result('error', `observing broker ${plan.brokerName}: ${observation.alarmsUnreadable}`);
       return result(advanced ? 'advanced' : 'idle');
     }
 

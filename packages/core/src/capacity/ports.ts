@@ -109,9 +109,18 @@ export interface BrokerControl {
   reboot(brokerId: string): Promise<void>;
 }
 
-/** The CloudWatch alarms that watch a broker, as the apply guards read them. IAM: `cloudwatch:DescribeAlarms`. */
+/**
+ * The CloudWatch alarms that concern a broker, as the guards of a resize and a safe reboot read them: metric alarms on
+ * its AWS/AmazonMQ metrics (its `Broker` dimension), any alarm (metric or composite) tagged `mqops:broker` = its id or
+ * name, and composite alarms whose rule references one of those, however deeply. IAM: `cloudwatch:DescribeAlarms`,
+ * `cloudwatch:ListTagsForResource`.
+ */
 export interface AlarmStates {
-  /** Names of the broker's alarms whose state is ALARM now (mqops' own and any other alarm on its metrics). */
+  /**
+   * Names of the broker's alarms whose state is ALARM now (mqops' own and any other that concerns it).
+   * @throws when that cannot be told (a call failed, or there is more to read than the adapter's bounds): a guard
+   * then holds its step, as "no alarm known" is not "no alarm in ALARM".
+   */
   inAlarm(broker: Broker): Promise<string[]>;
 }
 

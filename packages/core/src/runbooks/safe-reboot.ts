@@ -15,15 +15,20 @@
  * - `exists`: DescribeBroker knows the broker (the others need it, so a missing broker reports only this one);
  * - `running`: it is RUNNING;
  * - `no-runbook`: no runbook marker is active on it (a resize, another reboot…) and no safe-reboot of it is open;
- * - `no-alarm`: none of its alarms is in ALARM (an unreadable alarm state fails too: no alarm known is not no alarm
- *   in ALARM). There is deliberately no `force`: while the runbook runs, the broker's alerts are held off (the
- *   marker mutes them), so rebooting a broker in ALARM through it would silence an incident's alerts for up to
- *   {@link SAFE_REBOOT_TIMING}.markerMinutes, and "done" could not be told apart from the incident. The resize runner
- *   has the same rule with no override. Whoever decides to reboot a broker in ALARM anyway does it knowingly with
+ * - `no-alarm`: none of its alarms is in ALARM — metric alarms on its metrics, any alarm tagged `mqops:broker` with
+ *   it, composite alarms over those (see {@link AlarmStates}); alarm states that cannot be read or told apart fail
+ *   too: no alarm known is not no alarm in ALARM. There is deliberately no `force`: while the runbook runs, the
+ *   broker's alerts are held off (the marker mutes them), so rebooting a broker in ALARM through it would silence an
+ *   incident's alerts for up to {@link SAFE_REBOOT_TIMING}.markerMinutes, and "done" could not be told apart from
+ *   the incident. The resize runner has the same rule with no override. Whoever decides to reboot a broker in ALARM anyway does it knowingly with
  *   `aws mq reboot-broker`, and its alerts stay on;
  * - `deployment-mode`: ACTIVE_STANDBY_MULTI_AZ needs its standby (two instances, each with endpoints), as the standby
  *   takes over while the active restarts; CLUSTER_MULTI_AZ is restarted node by node by Amazon MQ (allowed);
  *   SINGLE_INSTANCE is offline while it reboots, so only with `"allowDowntime": true`.
+ *
+ * The verdicts must be fresh: RebootBroker is sent only if the guards were read within
+ * {@link SAFE_REBOOT_TIMING}.maxGuardSeconds, the runbook markers are read again just before the claim, and the run's
+ * times (start, deadline, marker) count from the clock read after the last observation.
  *
  * A reboot applies every pending change (instance type, engine version, configuration revision, ActiveMQ users…).
  * That is no guard, since applying them is often why one reboots, but the dry run and the started run list them.
@@ -73,6 +78,12 @@ export const SAFE_REBOOT_TIMING = {
   markerMinutes: 45,
   /** How long a run's state is kept (DynamoDB TTL). */
   keepDays: 30,
+  /**
+   * The guards' reads (DescribeBroker, the markers, the alarm states) may take at most this many seconds before
+   * RebootBroker is sent on their verdicts; slower (a DescribeAlarms retried through throttling), the run is refused
+   * and can be run again on fresh reads.
+   */
+  maxGuardSeconds: 120,
 } as const;
 
 export const SAFE_REBOOT_STATES = ['rebooting', 'verifying', 'done', 'failed'] as const;
@@ -341,16 +352,19 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
     const alarms = requirePort(
       ports.alarms,
       SAFE_REBOOT_RUNBOOK,
-      'the alarm states (cloudwatch:DescribeAlarms)',
+      'the alarm states (cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource)',
     );
-    const now = ctx.now();
+    const assessedAt = ctx.now();
     const allowDowntime = payload.allowDowntime ?? false;
     const assessment = await assessSafeReboot(
       payload.brokerId,
       allowDowntime,
       { control, alarms, store: ctx.store },
-      now,
+      assessedAt,
     );
+    // The time is read after the last observation: the reboot's start, deadline and marker count from when it is
+    // sent, not from when a slow read began (else the settle time and the marker would be cut short).
+    const now = ctx.now();
     const { broker, guards, applies } = assessment;
     const failing = guards.filter((g) => !g.ok);
     const details: Record<string, unknown> = {
@@ -368,6 +382,12 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
       brokers,
     });
     if (!broker || failing.length) return refused(failing.map((g) => g.detail).join('; '));
+    const took = (now.getTime() - assessedAt.getTime()) / 1000;
+    if (took > SAFE_REBOOT_TIMING.maxGuardSeconds)
+      return refused(
+        `reading the guards took ${Math.round(took)} s (more than ${SAFE_REBOOT_TIMING.maxGuardSeconds}): their ` +
+          'verdicts are too old to reboot on; run it again',
+      );
 
     const deadline = plus(now, SAFE_REBOOT_TIMING.rebootTimeoutMinutes);
     const markerUntil = plus(now, SAFE_REBOOT_TIMING.markerMinutes);
@@ -393,6 +413,13 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
         },
         brokers,
       };
+
+    // A runbook (a resize) that took the broker while the guards were read: its marker, read again now.
+    const late = await activeRunbook(ctx.store, broker.id, now);
+    if (late)
+      return refused(
+        `runbook ${late.name} started on the broker while the guards were read (at ${late.startedAt})`,
+      );
 
     // Claim the broker: only the run whose conditional write lands reboots it.
     const key = safeRebootKey(broker.id);
@@ -692,7 +719,8 @@ export async function advanceSafeReboot(
   deps: SafeRebootDeps,
   brokerId: string,
 ): Promise<SafeRebootTickResult> {
-  const now = (deps.now ?? (() => new Date()))();
+  const clock = deps.now ?? (() => new Date());
+  let now = clock();
   const key = safeRebootKey(brokerId);
   const item = await deps.store.get<SafeReboot>(key);
   if (!item) return { brokerId, outcome: 'no-run' };
@@ -722,6 +750,8 @@ export async function advanceSafeReboot(
         error: `DescribeBroker of ${state.brokerName}: ${errorText(error)}`,
       };
   }
+  // Deadlines are judged at the time read after the last observation (DescribeBroker, then the probe).
+  now = clock();
   let action = decideSafeReboot(state, observation, now);
   if (action.kind === 'probe' && observation.broker) {
     try {
@@ -729,6 +759,7 @@ export async function advanceSafeReboot(
     } catch (error) {
       observation.probe = { ok: false, detail: `the connection probe failed: ${errorText(error)}` };
     }
+    now = clock();
     action = decideSafeReboot(state, observation, now);
   }
   const next = transitionSafeReboot(state, action, observation, now);

@@ -13,6 +13,13 @@
  * When a state changes and actions are enabled, the matching actions that are SNS topics of the local cloud get the
  * real CloudWatch alarm notification (once the SNS state is attached, which the first CloudWatch request does; call
  * {@link CloudWatchState.attachSns} to get notifications from direct state changes before that).
+ *
+ * Composite alarms (PutCompositeAlarm, and scenario alarms with an `AlarmRule`) are stored too, answered by
+ * DescribeAlarms with `AlarmTypes` `CompositeAlarm`, tagged like metric alarms, and evaluated: their state follows
+ * their rule (`ALARM(x)`, `OK(x)`, `INSUFFICIENT_DATA(x)`, `AT_LEAST(n[%], [NOT] STATE, (x, …))`, `TRUE`, `FALSE`,
+ * `AND`, `OR`, `NOT`, parentheses; names bare, quoted or as ARNs) whenever an alarm's state changes. SetAlarmState
+ * sets a composite's state until the next change of an alarm its rule references, as in CloudWatch. Their state
+ * changes are recorded in the transitions but send no notification.
  */
 import {
   ApiError,
@@ -66,8 +73,8 @@ export interface CloudWatchTag {
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
-/** An alarm a scenario declares: PutMetricAlarm's input (PascalCase), plus the state it starts in. */
-export interface ScenarioAlarm {
+/** A metric alarm a scenario declares: PutMetricAlarm's input (PascalCase), plus the state it starts in. */
+export interface ScenarioMetricAlarm {
   AlarmName: string;
   AlarmDescription?: string;
   ActionsEnabled?: boolean;
@@ -95,6 +102,40 @@ export interface ScenarioAlarm {
   StateReason?: string;
   /** ISO 8601; default the scenario's start. */
   StateUpdatedTimestamp?: string;
+}
+
+/** A composite alarm a scenario declares: PutCompositeAlarm's input; its state follows its rule. */
+export interface ScenarioCompositeAlarm {
+  AlarmName: string;
+  /** e.g. `ALARM("mqops-orders-down") OR ALARM(app-x)`. */
+  AlarmRule: string;
+  AlarmDescription?: string;
+  ActionsEnabled?: boolean;
+  OKActions?: string[];
+  AlarmActions?: string[];
+  InsufficientDataActions?: string[];
+  Tags?: CloudWatchTag[];
+}
+
+/** An alarm a scenario declares: a metric alarm, or a composite alarm (one with an `AlarmRule`). */
+export type ScenarioAlarm = ScenarioMetricAlarm | ScenarioCompositeAlarm;
+
+/** A stored composite alarm, in DescribeAlarms' CompositeAlarm shape. */
+export interface CompositeAlarmRecord {
+  AlarmName: string;
+  AlarmArn: string;
+  AlarmDescription?: string;
+  AlarmRule: string;
+  AlarmConfigurationUpdatedTimestamp: Date;
+  ActionsEnabled: boolean;
+  OKActions: string[];
+  AlarmActions: string[];
+  InsufficientDataActions: string[];
+  StateValue: AlarmStateValue;
+  StateReason: string;
+  StateReasonData?: string;
+  StateUpdatedTimestamp: Date;
+  StateTransitionedTimestamp: Date;
 }
 
 /** A stored metric alarm, in DescribeAlarms' MetricAlarm shape. */
@@ -267,6 +308,8 @@ const notificationTime = (date: Date) => date.toISOString().replace('Z', '+0000'
  */
 export interface CloudWatchSnapshot {
   alarms: MetricAlarmRecord[];
+  /** Absent in snapshots kept before composite alarms were emulated. */
+  composites?: CompositeAlarmRecord[];
   tags: [string, CloudWatchTag[]][];
   transitions: AlarmTransition[];
   anchorMs: number;
@@ -278,6 +321,8 @@ export class CloudWatchState {
   readonly region: string;
   /** Alarms by name. */
   readonly alarms = new Map<string, MetricAlarmRecord>();
+  /** Composite alarms by name (alarm names are unique across both kinds). */
+  readonly composites = new Map<string, CompositeAlarmRecord>();
   /** Alarm tags by alarm ARN. */
   readonly tags = new Map<string, CloudWatchTag[]>();
   /** Every state change, oldest first. */
@@ -296,13 +341,17 @@ export class CloudWatchState {
     const start = scenario.now ? new Date(scenario.now) : options.clock.now();
     this.anchorMs = Math.floor(start.getTime() / MINUTE) * MINUTE;
     for (const broker of scenario.brokers ?? []) this.addBrokerMetrics(broker);
-    for (const alarm of scenario.alarms ?? []) this.addScenarioAlarm(alarm);
+    const declared = scenario.alarms ?? [];
+    for (const alarm of declared) if (!('AlarmRule' in alarm)) this.addScenarioAlarm(alarm);
+    for (const alarm of declared) if ('AlarmRule' in alarm) this.addScenarioComposite(alarm);
+    this.evaluateComposites(new Date(this.anchorMs));
   }
 
   /** What outlives the process (../persistence.ts): alarms, their tags and state changes, and the anchor. */
   snapshot(): CloudWatchSnapshot {
     return {
       alarms: [...this.alarms.values()],
+      composites: [...this.composites.values()],
       tags: [...this.tags],
       transitions: [...this.transitions],
       anchorMs: this.anchorMs,
@@ -313,6 +362,8 @@ export class CloudWatchState {
   restore(saved: CloudWatchSnapshot): void {
     this.alarms.clear();
     for (const alarm of saved.alarms) this.alarms.set(alarm.AlarmName, alarm);
+    this.composites.clear();
+    for (const alarm of saved.composites ?? []) this.composites.set(alarm.AlarmName, alarm);
     this.tags.clear();
     for (const [arn, tags] of saved.tags) this.tags.set(arn, tags);
     this.transitions.splice(0, this.transitions.length, ...saved.transitions);
@@ -446,6 +497,12 @@ export class CloudWatchState {
     reason: string,
     reasonData?: string,
   ): AlarmTransition | undefined {
+    const composite = this.composites.get(name);
+    if (composite) {
+      const transition = this.setCompositeState(composite, value, reason, this.clock.now(), reasonData);
+      if (transition) this.evaluateComposites(transition.at);
+      return transition;
+    }
     const alarm = this.alarms.get(name);
     if (!alarm) throw cwError('ResourceNotFound', `Alarm ${name} not found`, 404);
     if (alarm.StateValue === value) return undefined;
@@ -466,7 +523,107 @@ export class CloudWatchState {
     this.transitions.push(transition);
     this.notify(alarm, transition);
     for (const listener of [...this.listeners]) listener(transition, alarm);
+    this.evaluateComposites(now);
     return transition;
+  }
+
+  private setCompositeState(
+    alarm: CompositeAlarmRecord,
+    value: AlarmStateValue,
+    reason: string,
+    at: Date,
+    reasonData?: string,
+  ): AlarmTransition | undefined {
+    if (alarm.StateValue === value) return undefined;
+    const transition: AlarmTransition = {
+      alarmName: alarm.AlarmName,
+      alarmArn: alarm.AlarmArn,
+      oldState: alarm.StateValue,
+      newState: value,
+      reason,
+      at,
+    };
+    alarm.StateValue = value;
+    alarm.StateReason = reason;
+    alarm.StateReasonData = reasonData;
+    alarm.StateUpdatedTimestamp = at;
+    alarm.StateTransitionedTimestamp = at;
+    this.transitions.push(transition);
+    return transition;
+  }
+
+  /** The state of any alarm by name (undefined: no such alarm). */
+  private stateOf(name: string): AlarmStateValue | undefined {
+    return (this.alarms.get(name) ?? this.composites.get(name))?.StateValue;
+  }
+
+  /**
+   * Brings every composite alarm's state in line with its rule, again while one change leads to another (a
+   * composite over composites); bounded, since CloudWatch forbids cycles but a stored rule could still form one.
+   */
+  private evaluateComposites(at: Date): void {
+    for (let round = 0; round <= this.composites.size; round++) {
+      let changed = false;
+      for (const alarm of this.composites.values()) {
+        const rule = parseAlarmRule(alarm.AlarmRule);
+        if (!rule) continue;
+        const value: AlarmStateValue = evaluateAlarmRule(rule, (n) => this.stateOf(n)) ? 'ALARM' : 'OK';
+        const reason = `The rule ${alarm.AlarmRule.slice(0, 200)} evaluates to ${value === 'ALARM' ? 'TRUE' : 'FALSE'}`;
+        if (this.setCompositeState(alarm, value, reason, at)) changed = true;
+      }
+      if (!changed) return;
+    }
+  }
+
+  private addScenarioComposite(alarm: ScenarioCompositeAlarm): void {
+    this.putCompositeAlarm(alarm as unknown as JsonObject, new Date(this.anchorMs));
+  }
+
+  /**
+   * Creates or updates a composite alarm from PutCompositeAlarm input (validated as CloudWatch does) and evaluates
+   * it. Updating keeps the state and ignores Tags.
+   */
+  putCompositeAlarm(input: JsonObject, at: Date = this.clock.now()): CompositeAlarmRecord {
+    const name = optString(input, 'AlarmName', 'ValidationError');
+    if (!name) throw validation(nullMemberMessage('AlarmName'));
+    if (name.length > 255)
+      throw validation(constraint(name, 'AlarmName', 'Member must have length less than or equal to 255'));
+    if (this.alarms.has(name)) throw validation(`An alarm named ${name} already exists as a metric alarm.`);
+    const rule = optString(input, 'AlarmRule', 'ValidationError');
+    if (!rule) throw validation(nullMemberMessage('AlarmRule'));
+    if (rule.length > 10_240)
+      throw validation(constraint('…', 'AlarmRule', 'Member must have length less than or equal to 10240'));
+    if (!parseAlarmRule(rule))
+      throw validation(`Error in AlarmRule [${rule.slice(0, 200)}]: invalid syntax.`);
+    const actions = (member: string) => {
+      const list = optStringList(input, member, 'ValidationError') ?? [];
+      if (list.length > 5)
+        throw validation(constraint('…', member, 'Member must have length less than or equal to 5'));
+      for (const arn of list) if (!arn.startsWith('arn:')) throw validation(`Invalid arn syntax: ${arn}`);
+      return list;
+    };
+    const existing = this.composites.get(name);
+    const record: CompositeAlarmRecord = {
+      AlarmName: name,
+      AlarmArn: this.alarmArn(name),
+      AlarmDescription: optString(input, 'AlarmDescription', 'ValidationError'),
+      AlarmRule: rule,
+      AlarmConfigurationUpdatedTimestamp: at,
+      ActionsEnabled: optBoolean(input, 'ActionsEnabled', 'ValidationError') ?? true,
+      OKActions: actions('OKActions'),
+      AlarmActions: actions('AlarmActions'),
+      InsufficientDataActions: actions('InsufficientDataActions'),
+      StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
+      StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
+      StateReasonData: existing?.StateReasonData,
+      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? at,
+      StateTransitionedTimestamp: existing?.StateTransitionedTimestamp ?? at,
+    };
+    const tags = existing ? undefined : readTags(input.Tags);
+    this.composites.set(name, record);
+    if (tags && tags.length > 0) this.tags.set(record.AlarmArn, tags);
+    this.evaluateComposites(at);
+    return record;
   }
 
   private notify(alarm: MetricAlarmRecord, transition: AlarmTransition): void {
@@ -530,7 +687,7 @@ export class CloudWatchState {
     };
   }
 
-  private addScenarioAlarm(alarm: ScenarioAlarm): void {
+  private addScenarioAlarm(alarm: ScenarioMetricAlarm): void {
     const { Tags, StateValue, StateReason, StateUpdatedTimestamp, ...input } = alarm;
     const record = this.putAlarm({ ...input, Tags } as unknown as JsonObject);
     const at = StateUpdatedTimestamp ? new Date(StateUpdatedTimestamp) : new Date(this.anchorMs);
@@ -551,6 +708,8 @@ export class CloudWatchState {
     if (!name) throw validation(nullMemberMessage('AlarmName'));
     if (name.length > 255)
       throw validation(constraint(name, 'AlarmName', 'Member must have length less than or equal to 255'));
+    if (this.composites.has(name))
+      throw validation(`An alarm named ${name} already exists as a composite alarm.`);
     const evaluationPeriods = optNumber(input, 'EvaluationPeriods', 'ValidationError');
     if (evaluationPeriods === undefined) throw validation(nullMemberMessage('EvaluationPeriods'));
     if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1) {
@@ -715,6 +874,13 @@ export class CloudWatchState {
       this.alarms.delete(name);
       this.tags.delete(alarm.AlarmArn);
     }
+    for (const name of names) {
+      const composite = this.composites.get(name);
+      if (!composite) continue;
+      this.composites.delete(name);
+      this.tags.delete(composite.AlarmArn);
+    }
+    if (names.length > 0) this.evaluateComposites(this.clock.now());
   }
 
   /**
@@ -891,24 +1057,43 @@ export class CloudWatchState {
       throw validation(constraint(maxRecords, 'MaxRecords', 'Member must have value between 1 and 100'));
     }
     const wantMetric = !types || types.length === 0 || types.includes('MetricAlarm');
-    let alarms = wantMetric ? [...this.alarms.values()] : [];
-    if (names && names.length > 0) alarms = alarms.filter((a) => names.includes(a.AlarmName));
-    if (prefix !== undefined) alarms = alarms.filter((a) => a.AlarmName.startsWith(prefix));
-    if (stateValue) alarms = alarms.filter((a) => a.StateValue === stateValue);
+    const wantComposite = types?.includes('CompositeAlarm') ?? false;
+    type Listed = { composite: boolean; alarm: MetricAlarmRecord | CompositeAlarmRecord };
+    let alarms: Listed[] = [
+      ...(wantMetric ? [...this.alarms.values()].map((alarm) => ({ composite: false, alarm })) : []),
+      ...(wantComposite ? [...this.composites.values()].map((alarm) => ({ composite: true, alarm })) : []),
+    ];
+    if (names && names.length > 0) alarms = alarms.filter((a) => names.includes(a.alarm.AlarmName));
+    if (prefix !== undefined) alarms = alarms.filter((a) => a.alarm.AlarmName.startsWith(prefix));
+    if (stateValue) alarms = alarms.filter((a) => a.alarm.StateValue === stateValue);
     if (actionPrefix) {
-      alarms = alarms.filter((a) =>
+      alarms = alarms.filter(({ alarm: a }) =>
         [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((x) =>
           x.startsWith(actionPrefix),
         ),
       );
     }
-    alarms.sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0));
-    const salt = `alarms|${names?.join(',') ?? ''}|${prefix ?? ''}|${stateValue ?? ''}|${actionPrefix ?? ''}`;
+    // Metric alarms first, then composite alarms, each by name.
+    alarms.sort((a, b) =>
+      a.composite !== b.composite
+        ? a.composite
+          ? 1
+          : -1
+        : a.alarm.AlarmName < b.alarm.AlarmName
+          ? -1
+          : a.alarm.AlarmName > b.alarm.AlarmName
+            ? 1
+            : 0,
+    );
+    const salt = `alarms|${names?.join(',') ?? ''}|${prefix ?? ''}|${stateValue ?? ''}|${actionPrefix ?? ''}|${wantMetric}|${wantComposite}`;
     const token = optString(input, 'NextToken', 'ValidationError');
     const offset = token === undefined ? 0 : decodeToken(token, salt);
     if (offset === undefined) throw cwError('InvalidNextToken', 'The service cannot process the NextToken.');
     const page = alarms.slice(offset, offset + maxRecords);
-    const out: JsonObject = { MetricAlarms: page.map(alarmOutput), CompositeAlarms: [] };
+    const out: JsonObject = {
+      MetricAlarms: page.filter((a) => !a.composite).map((a) => alarmOutput(a.alarm)),
+      CompositeAlarms: page.filter((a) => a.composite).map((a) => alarmOutput(a.alarm)),
+    };
     if (offset + maxRecords < alarms.length) out.NextToken = encodeToken(offset + maxRecords, salt);
     return out;
   }
@@ -976,9 +1161,10 @@ export class CloudWatchState {
     );
   }
 
-  private alarmByArn(arn: string): MetricAlarmRecord {
+  private alarmByArn(arn: string): MetricAlarmRecord | CompositeAlarmRecord {
     const prefix = `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:`;
-    const alarm = arn.startsWith(prefix) ? this.alarms.get(arn.slice(prefix.length)) : undefined;
+    const name = arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+    const alarm = name === undefined ? undefined : (this.alarms.get(name) ?? this.composites.get(name));
     if (!alarm) {
       throw cwError('ResourceNotFoundException', 'The specified resource does not exist.', 404, {
         ResourceType: 'alarm',
@@ -990,6 +1176,133 @@ export class CloudWatchState {
 }
 
 type Points = Map<number, number>;
+
+// ---- composite alarm rules ----
+
+const RULE_STATES: readonly AlarmStateValue[] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
+
+/** A parsed AlarmRule. */
+export type AlarmRuleNode =
+  | { kind: 'const'; value: boolean }
+  | { kind: 'state'; state: AlarmStateValue; name: string }
+  | { kind: 'not'; operand: AlarmRuleNode }
+  | { kind: 'and' | 'or'; operands: AlarmRuleNode[] }
+  | {
+      kind: 'at-least';
+      count: number;
+      percent: boolean;
+      negate: boolean;
+      state: AlarmStateValue;
+      names: string[];
+    };
+
+/** A name as a rule writes it (bare, quoted, or an alarm ARN) → the alarm name. */
+function ruleAlarmName(token: string): string {
+  const bare = token.startsWith('"') ? token.slice(1, -1).replace(/\\(.)/g, '$1') : token;
+  return /^arn:[^:]+:cloudwatch:[^:]*:[^:]*:alarm:(.+)$/.exec(bare)?.[1] ?? bare;
+}
+
+/** Parses a composite alarm's AlarmRule; undefined when it is not valid. */
+export function parseAlarmRule(rule: string): AlarmRuleNode | undefined {
+  const tokens = rule.match(/"(?:[^"\\]|\\.)*"|[(),]|[^\s(),"]+/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const take = (expected?: string) => {
+    const token = tokens[i];
+    if (token === undefined || (expected !== undefined && token.toUpperCase() !== expected))
+      throw new Error('syntax');
+    i++;
+    return token;
+  };
+  const name = () => {
+    const token = take();
+    if (token === '(' || token === ')' || token === ',') throw new Error('syntax');
+    return ruleAlarmName(token);
+  };
+  const factor = (): AlarmRuleNode => {
+    const token = take();
+    const upper = token.toUpperCase();
+    if (token === '(') {
+      const inner = expression();
+      take(')');
+      return inner;
+    }
+    if (upper === 'NOT') return { kind: 'not', operand: factor() };
+    if (upper === 'TRUE' || upper === 'FALSE') return { kind: 'const', value: upper === 'TRUE' };
+    if (RULE_STATES.includes(upper as AlarmStateValue)) {
+      take('(');
+      const alarm = name();
+      take(')');
+      return { kind: 'state', state: upper as AlarmStateValue, name: alarm };
+    }
+    if (upper === 'AT_LEAST') {
+      take('(');
+      const threshold = /^(\d+(?:\.\d+)?)(%?)$/.exec(take());
+      if (!threshold) throw new Error('syntax');
+      take(',');
+      let state = take().toUpperCase();
+      const negate = state === 'NOT';
+      if (negate) state = take().toUpperCase();
+      if (!RULE_STATES.includes(state as AlarmStateValue)) throw new Error('syntax');
+      take(',');
+      take('(');
+      const names = [name()];
+      while (peek() === ',') {
+        take(',');
+        names.push(name());
+      }
+      take(')');
+      take(')');
+      return {
+        kind: 'at-least',
+        count: Number(threshold[1]),
+        percent: threshold[2] === '%',
+        negate,
+        state: state as AlarmStateValue,
+        names,
+      };
+    }
+    throw new Error('syntax');
+  };
+  const chain = (kind: 'and' | 'or', operand: () => AlarmRuleNode): AlarmRuleNode => {
+    const operands = [operand()];
+    while (peek()?.toUpperCase() === kind.toUpperCase()) {
+      take();
+      operands.push(operand());
+    }
+    return operands.length === 1 ? (operands[0] as AlarmRuleNode) : { kind, operands };
+  };
+  const expression = (): AlarmRuleNode => chain('or', () => chain('and', factor));
+  try {
+    const node = expression();
+    return i === tokens.length ? node : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the rule holds, given each alarm's state (an alarm that does not exist is in no state). */
+export function evaluateAlarmRule(
+  node: AlarmRuleNode,
+  stateOf: (name: string) => AlarmStateValue | undefined,
+): boolean {
+  switch (node.kind) {
+    case 'const':
+      return node.value;
+    case 'state':
+      return stateOf(node.name) === node.state;
+    case 'not':
+      return !evaluateAlarmRule(node.operand, stateOf);
+    case 'and':
+      return node.operands.every((o) => evaluateAlarmRule(o, stateOf));
+    case 'or':
+      return node.operands.some((o) => evaluateAlarmRule(o, stateOf));
+    case 'at-least': {
+      const matching = node.names.filter((n) => (stateOf(n) === node.state) !== node.negate).length;
+      return node.percent ? matching * 100 >= node.count * node.names.length : matching >= node.count;
+    }
+  }
+}
 
 function constraint(value: unknown, member: string, rule: string): string {
   const camel = member.charAt(0).toLowerCase() + member.slice(1);
@@ -1020,7 +1333,7 @@ function readTags(value: unknown): CloudWatchTag[] {
   });
 }
 
-function alarmOutput(alarm: MetricAlarmRecord): JsonObject {
+function alarmOutput(alarm: MetricAlarmRecord | CompositeAlarmRecord): JsonObject {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(alarm)) if (v !== undefined) out[k] = v;
   return out;
@@ -1191,6 +1504,9 @@ function handleOperation(operation: string, input: JsonObject, ctx: ServiceConte
     case 'PutMetricAlarm':
       state.putAlarm(input);
       return {};
+    case 'PutCompositeAlarm':
+      state.putCompositeAlarm(input);
+      return {};
     case 'DescribeAlarms':
       return state.describeAlarms(input);
     case 'DeleteAlarms': {
@@ -1249,7 +1565,7 @@ function handleOperation(operation: string, input: JsonObject, ctx: ServiceConte
     case 'EnableAlarmActions':
     case 'DisableAlarmActions': {
       for (const name of optStringList(input, 'AlarmNames', 'ValidationError') ?? []) {
-        const alarm = state.alarms.get(name);
+        const alarm = state.alarms.get(name) ?? state.composites.get(name);
         if (alarm) alarm.ActionsEnabled = operation === 'EnableAlarmActions';
       }
       return {};

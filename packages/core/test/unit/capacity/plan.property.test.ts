@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyWindow } from '../../../src/capacity/apply-window';
-import { type CapacityPlan, decide, PLAN_STATES, type PlanObservation } from '../../../src/capacity/plan';
+import {
+  type CapacityPlan,
+  decide,
+  MIN_MINUTES_LEFT,
+  minutesNeeded,
+  PLAN_STATES,
+  type PlanObservation,
+} from '../../../src/capacity/plan';
 import { parseCapacityPolicy } from '../../../src/capacity/policy';
 import type { WeeklyWindow } from '../../../src/maintenance-window';
 import type { Broker, BrokerUserRef } from '../../../src/model';
@@ -10,7 +17,7 @@ import { makeBroker } from '../../helpers/broker';
 /**
  * Property: whatever the window (day, HH:MM, zone with or without DST), the clock (around clock changes, in skipped
  * and repeated local hours), the alarms and the plan's state, `decide` never returns a forward step (update,
- * reboot) outside the window, while an alarm is in ALARM, for a broker that is not RUNNING, while another runbook
+ * reboot) outside the window or with less of it left than the step's margin, while an alarm is in ALARM, for a broker that is not RUNNING, while another runbook
  * runs, or for a single-instance broker without allowDowntime.
  *
  * The window is judged by an oracle written independently of the code under test: it reads wall-clock time with
@@ -273,9 +280,13 @@ describe('Property: decide never starts a resize unsafely', () => {
           expect(observation.otherRunbook).toBeUndefined();
           expect(broker.users.some((u) => u.pendingChange)).toBe(false);
           expect(surelyInWindow(window, now)).toBe(true);
-          // An update needs the whole lead time inside the same window, so the reboot can start in it too.
-          if (action.kind === 'update')
-            expect(surelyInWindow(window, now + policy.apply.leadMinutes * MIN - 1_000)).toBe(true);
+          // Each step needs its margin inside the same window: an update its own (and the lead time), so the reboot
+          // can start in it too; a reboot enough to end in it.
+          const margin = action.kind === 'update' ? minutesNeeded('update', policy) : MIN_MINUTES_LEFT.reboot;
+          expect(margin).toBeGreaterThanOrEqual(
+            action.kind === 'update' ? Math.max(policy.apply.leadMinutes, MIN_MINUTES_LEFT.update) : 10,
+          );
+          expect(surelyInWindow(window, now + margin * MIN - 1_000)).toBe(true);
         },
       ),
       { numRuns: 2_000 },

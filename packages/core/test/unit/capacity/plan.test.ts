@@ -6,6 +6,8 @@ import {
   autoPlans,
   type CapacityPlan,
   decide,
+  MAX_OBSERVATION_SECONDS,
+  MIN_MINUTES_LEFT,
   type PlanDeps,
   type PlanObservation,
   planFromRecommendation,
@@ -149,6 +151,25 @@ describe('Function: decide', () => {
         'only 5 min left in the maintenance window',
       ],
       [
+        'less of the window left than an update needs',
+        observe(),
+        new Date('2026-11-29T04:45:01Z'),
+        'only 14 min left in the maintenance window; starting a resize (UpdateBroker) needs 15, so it waits for ' +
+          'the next window',
+      ],
+      [
+        'alarm states that cannot be read',
+        observe({}, { alarmsUnreadable: 'AccessDenied' }),
+        IN_WINDOW,
+        'its alarm states could not be read (AccessDenied)',
+      ],
+      [
+        'observations too old to act on',
+        observe({}, { observedAt: new Date(IN_WINDOW.getTime() - 121_000) }),
+        IN_WINDOW,
+        'observing the broker took 121 s (more than 120): too old to act on',
+      ],
+      [
         'an alarm in ALARM',
         observe({}, { alarmsInAlarm: ['mqops-orders-cpu'] }),
         IN_WINDOW,
@@ -235,6 +256,37 @@ describe('Function: decide', () => {
         new Date('2026-11-29T05:01:00Z'),
       );
       expect(action).toMatchObject({ kind: 'revert', instanceType: 'mq.m5.large' });
+    });
+
+    it('reverts when less of the window is left than a reboot needs, and reboots with just enough left', () => {
+      const pending = observe({ pending: { instanceType: 'mq.m5.xlarge' } });
+      // The window ends at 05:00; a reboot needs 10 minutes of it.
+      expect(MIN_MINUTES_LEFT.reboot).toBe(10);
+      expect(decide(applying, pending, new Date('2026-11-29T04:50:00Z'))).toEqual({
+        kind: 'reboot',
+        resend: false,
+      });
+      expect(decide(applying, pending, new Date('2026-11-29T04:50:01Z'))).toEqual({
+        kind: 'revert',
+        instanceType: 'mq.m5.large',
+        reason:
+          'too little of the window is left for the reboot: only 9 min left in the maintenance window; ' +
+          'RebootBroker needs 10, so it waits for the next window',
+      });
+    });
+
+    it('holds the reboot, then reverts, while the alarm states cannot be read', () => {
+      const unreadable = observe(
+        { pending: { instanceType: 'mq.m5.xlarge' } },
+        { alarmsUnreadable: 'ThrottlingException: Rate exceeded' },
+      );
+      expect(decide(applying, unreadable, min(IN_WINDOW, 10))).toEqual({
+        kind: 'wait',
+        reason:
+          'its alarm states could not be read (ThrottlingException: Rate exceeded): no alarm known is not no ' +
+          'alarm in ALARM',
+      });
+      expect(decide(applying, unreadable, new Date('2026-11-29T05:01:00Z')).kind).toBe('revert');
     });
 
     it('waits inside the window while an alarm is in ALARM', () => {
@@ -360,6 +412,8 @@ class FakeMq implements BrokerControl {
   /** The reboot never finishes. */
   stuck = false;
   failNext?: unknown;
+  /** Runs as DescribeBroker starts (a slow call moves the test clock). */
+  onDescribe?: () => void;
   private rebootEnds?: number;
 
   constructor(
@@ -368,6 +422,7 @@ class FakeMq implements BrokerControl {
   ) {}
 
   async describe(id: string): Promise<Broker> {
+    this.onDescribe?.();
     if (id !== this.broker.id) throw new BrokerNotFoundError(id);
     if (this.rebootEnds !== undefined && !this.stuck && this.clock().getTime() >= this.rebootEnds) {
       const { instanceType, ...pending } = this.broker.pending;
@@ -610,12 +665,165 @@ describe('Function: advancePlan', () => {
     expect((await stored()).update?.sends).toBe(2);
   });
 
-  it('stops without acting when the alarm states cannot be read', async () => {
+  it('stops without acting when the alarm states cannot be read, and the plan says why', async () => {
     deps = { ...deps, alarms: { inAlarm: async () => Promise.reject(new Error('AccessDenied')) } };
     clock = IN_WINDOW;
     const result = await advancePlan(deps, 'b-1234');
     expect(result).toMatchObject({ outcome: 'error', error: expect.stringContaining('AccessDenied') });
     expect(mq.calls).toEqual([]);
+    expect((await stored()).waiting).toContain(
+      'its alarm states could not be read (Error: AccessDenied): no alarm known is not no alarm in ALARM',
+    );
+  });
+
+  it('still reverts a started resize once the window closed, though the alarm states cannot be read', async () => {
+    // Prepare: the update went out in the window; then CloudWatch refuses every read.
+    clock = IN_WINDOW;
+    await advancePlan(deps, 'b-1234', { maxSteps: 1 });
+    deps = { ...deps, alarms: { inAlarm: async () => Promise.reject(new Error('ThrottlingException')) } };
+
+    // Act
+    clock = new Date('2026-11-29T05:10:00Z');
+    const result = await advancePlan(deps, 'b-1234');
+
+    // Assess: the recovery step went out; the forward one waits, and the tick says it could not read the alarms.
+    expect(result.actions.map((a) => a.kind)).toEqual(['revert', 'wait']);
+    expect(result.outcome).toBe('error');
+    expect(mq.calls).toEqual(['update mq.m5.xlarge', 'update mq.m5.large']);
+    expect(await stored()).toMatchObject({ state: 'planned', windowAttempts: 1 });
+  });
+
+  describe('slow observations: the clock is read after the last one', () => {
+    /** Moves the test clock on by `seconds`, as a slow call would. */
+    const slow = (seconds: number) => () => {
+      clock = new Date(clock.getTime() + seconds * 1_000);
+    };
+    /** Makes one observation of each tick step take `seconds`. */
+    const slowDown = (what: string, seconds: number) => {
+      if (what === 'DescribeBroker') mq.onDescribe = slow(seconds);
+      else
+        deps = {
+          ...deps,
+          alarms: {
+            inAlarm: async () => {
+              slow(seconds)();
+              return [...alarms];
+            },
+          },
+        };
+    };
+    /** The resize started in the window: UpdateBroker sent, the new type pending, the reboot not sent yet. */
+    const startResize = async () => {
+      clock = IN_WINDOW;
+      await advancePlan(deps, 'b-1234', { maxSteps: 1 });
+      expect(mq.calls).toEqual(['update mq.m5.xlarge']);
+    };
+
+    it('sends no RebootBroker after the window closed (tick at 04:59:50, DescribeAlarms slowed by 20 s)', async () => {
+      // Prepare
+      await startResize();
+      clock = new Date('2026-11-29T04:59:50Z'); // the window ends at 05:00
+      slowDown('DescribeAlarms', 20);
+
+      // Act
+      const result = await advancePlan(deps, 'b-1234');
+
+      // Assess: no reboot at 05:00:10; the pending change is reverted and the plan waits for the next window.
+      expect(mq.calls).toEqual(['update mq.m5.xlarge', 'update mq.m5.large']);
+      expect(result.actions[0]).toMatchObject({
+        kind: 'revert',
+        reason: expect.stringContaining('the window closed before the reboot could start'),
+      });
+      const plan = await stored();
+      expect(plan).toMatchObject({ state: 'planned', windowAttempts: 1 });
+      expect(plan.waiting).toContain('outside the maintenance window');
+    });
+
+    it.each(['DescribeBroker', 'DescribeAlarms'])(
+      'sends no RebootBroker with less than its margin left when %s is slow',
+      async (what) => {
+        // Prepare: 10 min 10 s left when the tick starts; the observation takes 20 s.
+        await startResize();
+        clock = new Date('2026-11-29T04:49:50Z');
+        slowDown(what, 20);
+
+        // Act
+        const result = await advancePlan(deps, 'b-1234');
+
+        // Assess
+        expect(mq.calls).not.toContain('reboot');
+        expect(result.actions[0]).toMatchObject({
+          kind: 'revert',
+          reason: expect.stringContaining(
+            'too little of the window is left for the reboot: only 9 min left in the maintenance window; ' +
+              'RebootBroker needs 10',
+          ),
+        });
+        expect((await stored()).waiting).toContain('so it waits for the next window');
+      },
+    );
+
+    it.each(['DescribeBroker', 'DescribeAlarms'])(
+      'sends no UpdateBroker with less than its margin left when %s is slow',
+      async (what) => {
+        // Prepare: 15 min 10 s left when the tick starts; the observation takes 20 s.
+        clock = new Date('2026-11-29T04:44:50Z');
+        slowDown(what, 20);
+
+        // Act
+        const result = await advancePlan(deps, 'b-1234');
+
+        // Assess: nothing sent; the plan stays planned and says why.
+        expect(mq.calls).toEqual([]);
+        expect(result.actions.map((a) => a.kind)).toEqual(['wait']);
+        const plan = await stored();
+        expect(plan.state).toBe('planned');
+        expect(plan.waiting).toContain(
+          'only 14 min left in the maintenance window; starting a resize (UpdateBroker) needs 15, so it waits for ' +
+            'the next window',
+        );
+      },
+    );
+
+    it('acts only on observations fresher than MAX_OBSERVATION_SECONDS', async () => {
+      clock = IN_WINDOW;
+      slowDown('DescribeAlarms', MAX_OBSERVATION_SECONDS + 1);
+      await advancePlan(deps, 'b-1234');
+      expect(mq.calls).toEqual([]);
+      expect((await stored()).waiting).toContain('observing the broker took 121 s (more than 120)');
+
+      slowDown('DescribeAlarms', 1);
+      await advancePlan(deps, 'b-1234');
+      expect(mq.calls).toEqual(['update mq.m5.xlarge', 'reboot']);
+    });
+
+    it('judges the post-check deadline after a slow connection probe', async () => {
+      // Prepare: resized and verifying; the post-checks have until IN_WINDOW + 36 min; the connection fails.
+      clock = IN_WINDOW;
+      await advancePlan(deps, 'b-1234');
+      clock = min(IN_WINDOW, 16);
+      await advancePlan(deps, 'b-1234');
+      expect((await stored()).state).toBe('verifying');
+      deps = {
+        ...deps,
+        probe: {
+          probe: async () => {
+            slow(20)();
+            return { ok: false, detail: 'connection refused' };
+          },
+        },
+      };
+
+      // Act: the tick starts 10 s before the deadline, and the probe takes 20 s.
+      clock = new Date(min(IN_WINDOW, 36).getTime() - 10_000);
+      const result = await advancePlan(deps, 'b-1234');
+
+      // Assess: the failed post-check is judged at its end, past the deadline: the rollback starts now.
+      expect(result.actions[0]).toMatchObject({
+        kind: 'rollback',
+        reason: 'post-check failed: client connection: connection refused',
+      });
+    });
   });
 
   it('holds off while another runbook runs on the broker', async () => {

@@ -43,6 +43,8 @@ class FakeControl implements BrokerControl {
   readonly reboots: string[] = [];
   describeError: unknown;
   rebootError: unknown;
+  /** Runs as DescribeBroker starts (a slow call moves the test clock). */
+  onDescribe?: () => void;
 
   add(overrides: Partial<Broker> = {}): Broker {
     const broker = makeBroker({ id: ID, instances: STANDBY_PAIR, ...overrides });
@@ -51,6 +53,7 @@ class FakeControl implements BrokerControl {
   }
 
   async describe(brokerId: string): Promise<Broker> {
+    this.onDescribe?.();
     await Promise.resolve();
     if (this.describeError !== undefined) throw this.describeError;
     const broker = this.brokers.get(brokerId);
@@ -78,7 +81,10 @@ class FakeControl implements BrokerControl {
 class FakeAlarms implements AlarmStates {
   readonly firing = new Map<string, string[]>();
   error: unknown;
+  /** Runs as the read starts (a slow call moves the test clock; something else may happen meanwhile). */
+  onRead?: () => Promise<void> | void;
   async inAlarm(broker: Broker): Promise<string[]> {
+    await this.onRead?.();
     if (this.error !== undefined) throw this.error;
     return this.firing.get(broker.id) ?? [];
   }
@@ -567,5 +573,97 @@ describe('Function: decideSafeReboot', () => {
     ],
   ])('%s', (_case, s, observation, when, kind) => {
     expect(decideSafeReboot(s, observation, when).kind).toBe(kind);
+  });
+});
+
+describe('Function: safeReboot (slow observations: the clock is read after the last one)', () => {
+  const seconds = (n: number) => () => {
+    at = new Date(at.getTime() + n * 1_000);
+  };
+
+  it('counts the start, deadline and marker from the RebootBroker call, not from before a slow DescribeAlarms', async () => {
+    // Prepare: DescribeAlarms takes 90 s (retried through throttling).
+    control.add();
+    alarms.onRead = seconds(90);
+    const sent = new Date(T0.getTime() + 90_000);
+
+    // Act
+    const record = await execute();
+
+    // Assess
+    expect(record.status).toBe('started');
+    expect(await stateOf()).toMatchObject({
+      startedAt: sent.toISOString(),
+      deadline: new Date(sent.getTime() + SAFE_REBOOT_TIMING.rebootTimeoutMinutes * MINUTE).toISOString(),
+      markerUntil: new Date(sent.getTime() + SAFE_REBOOT_TIMING.markerMinutes * MINUTE).toISOString(),
+    });
+    expect(await activeRunbook(store, ID, at)).toMatchObject({ startedAt: sent.toISOString() });
+    // A minute after the call, DescribeBroker still shows RUNNING (the reboot has not shown yet): that is no
+    // finished reboot, though it is 2.5 minutes after the run began.
+    alarms.onRead = undefined;
+    control.setState(ID, 'RUNNING');
+    advance(1);
+    const tick = await advanceSafeReboot(tickDeps(), ID);
+    expect(tick.action).toMatchObject({
+      kind: 'wait',
+      reason: expect.stringMatching(/waiting for the reboot to show/),
+    });
+    expect(probe.calls).toBe(0);
+  });
+
+  it.each<[string, () => void]>([
+    ['DescribeBroker', () => (control.onDescribe = seconds(SAFE_REBOOT_TIMING.maxGuardSeconds + 1))],
+    ['DescribeAlarms', () => (alarms.onRead = seconds(SAFE_REBOOT_TIMING.maxGuardSeconds + 1))],
+  ])('sends no RebootBroker on guard verdicts read too slowly (%s)', async (_what, slowDown) => {
+    // Prepare
+    control.add();
+    slowDown();
+
+    // Act
+    const record = await execute();
+
+    // Assess
+    expect(record.status).toBe('refused');
+    expect(record.summary).toContain(
+      'reading the guards took 121 s (more than 120): their verdicts are too old to reboot on; run it again',
+    );
+    expect(control.reboots).toEqual([]);
+    expect(await activeRunbook(store, ID, at)).toBeUndefined();
+    expect(await stateOf()).toBeUndefined();
+  });
+
+  it('sends no RebootBroker when a resize took the broker while the alarm states were read', async () => {
+    // Prepare: the resize tick marks the broker (and sends its UpdateBroker) during the slow DescribeAlarms.
+    control.add();
+    alarms.onRead = async () => {
+      seconds(20)();
+      await markRunbook(store, ID, 'resize', at, new Date(at.getTime() + 60 * MINUTE));
+    };
+
+    // Act
+    const record = await execute();
+
+    // Assess: refused; the resize keeps its marker.
+    expect(record.status).toBe('refused');
+    expect(record.summary).toMatch(/runbook resize started on the broker while the guards were read/);
+    expect(control.reboots).toEqual([]);
+    expect((await activeRunbook(store, ID, at))?.name).toBe('resize');
+  });
+
+  it('judges the reboot deadline at the time after a slow DescribeBroker', async () => {
+    // Prepare: rebooting, never RUNNING again; the tick starts 10 s before the deadline and DescribeBroker takes 20 s.
+    control.add();
+    await execute();
+    at = new Date(T0.getTime() + SAFE_REBOOT_TIMING.rebootTimeoutMinutes * MINUTE - 10_000);
+    control.onDescribe = seconds(20);
+
+    // Act
+    const result = await advanceSafeReboot(tickDeps(), ID);
+
+    // Assess
+    expect(result.state).toMatchObject({
+      state: 'failed',
+      outcome: 'broker orders was not RUNNING within 30 min of the reboot (it is REBOOT_IN_PROGRESS)',
+    });
   });
 });
