@@ -10,7 +10,10 @@
  * (`stack.functions[].environment`, resources resolved to local ones: the state table, the state bucket, the alert
  * topic, a local Slack webhook receiver) and the AWS SDK pointed at the local cloud (`cloud.env()`):
  *
- * - Alarms (rate(1 hour)): the first run creates every alarm (one-off); steady runs reconcile an unchanged fleet.
+ * - Alarms (rate(1 hour)): the first run creates every alarm (one-off); steady runs reconcile an unchanged fleet
+ *   (DescribeAlarms pages; the alarms are recognised by the marker in their description, so no ListTagsForResource
+ *   unless an `mqops-` alarm lacks it). The adoption of alarms made by an mqops version before the marker (one
+ *   ListTagsForResource and one PutMetricAlarm per alarm, once) is measured too, as a one-off.
  * - Watch (rate(2 minutes)): the first poll records the baseline; steady polls see no change.
  * - AlertFlush (rate(1 minute)): idle flushes; plus the extra work alarm events cause (below).
  * - Audit (cron(0 6 * * ? *)): the first run has no state (every finding new); steady runs diff against the state in
@@ -36,8 +39,13 @@
  * (bench/results/bundles.json, when present). Memory comes from infra (`stack.functions[].memory`).
  *
  * Pricing: the PRICES table below (us-east-1 list prices, source and date next to each); free tiers are ignored
- * (conservative). A month is 730 hours. Results: a table per function and per service on stdout, and
- * bench/results/cost-100.json (machine, Node, date, parameters, every count, every price, the assumptions).
+ * (conservative). A month is 730 hours. Results: a table per function, per service and per API operation (every
+ * call the stack makes in a month) on stdout, and bench/results/cost-100.json (machine, Node, date, parameters,
+ * every count, every price, the assumptions).
+ *
+ * Target (issue 12): the stack's monthly cost for 100 brokers OUTSIDE the CloudWatch alarms themselves is at most
+ * $1 (the alarms are reported separately, per broker: they are what the user asked for, priced per alarm metric).
+ * The script exits 1 when the target is missed.
  *
  * Environment overrides: BENCH_BROKERS (100), BENCH_LATENCY_MS (20), BENCH_STEADY_RUNS (3),
  * BENCH_ALARM_EVENTS_PER_BROKER_MONTH (10), BENCH_CHANGE_EVENTS_PER_MONTH (20), BENCH_OUT.
@@ -52,6 +60,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
 import { DEFAULT_RATE_LIMITS } from '@mqops/aws/pacing';
+import { isOwned } from '@mqops/core/alarms/reconcile';
 import {
   ControllableClock,
   type LocalCloud,
@@ -86,6 +95,8 @@ const CHANGE_EVENTS_PER_MONTH = envNumber('BENCH_CHANGE_EVENTS_PER_MONTH', 20);
 const ALERT_BROKERS = Math.min(10, BROKERS);
 const ALARMS_PER_ALERT_BROKER = 2;
 const OUT = process.env.BENCH_OUT || join(import.meta.dirname, 'results', `cost-${BROKERS}.json`);
+/** Target: the stack's monthly cost outside the CloudWatch alarms themselves, in USD (for 100 brokers). */
+const TARGET_USD_OUTSIDE_ALARMS = 1;
 const ROOT = join(import.meta.dirname, '..');
 
 const ACCOUNT = '123456789012';
@@ -655,8 +666,30 @@ console.log(
 
 await measureScheduled('Alarms', alarmsHandler as Handler, {
   first: true,
-  note: 'first run creates every alarm (one-off); steady runs reconcile an unchanged fleet',
+  note: 'first run creates every alarm (one-off); steady runs reconcile an unchanged fleet (no tag read, no write)',
 });
+/**
+ * One-off: upgrading from an mqops version before the description marker. The alarms as that version left them
+ * (tagged, the marker line not there), then one Alarms run adopts them, then a run as the next hour's.
+ */
+const alarmsAdoption = await (async () => {
+  const spec = specOf('Alarms');
+  let stripped = 0;
+  for (const alarm of cloud.world.cloudwatch.alarms.values()) {
+    const description = alarm.AlarmDescription ?? '';
+    const text = description.replace(/\nmqops:managed [^\n]*$/, '');
+    if (!alarm.AlarmName.startsWith('mqops-') || text === description) continue;
+    alarm.AlarmDescription = text;
+    stripped++;
+  }
+  const adoption = await measure(spec, alarmsHandler as Handler, schedule(spec));
+  const after = await measure(spec, alarmsHandler as Handler, schedule(spec));
+  progress(
+    `Alarms adoption of ${stripped} alarms of an older mqops version (one-off): ${JSON.stringify(adoption.calls)}; ` +
+      `the run after: ${JSON.stringify(after.calls)}`,
+  );
+  return { alarms: stripped, adoption, after };
+})();
 const watchHandler = createWatchHandler() as Handler;
 await measureScheduled('Watch', watchHandler, {
   first: true,
@@ -718,7 +751,9 @@ const mqopsAlarmNames: string[] = [];
     const tags = new Map(
       (cloud.world.cloudwatch.tags.get(alarm.AlarmArn) ?? []).map((t) => [t.Key, t.Value]),
     );
-    if (!alarm.AlarmName.startsWith('mqops-') || tags.get('mqops:managed') !== 'true') continue;
+    // As the reconciler decides it (name prefix and the marker in the description); created alarms are tagged too.
+    const owned = isOwned({ name: alarm.AlarmName, description: alarm.AlarmDescription ?? '' });
+    if (!owned || tags.get('mqops:managed') !== 'true') continue;
     mqopsAlarmNames.push(alarm.AlarmName);
     const metricQueries = (alarm.Metrics ?? []).filter((m) => m.MetricStat !== undefined);
     const metrics = alarm.Metrics ? metricQueries.length : 1;
@@ -924,18 +959,17 @@ interface Line {
 /** Monthly usage of the APIs priced per call, from a monthly Usage. */
 function apiLines(usage: Usage): Line[] {
   const lines: Line[] = [];
-  const cw = Object.entries(usage.calls).filter(
-    ([k]) => k.startsWith('monitoring:') && k !== 'monitoring:GetMetricData',
-  );
-  const cwRequests = cw.reduce((n, [, v]) => n + v, 0);
-  if (cwRequests)
+  // One line per CloudWatch operation priced per request (DescribeAlarms, ListTagsForResource, PutMetricAlarm, …).
+  for (const [key, n] of Object.entries(usage.calls).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!key.startsWith('monitoring:') || key === 'monitoring:GetMetricData') continue;
     lines.push({
       service: 'CloudWatch API',
-      item: `requests (${cw.map(([k]) => k.slice('monitoring:'.length)).join(', ')})`,
-      quantity: cwRequests,
+      item: `${key.slice('monitoring:'.length)} requests`,
+      quantity: n,
       unit: 'requests',
-      usd: cwRequests * PRICES.cloudwatchPerRequest,
+      usd: n * PRICES.cloudwatchPerRequest,
     });
+  }
   if (usage.metricsRequested)
     lines.push({
       service: 'CloudWatch API',
@@ -1273,6 +1307,15 @@ const functionsUsd = costs.reduce((n, c) => n + c.usd, 0);
 const fixedUsd = sum(fixedLines);
 const optionUsd = sum(optionLines);
 const totalUsd = functionsUsd + fixedUsd;
+/** The CloudWatch alarms themselves (what the user asked for), reported separately and per broker. */
+const alarmsUsd = sum(fixedLines.filter((l) => l.service === 'CloudWatch alarms'));
+/** Everything else the stack costs: what the target bounds. */
+const outsideAlarmsUsd = totalUsd - alarmsUsd;
+const targetMet = outsideAlarmsUsd <= TARGET_USD_OUTSIDE_ALARMS;
+
+/** Every API call the stack makes in a month, by `service:Operation` (all functions, steady state). */
+const callsPerMonth: Record<string, number> = {};
+for (const c of costs) addInto(callsPerMonth, c.monthly.calls);
 
 const byService = new Map<ServiceName, { usd: number; optionUsd: number; items: Line[] }>();
 for (const line of [...costs.flatMap((c) => c.lines), ...fixedLines]) {
@@ -1396,11 +1439,56 @@ const drivers = [
 ]
   .sort((a, b) => b.usd - a.usd)
   .slice(0, 6);
+/** The price of one call of an operation, where it is priced per call (undefined: per unit, or free). */
+function pricePerCall(key: string): string {
+  const [service = '', operation = ''] = key.split(':');
+  if (FREE_SERVICES.has(service)) return 'free';
+  if (service === 'monitoring')
+    return operation === 'GetMetricData' ? '$0.01 per 1,000 metrics' : '$0.01 per 1,000';
+  if (service === 'dynamodb') return 'per request unit';
+  if (service === 's3') return operation === 'GetObject' ? '$0.0004 per 1,000' : '$0.005 per 1,000';
+  if (service === 'secretsmanager') return '$0.05 per 10,000';
+  if (service === 'sns') return '$0.50 per 1M (+ delivery)';
+  return '?';
+}
+console.log(
+  '\nAPI calls per month, whole stack (steady state; the alarm actions CloudWatch publishes are not calls)\n',
+);
+console.log(
+  table(
+    [
+      ['operation', 'calls/month', 'price'],
+      ...Object.entries(callsPerMonth)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, n]) => [key, int(n), pricePerCall(key)]),
+    ],
+    new Set([1]),
+  ),
+);
+
 console.log(`\nestimated monthly total for ${BROKERS} brokers: ${usd(totalUsd)} (free tiers ignored)`);
 console.log(
-  `CloudWatch alarms: ${alarmTotals.alarms} alarms (${(alarmTotals.alarms / BROKERS).toFixed(1)} per broker), ` +
-    `${alarmTotals.alarmMetrics} alarm metrics; priced per alarm instead of per alarm metric they would cost ` +
+  `  CloudWatch alarms themselves (reported separately): ${usd(alarmsUsd)} = ${usd(alarmsUsd / BROKERS)} per broker ` +
+    `(${(alarmTotals.alarms / BROKERS).toFixed(2)} alarms, ${(alarmTotals.alarmMetrics / BROKERS).toFixed(2)} alarm ` +
+    `metrics per broker); priced per alarm instead of per alarm metric they would cost ` +
     `${usd(alarmTotals.alarms * PRICES.cloudwatchAlarmMetricMonth)}`,
+);
+for (const [kind, row] of Object.entries(alarmsByKind).sort())
+  console.log(
+    `    ${kind}: ${(row.alarms / Math.max(1, row.brokers)).toFixed(1)} alarms, ` +
+      `${usd((row.alarmMetrics * PRICES.cloudwatchAlarmMetricMonth) / Math.max(1, row.brokers))} per broker-month`,
+  );
+console.log(
+  `  the rest of the stack (outside the alarms): ${usd(outsideAlarmsUsd)} per month; target ≤ ` +
+    `${usd(TARGET_USD_OUTSIDE_ALARMS)}: ${targetMet ? 'met' : 'NOT MET'}`,
+);
+const adoptionTags = alarmsAdoption.adoption.calls['monitoring:ListTagsForResource'] ?? 0;
+const adoptionPuts = alarmsAdoption.adoption.calls['monitoring:PutMetricAlarm'] ?? 0;
+console.log(
+  `  one-off, upgrading from an mqops version before the alarm marker: ${int(adoptionTags)} ListTagsForResource + ` +
+    `${int(adoptionPuts)} PutMetricAlarm for ${alarmsAdoption.alarms} alarms ` +
+    `(${usd((adoptionTags + adoptionPuts) * PRICES.cloudwatchPerRequest)}); the run after reads ` +
+    `${alarmsAdoption.after.calls['monitoring:ListTagsForResource'] ?? 0} tags`,
 );
 console.log(
   `option, one rotated secret per broker: +${usd(optionUsd)} (Secrets Manager ${usd(rotationSecrets * PRICES.secretsPerSecretMonth)} of it)`,
@@ -1451,6 +1539,8 @@ const assumptions = [
   `Duration per run is the wall time of the handler here with ${LATENCY_MS} ms added to every AWS call: an estimate of Lambda duration (this machine's CPU, not a 256–1024 MB arm64 Lambda; the emulator runs in the same process). Lambda compute is a small share of the bill; the 10× figure on stdout bounds the error.`,
   `Cold starts: a function scheduled more than ${WARM_INTERVAL_MINUTES} minutes apart starts cold every run; the 1- and 2-minute functions once per ${WARM_RECYCLE_MINUTES} minutes; Alerts on every event. INIT is billed (since 2025-08-01) at the cold import+init from ${inits.source}.`,
   `Free tiers are ignored (Lambda 1M requests and 400,000 GB-s, CloudWatch 10 alarms and 1M API requests, 5 GB logs, SNS 1M publishes, DynamoDB 25 GB storage): the estimate is conservative.`,
+  `Target: the stack's monthly cost outside the CloudWatch alarms themselves ≤ $${TARGET_USD_OUTSIDE_ALARMS} for ${BROKERS} brokers (outsideAlarmsUsdPerMonth); the alarms are reported separately, per broker (alarms.usdPerBrokerMonth).`,
+  'The Alarms function recognises its alarms by the marker line in their description (DescribeAlarms), so a steady run makes no ListTagsForResource (only an mqops- alarm without the marker costs one per run) and no write; the one-off adoption of alarms made before the marker is measured (alarmsAdoptionOneOff), not in the monthly total.',
   'CloudWatch alarms are priced per alarm metric: a metric-math alarm (ActiveMQ active/standby MAX([m1, m2]), RabbitMQ memory and disk ratios) counts each metric it reads; counting one per alarm would be lower (see alarms.alarms in the JSON).',
   `The alarms counted are the ones the Alarms function created for this fleet (the desired set of packages/core/src/alarms under the default policy).`,
   `Alarm events: ${ALARM_EVENTS_PER_BROKER_MONTH} alarm state changes per broker-month (${eventsPerMonth} in all), each costing what the simulated events cost (Alerts invocation, the flush work beyond idle, the CloudWatch alarm-action publish to the alert topic). The Alerts rule matches every alarm of the account: other alarms' changes add invocations at about the same cost each.`,
@@ -1504,6 +1594,12 @@ const out = {
       'us-east-1 list prices looked up 2026-11-26 (aws.amazon.com/{lambda,dynamodb,cloudwatch,sns,s3,secrets-manager}/pricing); see the PRICES comment in bench/cost.ts',
   },
   totalUsdPerMonth: round(totalUsd, 2),
+  /** The CloudWatch alarms themselves, reported separately (per broker in `alarms`). */
+  alarmsUsdPerMonth: round(alarmsUsd, 2),
+  /** Everything else: what the target bounds. */
+  outsideAlarmsUsdPerMonth: round(outsideAlarmsUsd, 4),
+  target: { outsideAlarmsUsdPerMonth: TARGET_USD_OUTSIDE_ALARMS },
+  met: { outsideAlarms: targetMet },
   optionRotationUsdPerMonth: round(optionUsd, 2),
   services: Object.fromEntries(
     serviceRows.map(([service, row]) => [
@@ -1533,12 +1629,38 @@ const out = {
     ...(c.first ? { firstRun: usageJson(c.first) } : {}),
     note: c.note,
   })),
+  callsPerMonth: Object.fromEntries(
+    Object.entries(callsPerMonth)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, round(v, 1)]),
+  ),
   alarms: {
     ...alarmTotals,
     perBroker: round(alarmTotals.alarms / BROKERS, 2),
     alarmMetricsPerBroker: round(alarmTotals.alarmMetrics / BROKERS, 2),
-    byBrokerKind: alarmsByKind,
+    usdPerMonth: round(alarmsUsd, 2),
+    usdPerBrokerMonth: round(alarmsUsd / BROKERS, 4),
+    byBrokerKind: Object.fromEntries(
+      Object.entries(alarmsByKind).map(([kind, row]) => [
+        kind,
+        {
+          ...row,
+          usdPerBrokerMonth: round(
+            (row.alarmMetrics * PRICES.cloudwatchAlarmMetricMonth) / Math.max(1, row.brokers),
+            4,
+          ),
+        },
+      ]),
+    ),
     usdPerMonthIfPricedPerAlarm: round(alarmTotals.alarms * PRICES.cloudwatchAlarmMetricMonth, 2),
+  },
+  alarmsAdoptionOneOff: {
+    description:
+      'upgrading from an mqops version before the alarm marker: one run reads the tags of, and writes the marker into, each alarm; the run after reads none',
+    alarms: alarmsAdoption.alarms,
+    adoptionRun: usageJson(alarmsAdoption.adoption),
+    runAfter: usageJson(alarmsAdoption.after),
+    usd: round((adoptionTags + adoptionPuts) * PRICES.cloudwatchPerRequest, 4),
   },
   alertSimulation: {
     events: simulation.events,
@@ -1555,4 +1677,4 @@ const out = {
 };
 writeFileSync(OUT, `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\nwrote ${OUT}`);
-process.exit(0);
+process.exit(targetMet ? 0 : 1);

@@ -25,7 +25,11 @@ export interface AlarmsResult extends JobSummary {
   deleted: number;
   unchanged: number;
   writes: number;
+  /** ListTagsForResource calls: only for `mqops-` alarms without mqops' marker (0 when every one has it). */
+  tagReads: number;
   conflicts: number;
+  /** `mqops-` alarms mqops does not own (made by hand): left alone. */
+  unowned: number;
   issues: number;
   errors: number;
 }
@@ -75,7 +79,9 @@ function summary(request: AlarmsRequest, report: AlarmReconcileReport): AlarmsRe
     deleted: report.deleted,
     unchanged: report.unchanged,
     writes: report.writes,
+    tagReads: report.tagReads,
     conflicts: report.conflicts.length,
+    unowned: report.unowned.length,
     issues: report.issues.length,
     errors: report.errors.length,
   };
@@ -84,6 +90,8 @@ function summary(request: AlarmsRequest, report: AlarmReconcileReport): AlarmsRe
 /**
  * Keeps every broker's CloudWatch alarms in sync: on a schedule, after an Amazon MQ change (CloudTrail), or on a
  * manual invoke (`{}` or `{ "dryRun": true }`). Every trigger reconciles the whole fleet of the function's region.
+ * A run over an in-sync fleet makes no write and reads no tag: DescribeAlarms (one page per 100 alarms) tells
+ * mqops' own alarms by the marker in their description (ListTagsForResource only for `mqops-` alarms without it).
  * A malformed event is refused with InvalidInputError before any AWS call. Every run writes its outcome as a metric;
  * a partial reconcile returns `status: 'partial'` with what it left; a failed one (the brokers or the alarms could
  * not be listed, no broker reconciled) throws JobFailedError after logging, so Lambda retries and counts it.
@@ -119,6 +127,11 @@ export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: 
   for (const issue of report.issues) logger.warn('alarm override tag ignored', { ...issue });
   for (const conflict of report.conflicts)
     logger.warn('alarm name taken by an alarm mqops does not own', conflict);
+  if (report.unowned.length)
+    logger.info('alarms named mqops-… without mqops’ marker or tag, left alone', {
+      unowned: report.unowned.slice(0, 50),
+      count: report.unowned.length,
+    });
   for (const error of report.errors) logger.error('alarm reconcile error', { ...error });
   for (const note of report.notes) logger.warn(note);
   const result = summary(request, report);

@@ -248,17 +248,54 @@ describe('Alarm reconciler against the local cloud (real SDK clients)', () => {
     expect(writes).toBe(29);
     expect(calls.PutMetricAlarm).toBe(29);
     expect(calls.TagResource).toBeUndefined();
+    // Every description ends with the marker the next runs recognise the alarm by.
+    expect(node2.AlarmDescription?.split('\n').at(-1)).toBe(
+      `mqops:managed v=1 broker=${brokerReport(report, 'events').brokerId} broker-name=events key=cpu node=rabbit@ip-10-0-0-2.ec2.internal`,
+    );
+    // The only tags read: those of the hand-made mqops-orders-legacy (no marker), left alone.
+    expect(report).toMatchObject({ tagReads: 1, unowned: ['mqops-orders-legacy'] });
+    expect(calls.ListTagsForResource).toBe(1);
     process.stdout.write(`[alarms e2e] first run calls: ${JSON.stringify(calls)}\n`);
   });
 
-  it('makes zero write calls in a second run', async () => {
+  it('makes zero write calls, and reads the tags of no alarm of its own, in a second run', async () => {
     // Act
     const report = await run();
 
     // Assess
     expect(report).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 29, writes: 0 });
     expect(writes).toBe(0);
+    // One DescribeAlarms page; tags read only for the hand-made alarm without the marker (not one per alarm).
+    expect(calls.DescribeAlarms).toBe(1);
+    expect(calls.ListTagsForResource).toBe(1);
+    expect(report.tagReads).toBe(1);
     process.stdout.write(`[alarms e2e] second run calls: ${JSON.stringify(calls)}\n`);
+  });
+
+  it('adopts the alarms of an older mqops version (tags, no marker) with one tag read each, once', async () => {
+    // Prepare: billing's alarms as an mqops version before the marker left them (tagged, no marker line)
+    const names = (await alarmNames('mqops-billing-')) as string[];
+    for (const name of names) {
+      const description = (await describeAlarm(name)).AlarmDescription ?? '';
+      await edit(name, { AlarmDescription: description.replace(/\nmqops:managed [^\n]*$/, '') });
+    }
+
+    // Act
+    const adopted = await run();
+    const adoptedCalls = calls;
+    const next = await run();
+
+    // Assess: their tags read once (plus the hand-made alarm's), the marker written, the tags kept
+    expect(names).toHaveLength(7);
+    expect(adopted).toMatchObject({ updated: 7, deleted: 0, tagReads: 8, writes: 7 });
+    expect(brokerReport(adopted, 'billing').updated).toContainEqual({
+      name: 'mqops-billing-disk',
+      fields: ['description'],
+    });
+    expect(adoptedCalls).toMatchObject({ ListTagsForResource: 8, PutMetricAlarm: 7 });
+    expect(adoptedCalls.TagResource).toBeUndefined();
+    expect((await describeAlarm('mqops-billing-disk')).AlarmDescription).toMatch(/\nmqops:managed v=1 /);
+    expect(next).toMatchObject({ tagReads: 1, writes: 0 });
   });
 
   it('repairs a changed threshold, period and alarm actions', async () => {
@@ -419,6 +456,8 @@ describe('Alarm reconciler function (handler) against the local cloud', () => {
       trigger: 'schedule',
       created: 29,
       writes: 29,
+      tagReads: 1,
+      unowned: 1,
       issues: 1,
       errors: 0,
     });
@@ -428,6 +467,7 @@ describe('Alarm reconciler function (handler) against the local cloud', () => {
       created: 0,
       unchanged: 29,
       writes: 0,
+      tagReads: 1,
     });
   });
 

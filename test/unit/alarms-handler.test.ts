@@ -1,7 +1,26 @@
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+  type MetricAlarm,
+  PutMetricAlarmCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeBrokerCommand,
+  type DescribeBrokerResponse,
+  ListBrokersCommand,
+  MqClient,
+} from '@aws-sdk/client-mq';
+import { toPutMetricAlarmInput } from '@mqops/aws/cloudwatch-alarms';
+import { toBroker } from '@mqops/aws/mq-inventory';
 import { InvalidInputError } from '@mqops/core';
+import { desiredAlarms } from '@mqops/core/alarms/desired';
 import { DEFAULT_ALARM_POLICY } from '@mqops/core/alarms/policy';
-import { describe, expect, it } from 'vitest';
-import { alarms, alarmsConfig } from '../../functions/alarms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AlarmsResult, alarms, alarmsConfig } from '../../functions/alarms';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
 
@@ -68,5 +87,72 @@ describe('Function: alarms', () => {
 
   it('refuses a malformed event', async () => {
     await expect(alarms({ dryRun: 'yes' })).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('Function: alarms (hourly run, AWS SDK mocked)', () => {
+  const cw = mockClient(CloudWatchClient);
+  const mq = mockClient(MqClient);
+  const REGION = 'us-east-1';
+  const orders: DescribeBrokerResponse = {
+    BrokerId: 'b-1234',
+    BrokerArn: `arn:aws:mq:${REGION}:123456789012:broker:orders:b-1234`,
+    BrokerName: 'orders',
+    BrokerState: 'RUNNING',
+    EngineType: 'ACTIVEMQ',
+    DeploymentMode: 'SINGLE_INSTANCE',
+    HostInstanceType: 'mq.m5.large',
+  };
+  /** The orders alarms as CloudWatch holds them once mqops created them (DescribeAlarms). */
+  const inSync = (): MetricAlarm[] =>
+    desiredAlarms(toBroker(orders, REGION), { alarmActions: [TOPIC] }).alarms.map((alarm) => {
+      const { Tags: _tags, ...input } = toPutMetricAlarmInput(alarm, { withTags: true });
+      return {
+        ...input,
+        AlarmArn: `arn:aws:cloudwatch:${REGION}:123456789012:alarm:${alarm.name}`,
+      } as MetricAlarm;
+    });
+  let saved: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    saved = { ...process.env };
+    Object.assign(process.env, { AWS_REGION: REGION, MQOPS_ALERT_TOPIC_ARN: TOPIC, POWERTOOLS_DEV: 'false' });
+  });
+  afterAll(() => {
+    process.env = saved;
+    cw.restore();
+    mq.restore();
+  });
+  beforeEach(() => {
+    cw.reset();
+    mq.reset();
+    mq.on(ListBrokersCommand).resolves({
+      BrokerSummaries: [
+        {
+          BrokerId: 'b-1234',
+          BrokerName: 'orders',
+          EngineType: 'ACTIVEMQ',
+          DeploymentMode: 'SINGLE_INSTANCE',
+        },
+      ],
+    });
+    mq.on(DescribeBrokerCommand).resolves(orders);
+    cw.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+  });
+
+  it('makes zero ListTagsForResource and zero write calls over an in-sync fleet', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: inSync() });
+
+    // Act
+    const result = (await alarms({})) as AlarmsResult;
+
+    // Assess
+    expect(result).toMatchObject({ status: 'complete', unchanged: 8, writes: 0, tagReads: 0, unowned: 0 });
+    expect(cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+    expect(cw.commandCalls(PutMetricAlarmCommand)).toHaveLength(0);
+    expect(cw.commandCalls(TagResourceCommand)).toHaveLength(0);
+    expect(cw.commandCalls(DeleteAlarmsCommand)).toHaveLength(0);
   });
 });

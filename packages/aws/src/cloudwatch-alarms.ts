@@ -12,7 +12,6 @@ import {
   ResourceNotFoundException,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { mapBounded } from '@mqops/core';
 import {
   type AlarmSpec,
   AMAZON_MQ_NAMESPACE,
@@ -23,8 +22,6 @@ import type { AlarmStore, RabbitNodeDirectory } from '@mqops/core/alarms/reconci
 
 /** DeleteAlarms takes at most 100 names per call. */
 export const DELETE_BATCH = 100;
-/** Parallel ListTagsForResource calls while listing. */
-export const TAG_CONCURRENCY = 4;
 
 const toDimensions = (dims: readonly { name: string; value: string }[]) =>
   dims.map((d) => ({ Name: d.name, Value: d.value }));
@@ -110,8 +107,8 @@ const toTags = (tags: Record<string, string>) =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([Key, Value]) => ({ Key, Value }));
 
-/** A DescribeAlarms metric alarm (and its tags) in the shape the reconciler compares. */
-export function toExistingAlarm(alarm: MetricAlarm, tags: Record<string, string>): ExistingAlarm {
+/** A DescribeAlarms metric alarm (and its tags, when they were read) in the shape the reconciler compares. */
+export function toExistingAlarm(alarm: MetricAlarm, tags?: Record<string, string>): ExistingAlarm {
   const evaluationPeriods = alarm.EvaluationPeriods ?? 1;
   return {
     name: alarm.AlarmName ?? '',
@@ -139,7 +136,7 @@ export function toExistingAlarm(alarm: MetricAlarm, tags: Record<string, string>
     treatMissingData: alarm.TreatMissingData ?? 'missing',
     alarmActions: alarm.AlarmActions ?? [],
     okActions: alarm.OKActions ?? [],
-    tags,
+    ...(tags ? { tags } : {}),
   };
 }
 
@@ -147,9 +144,10 @@ export function toExistingAlarm(alarm: MetricAlarm, tags: Record<string, string>
  * mqops' alarms in Amazon CloudWatch (the {@link AlarmStore} port), and the RabbitMQ node names CloudWatch knows
  * (the {@link RabbitNodeDirectory} port).
  *
- * Calls: DescribeAlarms with AlarmNamePrefix (paged, 100 per page) and one ListTagsForResource per alarm with the
- * prefix; PutMetricAlarm (with Tags on create; TagResource when an existing alarm's tags must change, since
- * PutMetricAlarm ignores tags on update); DeleteAlarms in batches of 100; ListMetrics for node names.
+ * Calls: DescribeAlarms with AlarmNamePrefix (paged, 100 per page) to list; ListTagsForResource only when the
+ * reconciler asks for one alarm's tags (alarms without mqops' marker); PutMetricAlarm (with Tags on create;
+ * TagResource when an existing alarm's tags must change, since PutMetricAlarm ignores tags on update); DeleteAlarms
+ * in batches of 100; ListMetrics for node names.
  */
 export class CloudWatchAlarmStore implements AlarmStore, RabbitNodeDirectory {
   private readonly client: CloudWatchClient;
@@ -159,7 +157,7 @@ export class CloudWatchAlarmStore implements AlarmStore, RabbitNodeDirectory {
   }
 
   async list(prefix: string): Promise<ExistingAlarm[]> {
-    const alarms: MetricAlarm[] = [];
+    const alarms: ExistingAlarm[] = [];
     const pages = paginateDescribeAlarms(
       { client: this.client, pageSize: 100 },
       { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
@@ -167,21 +165,21 @@ export class CloudWatchAlarmStore implements AlarmStore, RabbitNodeDirectory {
     for await (const page of pages) {
       for (const alarm of page.MetricAlarms ?? []) {
         // The prefix is also enforced here: only alarms with it are ever read further.
-        if (alarm.AlarmName?.startsWith(prefix) && alarm.AlarmArn) alarms.push(alarm);
+        if (alarm.AlarmName?.startsWith(prefix) && alarm.AlarmArn) alarms.push(toExistingAlarm(alarm));
       }
     }
-    const listed = await mapBounded(alarms, TAG_CONCURRENCY, async (alarm) => {
-      try {
-        const out = await this.client.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }));
-        const tags = Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-        return toExistingAlarm(alarm, tags);
-      } catch (error) {
-        // Deleted between DescribeAlarms and now: it is not there any more.
-        if (error instanceof ResourceNotFoundException) return undefined;
-        throw error;
-      }
-    });
-    return listed.filter((a): a is ExistingAlarm => a !== undefined);
+    return alarms;
+  }
+
+  async tags(arn: string): Promise<Record<string, string> | undefined> {
+    try {
+      const out = await this.client.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+      return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    } catch (error) {
+      // Deleted between DescribeAlarms and now: it is not there any more.
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
   }
 
   async create(alarm: AlarmSpec): Promise<void> {

@@ -14,7 +14,9 @@ Usage:
   mqops alarms [--local [--scenario NAME|FILE] [--reset]] [--apply] [--topic ARN] [--output table|json]
       Compares every broker's alarms with the ones mqops recommends for its engine, mode and instance type (per node
       for RabbitMQ clusters; thresholds from the policy and the broker's mqops:alarm:<key>:threshold tags), and shows
-      what would be created, updated and deleted. Only alarms mqops owns are ever changed. --apply makes the changes.
+      what would be created, updated and deleted. Only alarms mqops owns are ever changed (named mqops-… with
+      mqops' marker line in their description, or the tag mqops:managed=true of older versions). --apply makes the
+      changes.
 
 Options:
   --apply                    create, update and delete (default: a dry run)
@@ -79,6 +81,13 @@ export async function alarmsCommand(argv: string[], io: Io): Promise<number> {
       `${report.dryRun ? ' (dry run; --apply to make the changes)' : ' (applied)'}.`,
   );
   for (const c of report.conflicts) io.err(`mqops: alarm ${c.name} left alone: ${c.reason}`);
+  const conflicting = new Set(report.conflicts.map((c) => c.name));
+  const unowned = report.unowned.filter((name) => !conflicting.has(name));
+  if (unowned.length)
+    io.err(
+      `mqops: ${unowned.length} alarm${unowned.length === 1 ? '' : 's'} named mqops-… without mqops' marker or ` +
+        `the tag mqops:managed=true, left alone: ${unowned.slice(0, 10).join(', ')}${unowned.length > 10 ? ', …' : ''}`,
+    );
   return reportOutcome(io, 'alarms', report.outcome);
 }
 

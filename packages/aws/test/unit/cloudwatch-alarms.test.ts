@@ -10,8 +10,9 @@ import {
   ResourceNotFoundException,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { BrokerNotFoundError } from '@mqops/core';
 import { type DesiredAlarm, desiredAlarms } from '@mqops/core/alarms/desired';
-import { driftOf } from '@mqops/core/alarms/reconcile';
+import { driftOf, reconcileAlarms } from '@mqops/core/alarms/reconcile';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchAlarmStore, toExistingAlarm, toPutMetricAlarmInput } from '../../src/cloudwatch-alarms';
@@ -142,6 +143,23 @@ describe('Function: toExistingAlarm', () => {
     }
   });
 
+  it.each(['cpu', 'heap', 'connections'])(
+    'reads back the %s alarm it wrote without drift and without reading its tags (the marker)',
+    (key) => {
+      for (const broker of [single, activeStandby]) {
+        // Prepare
+        const alarm = alarmOf(broker, key);
+
+        // Act
+        const existing = toExistingAlarm(described(toPutMetricAlarmInput(alarm, { withTags: false })));
+
+        // Assess
+        expect(existing.tags).toBeUndefined();
+        expect(driftOf(alarm, existing)).toEqual([]);
+      }
+    },
+  );
+
   it('fills CloudWatch’s defaults: ReturnData true, N of N datapoints, missing data as missing', () => {
     // Act
     const existing = toExistingAlarm(
@@ -172,7 +190,7 @@ describe('Function: toExistingAlarm', () => {
 describe('Class: CloudWatchAlarmStore', () => {
   beforeEach(() => cw.reset());
 
-  it('lists alarms with the prefix across pages, with their tags', async () => {
+  it('lists alarms with the prefix across pages, without reading a tag', async () => {
     // Prepare
     const cpu = described(toPutMetricAlarmInput(alarmOf(single, 'cpu'), { withTags: false }));
     cw.on(DescribeAlarmsCommand, { AlarmNamePrefix: 'mqops-', NextToken: undefined })
@@ -181,16 +199,15 @@ describe('Class: CloudWatchAlarmStore', () => {
       .resolves({
         MetricAlarms: [{ AlarmName: 'mqops-gone', AlarmArn: arnOf('mqops-gone'), EvaluationPeriods: 1 }],
       });
-    cw.on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-orders-cpu') })
-      .resolves({ Tags: [{ Key: 'mqops:managed', Value: 'true' }] })
-      .on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-gone') })
-      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
 
     // Act
     const alarms = await store().list('mqops-');
 
     // Assess
-    expect(alarms.map((a) => [a.name, a.tags])).toEqual([['mqops-orders-cpu', { 'mqops:managed': 'true' }]]);
+    expect(alarms.map((a) => [a.name, a.tags])).toEqual([
+      ['mqops-orders-cpu', undefined],
+      ['mqops-gone', undefined],
+    ]);
     // (The paginator reuses one input object, so every recorded call shows the last NextToken.)
     const calls = cw.commandCalls(DescribeAlarmsCommand);
     expect(calls).toHaveLength(2);
@@ -200,6 +217,19 @@ describe('Class: CloudWatchAlarmStore', () => {
         AlarmTypes: ['MetricAlarm'],
         MaxRecords: 100,
       });
+    expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(0);
+  });
+
+  it('reads the tags of one alarm on request, and none of an alarm deleted since', async () => {
+    // Prepare
+    cw.on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-orders-cpu') })
+      .resolves({ Tags: [{ Key: 'mqops:managed', Value: 'true' }] })
+      .on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-gone') })
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+
+    // Act + Assess
+    expect(await store().tags(arnOf('mqops-orders-cpu'))).toEqual({ 'mqops:managed': 'true' });
+    expect(await store().tags(arnOf('mqops-gone'))).toBeUndefined();
     expect(cw.commandCalls(ListTagsForResourceCommand)).toHaveLength(2);
   });
 
@@ -313,5 +343,136 @@ describe('Class: CloudWatchAlarmStore', () => {
       Dimensions: [{ Name: 'Node' }],
       RecentlyActive: 'PT3H',
     });
+  });
+});
+
+describe('Function: reconcileAlarms over CloudWatchAlarmStore (hourly run)', () => {
+  const inventory = {
+    list: async () => [{ id: single.id, name: single.name }],
+    describe: async (id: string) => {
+      if (id !== single.id) throw new BrokerNotFoundError(id);
+      return single;
+    },
+  };
+  /** What CloudWatch holds after mqops created the broker's alarms, with `change` made to some of them. */
+  const cloudWatchHolds = (change: (alarm: MetricAlarm) => MetricAlarm = (a) => a) =>
+    desiredAlarms(single, { alarmActions: [TOPIC] }).alarms.map((alarm) =>
+      change(described(toPutMetricAlarmInput(alarm, { withTags: true }))),
+    );
+  const reconcile = () =>
+    reconcileAlarms({ inventory, alarms: store() }, { alarmActions: [TOPIC], concurrency: 2 });
+  const count = () => ({
+    describeAlarms: cw.commandCalls(DescribeAlarmsCommand).length,
+    listTags: cw.commandCalls(ListTagsForResourceCommand).length,
+    writes:
+      cw.commandCalls(PutMetricAlarmCommand).length +
+      cw.commandCalls(DeleteAlarmsCommand).length +
+      cw.commandCalls(TagResourceCommand).length,
+    puts: cw.commandCalls(PutMetricAlarmCommand).length,
+    deletes: cw.commandCalls(DeleteAlarmsCommand).length,
+  });
+
+  beforeEach(() => {
+    cw.reset();
+    cw.on(PutMetricAlarmCommand).resolves({}).on(DeleteAlarmsCommand).resolves({});
+    cw.on(TagResourceCommand).resolves({});
+    cw.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+  });
+
+  it('makes one DescribeAlarms, zero ListTagsForResource and zero writes on an in-sync fleet', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: cloudWatchHolds() });
+
+    // Act
+    const report = await reconcile();
+
+    // Assess
+    expect(report).toMatchObject({ unchanged: 8, writes: 0, tagReads: 0 });
+    expect(count()).toEqual({ describeAlarms: 1, listTags: 0, writes: 0, puts: 0, deletes: 0 });
+  });
+
+  it('makes exactly one PutMetricAlarm for a changed threshold', async () => {
+    // Prepare
+    cw.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: cloudWatchHolds((a) =>
+        a.AlarmName === 'mqops-orders-cpu' ? { ...a, Threshold: 99 } : a,
+      ),
+    });
+
+    // Act
+    const report = await reconcile();
+
+    // Assess
+    expect(report.perBroker[0]?.updated).toEqual([{ name: 'mqops-orders-cpu', fields: ['threshold'] }]);
+    expect(count()).toMatchObject({ listTags: 0, writes: 1, puts: 1 });
+    expect(cw.commandCalls(PutMetricAlarmCommand)[0]?.args[0].input).toMatchObject({
+      AlarmName: 'mqops-orders-cpu',
+      Threshold: 85,
+    });
+  });
+
+  it('deletes the alarms of a deleted broker in one DeleteAlarms, reading no tag', async () => {
+    // Prepare: the alarms of a broker "billing" that no longer exists, as mqops wrote them
+    const billing = { ...single, id: 'b-5678', name: 'billing' };
+    const gone = desiredAlarms(billing, { alarmActions: [TOPIC] }).alarms.map((alarm) =>
+      described(toPutMetricAlarmInput(alarm, { withTags: true })),
+    );
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [...cloudWatchHolds(), ...gone] });
+
+    // Act
+    const report = await reconcile();
+
+    // Assess
+    expect(report.perBroker.find((b) => b.brokerId === 'b-5678')).toMatchObject({
+      brokerName: 'billing',
+      gone: true,
+    });
+    expect(count()).toMatchObject({ listTags: 0, writes: 1, deletes: 1 });
+    expect(cw.commandCalls(DeleteAlarmsCommand)[0]?.args[0].input.AlarmNames).toEqual(
+      gone.map((a) => a.AlarmName),
+    );
+  });
+
+  it('reads the tags of a hand-made mqops- alarm without the marker, and leaves it alone', async () => {
+    // Prepare
+    const handMade: MetricAlarm = {
+      AlarmName: 'mqops-orders-custom',
+      AlarmArn: arnOf('mqops-orders-custom'),
+      AlarmDescription: 'made by hand',
+      EvaluationPeriods: 1,
+    };
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [...cloudWatchHolds(), handMade] });
+    cw.on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-orders-custom') }).resolves({
+      Tags: [{ Key: 'team', Value: 'orders' }],
+    });
+
+    // Act
+    const report = await reconcile();
+
+    // Assess
+    expect(report).toMatchObject({ unowned: ['mqops-orders-custom'], tagReads: 1, writes: 0 });
+    expect(count()).toMatchObject({ listTags: 1, writes: 0 });
+  });
+
+  it('adopts an alarm of an older mqops version (no marker, tag mqops:managed=true) with one tag read', async () => {
+    // Prepare
+    const withoutMarker = (a: MetricAlarm): MetricAlarm =>
+      a.AlarmName === 'mqops-orders-cpu'
+        ? { ...a, AlarmDescription: a.AlarmDescription?.replace(/\n[^\n]*$/, '') }
+        : a;
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: cloudWatchHolds(withoutMarker) });
+    cw.on(ListTagsForResourceCommand, { ResourceARN: arnOf('mqops-orders-cpu') }).resolves({
+      Tags: Object.entries(alarmOf(single, 'cpu').tags).map(([Key, Value]) => ({ Key, Value })),
+    });
+
+    // Act
+    const report = await reconcile();
+
+    // Assess: one PutMetricAlarm writes the marker; the tags were right, so no TagResource
+    expect(report.perBroker[0]?.updated).toEqual([{ name: 'mqops-orders-cpu', fields: ['description'] }]);
+    expect(count()).toMatchObject({ listTags: 1, writes: 1, puts: 1 });
+    expect(cw.commandCalls(PutMetricAlarmCommand)[0]?.args[0].input.AlarmDescription).toMatch(
+      /\nmqops:managed v=1 broker=b-1234 broker-name=orders key=cpu$/,
+    );
   });
 });

@@ -3,9 +3,13 @@
  * the broker's override tags, cap-based thresholds from the instance type's documented caps.
  *
  * Naming: `mqops-<broker name>-<key>`, and `…-<key>-node<N>` for per-node RabbitMQ cluster alarms (nodes numbered by
- * sorted node name). Every alarm is tagged `mqops:managed` = `true`, `mqops:broker` = broker id,
- * `mqops:broker-name`, `mqops:alarm-key` (and `mqops:node`): the name prefix AND the managed tag are what the
- * reconciler recognises as its own.
+ * sorted node name). Every alarm's description ends with a machine-readable marker line
+ * (`mqops:managed v=1 broker=<id> broker-name=<name> key=<key> [node=<node>]`, see {@link formatAlarmMarker}): the
+ * name prefix AND that marker (consistent with the name) are what the reconciler recognises as its own, read from
+ * DescribeAlarms alone. Every alarm is also tagged on creation `mqops:managed` = `true`, `mqops:broker` = broker id,
+ * `mqops:broker-name`, `mqops:alarm-key` (and `mqops:node`), for people and for the alert path (CloudWatch puts an
+ * alarm's tags into its state-change events); alarms of mqops versions before the marker are recognised by those
+ * tags (see packages/core/src/alarms/reconcile.ts).
  *
  * Metrics (namespace AWS/AmazonMQ): ActiveMQ dimension `Broker` = `<name>-1` (and `<name>-2` for the standby of an
  * active/standby pair: those alarms watch `MAX([m1, m2])`, i.e. whichever instance is active, so a failover keeps
@@ -17,6 +21,7 @@ import { instanceCount, instanceLimits } from '../instance-types';
 import type { Broker } from '../model';
 import {
   ALARM_CATALOG,
+  ALARM_KEYS,
   type AlarmKey,
   type AlarmPolicy,
   type AlarmSettings,
@@ -30,9 +35,13 @@ export const AMAZON_MQ_NAMESPACE = 'AWS/AmazonMQ';
 /** Every alarm mqops manages is named with this prefix. */
 export const ALARM_NAME_PREFIX = 'mqops-';
 
-/** Tags on the alarms mqops manages. */
+/**
+ * Tags on the alarms mqops manages, written when it creates them (and rewritten when its marker says they name
+ * another broker, key or node); read by people and the alert path, and by the reconciler only for alarms without
+ * the description marker.
+ */
 export const ALARM_TAGS = {
-  /** `true`: mqops owns the alarm (with the name prefix, the only alarms it ever updates or deletes). */
+  /** `true`: mqops owns the alarm (how versions before the description marker recognised their alarms). */
   MANAGED: 'mqops:managed',
   /** The broker id. */
   BROKER: 'mqops:broker',
@@ -43,6 +52,88 @@ export const ALARM_TAGS = {
   /** The RabbitMQ node, for per-node alarms. */
   NODE: 'mqops:node',
 } as const;
+
+/** The first word of the marker line that ends the description of every alarm mqops manages. */
+export const ALARM_MARKER = 'mqops:managed';
+/** The marker's format version (`v=1`); a marker of another version is not recognised (its tags are read). */
+export const ALARM_MARKER_VERSION = 1;
+/** CloudWatch's limit on AlarmDescription. */
+export const ALARM_DESCRIPTION_MAX = 1024;
+
+/** What the marker line of an alarm's description says: whose alarm it is (what mqops also writes in its tags). */
+export interface AlarmMarker {
+  brokerId: string;
+  brokerName: string;
+  key: AlarmKey;
+  /** The RabbitMQ node of a per-node alarm. */
+  node?: string;
+}
+
+/** A marker value with whitespace, `%` and anything unusual percent-encoded (node names keep their `@`). */
+const encodeValue = (value: string) => value.replace(/[^\w@.:+/-]/g, (c) => encodeURIComponent(c));
+
+/**
+ * The marker line, e.g. `mqops:managed v=1 broker=b-1234 broker-name=orders key=cpu`, or with
+ * ` node=rabbit@ip-10-0-0-1.ec2.internal` for a per-node alarm.
+ */
+export function formatAlarmMarker(marker: AlarmMarker): string {
+  return (
+    `${ALARM_MARKER} v=${ALARM_MARKER_VERSION} broker=${encodeValue(marker.brokerId)} ` +
+    `broker-name=${encodeValue(marker.brokerName)} key=${marker.key}` +
+    (marker.node !== undefined ? ` node=${encodeValue(marker.node)}` : '')
+  );
+}
+
+/** The longest marker line read (longer last lines are not markers). */
+const MARKER_LINE_MAX = 700;
+const MARKER_LINE = /* @__PURE__ */ new RegExp(
+  `^${ALARM_MARKER} v=(\\d{1,3}) broker=(\\S{1,128}) broker-name=(\\S{1,160}) key=([a-z]{1,16})(?: node=(\\S{1,400}))?$`,
+);
+const KEYS: ReadonlySet<string> = /* @__PURE__ */ new Set(ALARM_KEYS);
+const decodeValue = (value: string): string | undefined => {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The marker of an alarm mqops wrote, read from the last line of its description; undefined when there is none,
+ * it does not parse, it is of another format version, or it does not match the alarm's name
+ * (`mqops-<broker-name>-<key>`, `…-node<N>` exactly when it names a node): a copy of an mqops alarm under another
+ * name, or a hand-made alarm, is not taken for one. Bounded: only a last line of at most 700 characters is parsed.
+ */
+export function parseAlarmMarker(alarm: { name: string; description: string }): AlarmMarker | undefined {
+  const { description } = alarm;
+  const line = description.slice(description.lastIndexOf('\n') + 1);
+  if (line.length > MARKER_LINE_MAX || !line.startsWith(ALARM_MARKER)) return undefined;
+  const match = MARKER_LINE.exec(line);
+  if (!match || Number(match[1]) !== ALARM_MARKER_VERSION) return undefined;
+  const brokerId = decodeValue(match[2] as string);
+  const brokerName = decodeValue(match[3] as string);
+  const key = match[4] as string;
+  const node = match[5] === undefined ? undefined : decodeValue(match[5]);
+  if (!brokerId || !brokerName || !KEYS.has(key) || node === '') return undefined;
+  if (match[5] !== undefined && node === undefined) return undefined;
+  const base = `${ALARM_NAME_PREFIX}${brokerName}-${key}`;
+  const nameMatches =
+    node === undefined
+      ? alarm.name === base
+      : alarm.name.startsWith(base) && /^-node\d{1,4}$/.test(alarm.name.slice(base.length));
+  if (!nameMatches) return undefined;
+  return { brokerId, brokerName, key: key as AlarmKey, ...(node !== undefined ? { node } : {}) };
+}
+
+/**
+ * `text`, then the marker line, within CloudWatch's 1024 characters (the text is cut, never the marker).
+ */
+export function describedWithMarker(text: string, marker: AlarmMarker): string {
+  const line = formatAlarmMarker(marker);
+  const room = ALARM_DESCRIPTION_MAX - line.length - 1;
+  const body = text.length <= room ? text : `${text.slice(0, Math.max(0, room - 1))}…`;
+  return `${body}\n${line}`;
+}
 
 /** Broker states whose brokers get no alarms (their managed alarms are deleted). */
 export const NO_ALARM_STATES: readonly string[] = ['DELETION_IN_PROGRESS', 'CREATION_FAILED'];
@@ -111,11 +202,16 @@ export interface DesiredAlarm extends AlarmSpec {
   node?: string;
 }
 
-/** An alarm as CloudWatch has it (DescribeAlarms + ListTagsForResource). */
-export interface ExistingAlarm extends AlarmSpec {
+/**
+ * An alarm as CloudWatch has it: its configuration from DescribeAlarms and, only when they were read
+ * (ListTagsForResource: an alarm with the name prefix but without a valid marker), its tags.
+ */
+export interface ExistingAlarm extends Omit<AlarmSpec, 'tags'> {
   arn: string;
   /** False after DisableAlarmActions: mqops keeps an operator's mute when it updates the alarm. */
   actionsEnabled: boolean;
+  /** Its tags, when read; undefined for an alarm whose marker says whose it is (its tags are not read). */
+  tags?: Record<string, string>;
 }
 
 /** What to build a broker's alarms from. */
@@ -237,13 +333,21 @@ export function desiredAlarms(broker: Broker, options: DesiredOptions = {}): Bro
     const nodeSuffix = built.node ? `-node${built.node.index}` : '';
     const where = built.node ? ` node ${built.node.name} of` : '';
     const minutes = settings.period / 60;
+    const marker: AlarmMarker = {
+      brokerId: broker.id,
+      brokerName: broker.name,
+      key,
+      ...(built.node ? { node: built.node.name } : {}),
+    };
     result.alarms.push({
       name: `${ALARM_NAME_PREFIX}${broker.name}-${key}${nodeSuffix}`,
-      description:
+      description: describedWithMarker(
         `mqops: ${built.subject} of${where} ${engineName} broker ${broker.name} ${COMPARISON_TEXT[comparison]} ` +
-        `${built.thresholdText}, in ${settings.datapointsToAlarm} of ${settings.evaluationPeriods} periods of ` +
-        `${minutes} min. Defaults are mqops' own (AWS publishes no thresholds); override with the broker tag ` +
-        `mqops:alarm:${key}:threshold. Managed by mqops: edits are reverted on its next run.`,
+          `${built.thresholdText}, in ${settings.datapointsToAlarm} of ${settings.evaluationPeriods} periods of ` +
+          `${minutes} min. Defaults are mqops' own (AWS publishes no thresholds); override with the broker tag ` +
+          `mqops:alarm:${key}:threshold. Managed by mqops: edits are reverted on its next run.`,
+        marker,
+      ),
       ...built.source,
       evaluationPeriods: settings.evaluationPeriods,
       datapointsToAlarm: settings.datapointsToAlarm,

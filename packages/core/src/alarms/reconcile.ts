@@ -3,9 +3,28 @@
  * ({@link planAlarms}) and the use case ({@link reconcileAlarms}) over two ports: the broker inventory and an
  * {@link AlarmStore}.
  *
- * Ownership: mqops only ever updates or deletes an alarm whose name starts with {@link ALARM_NAME_PREFIX} AND that
- * carries the tag `mqops:managed` = `true`. An alarm with the prefix but without the tag is someone else's: it is
- * never changed, and a desired alarm with its name is reported as a conflict instead of taking it over.
+ * Ownership: mqops only ever updates or deletes an alarm whose name starts with {@link ALARM_NAME_PREFIX} and that
+ * it recognises as its own:
+ * - by the marker line that ends the description of every alarm it writes (`mqops:managed v=1 broker=<id>
+ *   broker-name=<name> key=<key> [node=<node>]`, {@link parseAlarmMarker}), consistent with the alarm's name. This
+ *   comes with DescribeAlarms: a run over alarms that all carry it reads no tags (no ListTagsForResource at all).
+ * - else by the tag `mqops:managed` = `true`: the alarms of mqops versions before the marker. Their tags are read
+ *   (one ListTagsForResource per alarm with the prefix and without a valid marker, and only for those), and the
+ *   update that writes the marker into their description adopts them: from the next run on they cost no tag read.
+ *
+ * An alarm with the prefix but neither (made by hand, or with `mqops:managed` other than `true`) is someone else's:
+ * never changed or deleted, listed in the report as `unowned`, and a desired alarm with its name is reported as a
+ * conflict instead of taking it over. Its tags are read on every run (one call each) to tell it from an older
+ * mqops alarm. An alarm without the prefix is never read further nor touched.
+ *
+ * Tags are written when an alarm is created, and rewritten (TagResource) when what the marker says (broker, key,
+ * node) differs from the desired alarm (the marker records what mqops last wrote to the tags). They are not read
+ * back on every run: a tag edited by hand on a marked alarm stays until the marker line is removed from its
+ * description (the next run then reads its tags once, repairs them and writes the marker again).
+ *
+ * An update is made only when something differs: the configuration DescribeAlarms returns is compared field by
+ * field with the desired one (edits made in the console are reverted), so a run over an in-sync fleet makes no
+ * write call.
  */
 import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError } from '../errors';
@@ -20,14 +39,17 @@ import {
   desiredAlarms,
   type ExistingAlarm,
   type MetricQuery,
+  parseAlarmMarker,
   type SingleMetric,
 } from './desired';
 import { type AlarmPolicy, DEFAULT_ALARM_POLICY, type OverrideIssue } from './policy';
 
 /** Where alarms live (CloudWatch in AWS, the local cloud in tests). */
 export interface AlarmStore {
-  /** Every metric alarm whose name starts with `prefix`, with its tags. */
+  /** Every metric alarm whose name starts with `prefix`, with its configuration (DescribeAlarms), without tags. */
   list(prefix: string): Promise<ExistingAlarm[]>;
+  /** The tags of one alarm (ListTagsForResource); undefined when the alarm no longer exists. */
+  tags(arn: string): Promise<Record<string, string> | undefined>;
   /** Creates an alarm with its tags. */
   create(alarm: AlarmSpec): Promise<void>;
   /**
@@ -81,16 +103,39 @@ export interface AlarmConflict {
 export interface AlarmPlan {
   create: DesiredAlarm[];
   update: AlarmUpdate[];
-  /** Only alarms mqops owns (name prefix and managed tag). */
+  /** Only alarms mqops owns ({@link isOwned}). */
   delete: ExistingAlarm[];
   unchanged: DesiredAlarm[];
   /** Desired alarms whose name an alarm mqops does not own already uses: left alone. */
   conflicts: AlarmConflict[];
+  /** Existing alarms with the name prefix that mqops does not own: left alone. */
+  unowned: ExistingAlarm[];
 }
 
-/** True when mqops owns the alarm: the name prefix and the tag `mqops:managed` = `true`. */
-export function isOwned(alarm: Pick<AlarmSpec, 'name' | 'tags'>): boolean {
-  return alarm.name.startsWith(ALARM_NAME_PREFIX) && alarm.tags[ALARM_TAGS.MANAGED] === 'true';
+/** An alarm as ownership is decided from: its name, its description and, when they were read, its tags. */
+type OwnershipView = { name: string; description: string; tags?: Record<string, string> | undefined };
+
+/**
+ * True when mqops owns the alarm: the name prefix, and a valid marker in its description (one that matches the
+ * name) or, for alarms of mqops versions before the marker, the tag `mqops:managed` = `true`.
+ */
+export function isOwned(alarm: OwnershipView): boolean {
+  if (!alarm.name.startsWith(ALARM_NAME_PREFIX)) return false;
+  return parseAlarmMarker(alarm) !== undefined || alarm.tags?.[ALARM_TAGS.MANAGED] === 'true';
+}
+
+/** True when ownership needs the alarm's tags: the name prefix without a valid marker. */
+export function needsTags(alarm: Pick<OwnershipView, 'name' | 'description'>): boolean {
+  return alarm.name.startsWith(ALARM_NAME_PREFIX) && parseAlarmMarker(alarm) === undefined;
+}
+
+/** Whose alarm an owned alarm is: from its marker, else from its tags. */
+export function ownerOf(alarm: OwnershipView): { brokerId?: string; brokerName?: string } {
+  const marker = parseAlarmMarker(alarm);
+  if (marker) return { brokerId: marker.brokerId, brokerName: marker.brokerName };
+  const brokerId = alarm.tags?.[ALARM_TAGS.BROKER];
+  const brokerName = alarm.tags?.[ALARM_TAGS.BROKER_NAME];
+  return { ...(brokerId ? { brokerId } : {}), ...(brokerName ? { brokerName } : {}) };
 }
 
 const sortedDims = (d: readonly { name: string; value: string }[]) =>
@@ -113,11 +158,28 @@ const byId = (a: MetricQuery, b: MetricQuery) => a.id.localeCompare(b.id);
 const sameList = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().every((x, i) => x === [...b].sort()[i]);
 
+/** The managed tags the marker of an alarm's description says mqops wrote (undefined without a valid marker). */
+function markerTags(alarm: Pick<OwnershipView, 'name' | 'description'>): Record<string, string> | undefined {
+  const marker = parseAlarmMarker(alarm);
+  if (!marker) return undefined;
+  return {
+    [ALARM_TAGS.MANAGED]: 'true',
+    [ALARM_TAGS.BROKER]: marker.brokerId,
+    [ALARM_TAGS.BROKER_NAME]: marker.brokerName,
+    [ALARM_TAGS.KEY]: marker.key,
+    ...(marker.node !== undefined ? { [ALARM_TAGS.NODE]: marker.node } : {}),
+  };
+}
+
 /**
  * The fields in which an existing alarm differs from the desired one. Actions compare as sets; dimensions in any
- * order; only the tags mqops sets are compared (other tags on the alarm are left alone).
+ * order. Tags: only the tags mqops sets are compared (other tags on the alarm are left alone), with the tags read
+ * when there are (an alarm without a valid marker), else with what its marker says mqops wrote to them.
  */
-export function driftOf(desired: AlarmSpec, existing: AlarmSpec): DriftField[] {
+export function driftOf(
+  desired: AlarmSpec,
+  existing: Omit<AlarmSpec, 'tags'> & { tags?: Record<string, string> | undefined },
+): DriftField[] {
   const fields: DriftField[] = [];
   if (desired.description !== existing.description) fields.push('description');
   if (desired.metric || existing.metric) {
@@ -144,7 +206,8 @@ export function driftOf(desired: AlarmSpec, existing: AlarmSpec): DriftField[] {
   if (desired.treatMissingData !== existing.treatMissingData) fields.push('treatMissingData');
   if (!sameList(desired.alarmActions, existing.alarmActions)) fields.push('alarmActions');
   if (!sameList(desired.okActions, existing.okActions)) fields.push('okActions');
-  if (Object.entries(desired.tags).some(([k, v]) => existing.tags[k] !== v)) fields.push('tags');
+  const tags = existing.tags ?? markerTags(existing);
+  if (!tags || Object.entries(desired.tags).some(([k, v]) => tags[k] !== v)) fields.push('tags');
   return fields;
 }
 
@@ -167,7 +230,7 @@ export function planAlarms(
   existing: readonly ExistingAlarm[],
   options: PlanOptions = {},
 ): AlarmPlan {
-  const plan: AlarmPlan = { create: [], update: [], delete: [], unchanged: [], conflicts: [] };
+  const plan: AlarmPlan = { create: [], update: [], delete: [], unchanged: [], conflicts: [], unowned: [] };
   const existingByName = new Map(existing.map((a) => [a.name, a]));
   const wanted = new Set<string>();
   for (const alarm of desired) {
@@ -179,7 +242,7 @@ export function planAlarms(
       plan.conflicts.push({
         alarm,
         existing: current,
-        reason: `an alarm named ${alarm.name} exists without the tag ${ALARM_TAGS.MANAGED}=true: not mqops', left alone`,
+        reason: `an alarm named ${alarm.name} exists without mqops' marker or the tag ${ALARM_TAGS.MANAGED}=true: not mqops', left alone`,
       });
     else {
       const fields = driftOf(alarm, current);
@@ -188,8 +251,12 @@ export function planAlarms(
     }
   }
   for (const alarm of existing) {
-    if (wanted.has(alarm.name) || !isOwned(alarm)) continue;
-    const brokerId = alarm.tags[ALARM_TAGS.BROKER];
+    if (!isOwned(alarm)) {
+      if (alarm.name.startsWith(ALARM_NAME_PREFIX)) plan.unowned.push(alarm);
+      continue;
+    }
+    if (wanted.has(alarm.name)) continue;
+    const { brokerId } = ownerOf(alarm);
     if (brokerId && options.keepBrokerIds?.has(brokerId)) continue;
     plan.delete.push(alarm);
   }
@@ -258,7 +325,18 @@ export interface AlarmReconcileReport {
   unchanged: number;
   /** Write calls made: one per create, one per configuration update, one per retag, one per 100 deletes. */
   writes: number;
+  /**
+   * Tag reads made (ListTagsForResource): one per alarm with the name prefix and without mqops' marker (alarms of
+   * an older mqops version, adopted by this run's update, and alarms mqops does not own); 0 when every alarm with
+   * the prefix carries the marker.
+   */
+  tagReads: number;
   conflicts: { name: string; reason: string }[];
+  /**
+   * Alarms with the name prefix that mqops does not own (neither its marker nor the tag `mqops:managed` = `true`:
+   * made by hand, or by another tool): never changed or deleted.
+   */
+  unowned: string[];
   perBroker: BrokerAlarmReport[];
   /** Every bad override tag, with its broker. */
   issues: (OverrideIssue & { brokerId: string; brokerName: string })[];
@@ -304,11 +382,12 @@ export async function reconcileAlarms(
   const errors: AlarmReconcileReport['errors'] = [];
   const notes: string[] = [];
   const gaps: CoverageGap[] = [];
+  let tagReads = 0;
   /** Nothing can be reconciled without the brokers and the existing alarms: change nothing, report why. */
   const failed = (what: string, error: unknown): AlarmReconcileReport => {
     errors.push({ message: `${what} failed, no alarm changed: ${message(error)}` });
     gaps.push({ target, reason: `not reconciled: ${what} failed: ${message(error)}` });
-    return { ...emptyReport(dryRun), errors, notes, outcome: outcomeOf(0, gaps, true) };
+    return { ...emptyReport(dryRun), tagReads, errors, notes, outcome: outcomeOf(0, gaps, true) };
   };
   let refs: BrokerRef[];
   try {
@@ -393,7 +472,15 @@ export async function reconcileAlarms(
 
   let existing: ExistingAlarm[];
   try {
-    existing = await deps.alarms.list(ALARM_NAME_PREFIX);
+    const listed = await deps.alarms.list(ALARM_NAME_PREFIX);
+    // Tags only where the marker does not say whose the alarm is: alarms of older mqops versions, and foreign ones.
+    const read = await mapBounded(listed, concurrency, async (alarm): Promise<ExistingAlarm | undefined> => {
+      if (!needsTags(alarm)) return alarm;
+      tagReads += 1;
+      const tags = await deps.alarms.tags(alarm.arn);
+      return tags === undefined ? undefined : { ...alarm, tags }; // undefined: deleted since the listing
+    });
+    existing = read.filter((a): a is ExistingAlarm => a !== undefined);
   } catch (error) {
     return failed('listing the existing alarms', error);
   }
@@ -483,21 +570,15 @@ export async function reconcileAlarms(
   });
   if (deletes.length > 0) {
     const names = deletes.map((a) => a.name);
-    const owners = deletes.map((a) => ({
-      name: a.name,
-      brokerId: a.tags[ALARM_TAGS.BROKER] ?? '(untagged)',
-      brokerName: a.tags[ALARM_TAGS.BROKER_NAME],
-    }));
+    const owners = deletes.map((a) => {
+      const owner = ownerOf(a);
+      return { name: a.name, brokerId: owner.brokerId ?? '(untagged)', brokerName: owner.brokerName };
+    });
     const done = await write('deleted', owners, async () => {
       await deps.alarms.delete(names);
       return Math.ceil(names.length / 100);
     });
-    if (done)
-      for (const alarm of deletes)
-        reportOf(
-          alarm.tags[ALARM_TAGS.BROKER] ?? '(untagged)',
-          alarm.tags[ALARM_TAGS.BROKER_NAME],
-        ).deleted.push(alarm.name);
+    if (done) for (const owner of owners) reportOf(owner.brokerId, owner.brokerName).deleted.push(owner.name);
   }
   for (const alarm of plan.unchanged) reportOf(alarm.brokerId).unchanged += 1;
 
@@ -521,7 +602,9 @@ export async function reconcileAlarms(
     deleted: count((r) => r.deleted.length),
     unchanged: plan.unchanged.length,
     writes,
+    tagReads,
     conflicts: plan.conflicts.map((c) => ({ name: c.alarm.name, reason: c.reason })),
+    unowned: plan.unowned.map((a) => a.name).sort(),
     perBroker: reports,
     issues,
     errors,
@@ -540,7 +623,9 @@ const emptyReport = (dryRun: boolean) => ({
   deleted: 0,
   unchanged: 0,
   writes: 0,
+  tagReads: 0,
   conflicts: [],
+  unowned: [],
   perBroker: [],
   issues: [],
 });

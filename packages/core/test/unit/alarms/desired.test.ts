@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { alarmInstanceType, type DesiredAlarm, desiredAlarms } from '../../../src/alarms/desired';
+import {
+  ALARM_DESCRIPTION_MAX,
+  alarmInstanceType,
+  type DesiredAlarm,
+  describedWithMarker,
+  desiredAlarms,
+  formatAlarmMarker,
+  parseAlarmMarker,
+} from '../../../src/alarms/desired';
 import { DEFAULT_ALARM_POLICY } from '../../../src/alarms/policy';
 import type { Broker } from '../../../src/model';
 import { makeBroker } from '../../helpers/broker';
@@ -335,10 +343,25 @@ describe('Function: desiredAlarms (policy and tags)', () => {
   });
 
   it('keeps every description within CloudWatch’s 1024 characters and every name unique', () => {
-    for (const broker of [amq({ deploymentMode: 'ACTIVE_STANDBY_MULTI_AZ' }), rabbit()]) {
-      const { alarms } = desiredAlarms(broker, { rabbitNodes: NODES });
+    const longName = 'x'.repeat(50); // Amazon MQ's longest broker name
+    const longNodes = NODES.map((n) => n.replace('ec2.internal', `${'n'.repeat(180)}.internal`));
+    for (const broker of [
+      amq({ deploymentMode: 'ACTIVE_STANDBY_MULTI_AZ' }),
+      rabbit(),
+      amq({ name: longName }),
+      rabbit({ name: longName }),
+    ]) {
+      const { alarms } = desiredAlarms(broker, { rabbitNodes: broker.name === longName ? longNodes : NODES });
       expect(new Set(alarms.map((a) => a.name)).size).toBe(alarms.length);
-      for (const alarm of alarms) expect(alarm.description.length).toBeLessThanOrEqual(1024);
+      for (const alarm of alarms) {
+        expect(alarm.description.length).toBeLessThanOrEqual(1024);
+        expect(parseAlarmMarker(alarm)).toEqual({
+          brokerId: broker.id,
+          brokerName: broker.name,
+          key: alarm.key,
+          ...(alarm.node ? { node: alarm.node } : {}),
+        });
+      }
     }
   });
 });
@@ -372,5 +395,106 @@ describe('Function: desiredAlarms (broker state and instance type)', () => {
     expect(alarmInstanceType(broker)).toBe(expected);
     expect(result.instanceType).toBe(expected);
     expect(one(result.alarms, 'mqops-events-connections').threshold).toBe(threshold);
+  });
+});
+
+describe('Function: parseAlarmMarker', () => {
+  const [cpu1] = byKey(desiredAlarms(rabbit(), { rabbitNodes: NODES }).alarms, 'cpu');
+  const [heap] = byKey(desiredAlarms(amq()).alarms, 'heap');
+
+  it('ends every description with the marker line, the tags mqops also writes', () => {
+    expect(heap?.description.split('\n').at(-1)).toBe(
+      'mqops:managed v=1 broker=b-1234 broker-name=orders key=heap',
+    );
+    expect(cpu1?.description.split('\n').at(-1)).toBe(
+      'mqops:managed v=1 broker=b-rabbit broker-name=events key=cpu node=rabbit@ip-10-0-0-1.ec2.internal',
+    );
+  });
+
+  it('reads back what it wrote, node and unusual characters included', () => {
+    // Prepare
+    const marker = { brokerId: 'b-1', brokerName: 'orders', key: 'memory' as const, node: 'rabbit@a b%c' };
+
+    // Act
+    const line = formatAlarmMarker(marker);
+
+    // Assess
+    expect(line).toBe('mqops:managed v=1 broker=b-1 broker-name=orders key=memory node=rabbit@a%20b%25c');
+    expect(parseAlarmMarker({ name: 'mqops-orders-memory-node2', description: `text\n${line}` })).toEqual(
+      marker,
+    );
+  });
+
+  it.each<[string, string, string]>([
+    ['no marker', 'mqops-orders-heap', 'mqops: JVM heap of ActiveMQ broker orders'],
+    [
+      'a marker that is not the last line',
+      'mqops-orders-heap',
+      'mqops:managed v=1 broker=b-1234 broker-name=orders key=heap\nedited',
+    ],
+    [
+      'another format version',
+      'mqops-orders-heap',
+      'x\nmqops:managed v=2 broker=b-1234 broker-name=orders key=heap',
+    ],
+    [
+      'an unknown key',
+      'mqops-orders-heapx',
+      'x\nmqops:managed v=1 broker=b-1234 broker-name=orders key=heapx',
+    ],
+    [
+      'another name (a copy)',
+      'mqops-orders-heap-copy',
+      'x\nmqops:managed v=1 broker=b-1234 broker-name=orders key=heap',
+    ],
+    [
+      'another broker name',
+      'mqops-billing-heap',
+      'x\nmqops:managed v=1 broker=b-1234 broker-name=orders key=heap',
+    ],
+    [
+      'a node but no node suffix',
+      'mqops-orders-heap',
+      'x\nmqops:managed v=1 broker=b-1 broker-name=orders key=heap node=n1',
+    ],
+    [
+      'a node suffix but no node',
+      'mqops-orders-heap-node1',
+      'x\nmqops:managed v=1 broker=b-1 broker-name=orders key=heap',
+    ],
+    [
+      'bad percent-encoding',
+      'mqops-orders-heap',
+      'x\nmqops:managed v=1 broker=b-%zz broker-name=orders key=heap',
+    ],
+    [
+      'extra fields',
+      'mqops-orders-heap',
+      'x\nmqops:managed v=1 broker=b-1 broker-name=orders key=heap owner=me',
+    ],
+    [
+      'an over-long line',
+      'mqops-orders-heap',
+      `x\nmqops:managed v=1 broker=b-${'1'.repeat(800)} broker-name=orders key=heap`,
+    ],
+  ])('finds no marker with %s', (_, name, description) => {
+    expect(parseAlarmMarker({ name, description })).toBeUndefined();
+  });
+
+  it('cuts the text, never the marker, to stay within 1024 characters', () => {
+    // Act
+    const description = describedWithMarker('t'.repeat(2000), {
+      brokerId: 'b-1',
+      brokerName: 'o',
+      key: 'cpu',
+    });
+
+    // Assess
+    expect(description).toHaveLength(ALARM_DESCRIPTION_MAX);
+    expect(parseAlarmMarker({ name: 'mqops-o-cpu', description })).toEqual({
+      brokerId: 'b-1',
+      brokerName: 'o',
+      key: 'cpu',
+    });
   });
 });

@@ -87,7 +87,17 @@ describe('Function: driftOf', () => {
     ['changed datapoints', { datapointsToAlarm: 1 }, ['datapointsToAlarm']],
     ['a changed comparison', { comparison: 'GreaterThanThreshold' }, ['comparison']],
     ['changed missing-data handling', { treatMissingData: 'breaching' }, ['treatMissingData']],
-    ['a missing managed tag', { tags: { 'mqops:managed': 'true' } }, ['tags']],
+    ['a missing managed tag (tags read)', { tags: { 'mqops:managed': 'true' } }, ['tags']],
+    [
+      'a marker naming another broker (tags not read)',
+      { description: cpu.description.replace('broker=b-orders', 'broker=b-old'), tags: undefined },
+      ['description', 'tags'],
+    ],
+    [
+      'no marker and no tags read',
+      { description: cpu.description.replace(/\nmqops:managed .*$/, ''), tags: undefined },
+      ['description', 'tags'],
+    ],
     [
       'a metric-math alarm in place of a metric',
       { metric: undefined, metrics: memoryOf().metrics },
@@ -107,6 +117,7 @@ describe('Function: driftOf', () => {
     ['dimensions in another order', { metric: { ...metric, dimensions: [...metric.dimensions].reverse() } }],
     ['extra tags of other tools', { tags: { ...cpu.tags, owner: 'team-a' } }],
     ['muted actions (DisableAlarmActions)', { actionsEnabled: false }],
+    ['unread tags when the marker says what they are', { tags: undefined }],
   ])('ignores %s', (_, change) => {
     expect(driftOf(cpu, asExisting(cpu, change))).toEqual([]);
   });
@@ -166,6 +177,15 @@ describe('Function: planAlarms', () => {
       asExisting(cpu, { name: 'mqops-x', tags: { 'mqops:managed': 'false' } }),
     ],
     ['our tag but another prefix', asExisting(cpu, { name: 'team-orders-cpu' })],
+    [
+      'our marker but another name (a copy), tags not read',
+      asExisting(cpu, { name: 'mqops-orders-cpu-copy', tags: undefined }),
+    ],
+    ['our prefix, no marker, tags not read', asExisting(cpu, { description: 'by hand', tags: undefined })],
+    [
+      'a marker of another format version',
+      asExisting(cpu, { description: cpu.description.replace(' v=1 ', ' v=2 '), tags: undefined }),
+    ],
   ])('never deletes an alarm with %s', (_, foreign) => {
     // Act
     const plan = planAlarms([], [foreign]);
@@ -177,14 +197,30 @@ describe('Function: planAlarms', () => {
 
   it('reports a conflict, and changes nothing, when a foreign alarm has a desired name', () => {
     // Act
-    const plan = planAlarms([cpu], [asExisting(cpu, { tags: {}, threshold: 50 })]);
+    const plan = planAlarms([cpu], [asExisting(cpu, { description: 'ours', tags: {}, threshold: 50 })]);
 
     // Assess
     expect(plan.update).toEqual([]);
     expect(plan.create).toEqual([]);
     expect(plan.conflicts.map((c) => c.reason)).toEqual([
-      "an alarm named mqops-orders-cpu exists without the tag mqops:managed=true: not mqops', left alone",
+      "an alarm named mqops-orders-cpu exists without mqops' marker or the tag mqops:managed=true: not mqops', left alone",
     ]);
+    expect(plan.unowned.map((a) => a.name)).toEqual(['mqops-orders-cpu']);
+  });
+
+  it('owns, and deletes, an alarm by its marker alone (no tags read)', () => {
+    // Act
+    const plan = planAlarms([], [asExisting(cpu, { tags: undefined })]);
+
+    // Assess
+    expect(plan.delete.map((a) => a.name)).toEqual(['mqops-orders-cpu']);
+    expect(plan.unowned).toEqual([]);
+  });
+
+  it('keeps the alarms of brokers it was told to keep, known by marker or by tags', () => {
+    const keep = { keepBrokerIds: new Set(['b-orders']) };
+    expect(planAlarms([], [asExisting(cpu, { tags: undefined })], keep).delete).toEqual([]);
+    expect(planAlarms([], [asExisting(cpu, { description: 'v0.1' })], keep).delete).toEqual([]);
   });
 
   it('keeps the alarms of brokers it was told to keep', () => {
@@ -196,20 +232,32 @@ describe('Function: planAlarms', () => {
   });
 });
 
-/** An in-memory alarm store that records every write. */
+/** An in-memory alarm store (alarms with their tags) that records every write and every tag read. */
 class MemoryAlarmStore implements AlarmStore, RabbitNodeDirectory {
   readonly alarms = new Map<string, ExistingAlarm>();
   readonly calls: { op: string; name: string; detail?: unknown }[] = [];
+  /** Alarm names whose tags were read (ListTagsForResource). */
+  readonly tagReads: string[] = [];
   nodeLookups = 0;
   failOn?: string;
   listFailure?: Error;
+  tagsFailure?: Error;
   nodesFailure?: Error;
 
   constructor(private readonly nodes: Map<string, string[]> = new Map()) {}
 
+  /** As DescribeAlarms: the configuration, no tags. */
   async list(prefix: string): Promise<ExistingAlarm[]> {
     if (this.listFailure) throw this.listFailure;
-    return [...this.alarms.values()].filter((a) => a.name.startsWith(prefix)).map((a) => structuredClone(a));
+    return [...this.alarms.values()]
+      .filter((a) => a.name.startsWith(prefix))
+      .map(({ tags: _tags, ...alarm }) => structuredClone(alarm));
+  }
+  async tags(arn: string): Promise<Record<string, string> | undefined> {
+    const alarm = [...this.alarms.values()].find((a) => a.arn === arn);
+    this.tagReads.push(alarm?.name ?? arn);
+    if (this.tagsFailure) throw this.tagsFailure;
+    return alarm ? { ...alarm.tags } : undefined;
   }
   async create(alarm: AlarmSpec): Promise<void> {
     if (this.failOn === alarm.name) throw new Error('throttled');
@@ -222,9 +270,11 @@ class MemoryAlarmStore implements AlarmStore, RabbitNodeDirectory {
   ): Promise<void> {
     this.calls.push({ op: 'update', name: alarm.name, detail: options });
     const current = this.alarms.get(alarm.name) as ExistingAlarm;
-    const { tags } = current;
+    const tags = current.tags ?? {};
     this.alarms.set(alarm.name, {
-      ...asExisting(alarm, { actionsEnabled: options.actionsEnabled }),
+      ...(options.configuration
+        ? asExisting(alarm, { actionsEnabled: options.actionsEnabled })
+        : { ...current, actionsEnabled: options.actionsEnabled }),
       tags: options.tags ? { ...tags, ...alarm.tags } : tags,
     });
   }
@@ -327,19 +377,28 @@ describe('Function: reconcileAlarms', () => {
     expect(store.alarms.get('mqops-orders-cpu')).toMatchObject({ threshold: 85, alarmActions: [TOPIC] });
   });
 
-  it('rewrites only the tags when only the tags drifted', async () => {
-    // Prepare
+  it('does not read back the tags of an alarm with the marker, and repairs them once the marker is removed', async () => {
+    // Prepare: someone edits a tag of a marked alarm
     await run();
     const heap = store.alarms.get('mqops-orders-heap') as ExistingAlarm;
     store.alarms.set(heap.name, { ...heap, tags: { 'mqops:managed': 'true' } });
     store.calls.length = 0;
 
+    // Act + Assess: the marker says whose it is; its tags are not read
+    expect(await run()).toMatchObject({ writes: 0, tagReads: 0 });
+
+    // Prepare: the marker line is removed from its description
+    store.alarms.set(heap.name, { ...heap, description: 'edited', tags: { 'mqops:managed': 'true' } });
+
     // Act
     const report = await run();
 
-    // Assess
-    expect(report.writes).toBe(1);
-    expect(store.calls[0]?.detail).toMatchObject({ configuration: false, tags: true });
+    // Assess: its tags read once, then the configuration (marker) and the tags rewritten
+    expect(report).toMatchObject({ tagReads: 1, updated: 1, writes: 2 });
+    expect(store.tagReads).toEqual(['mqops-orders-heap']);
+    expect(store.calls[0]?.detail).toMatchObject({ configuration: true, tags: true });
+    expect(store.alarms.get(heap.name)?.tags).toEqual(heap.tags);
+    expect(await run()).toMatchObject({ writes: 0, tagReads: 0 });
   });
 
   it('deletes the alarms of a broker that is gone, and only those', async () => {
@@ -348,6 +407,7 @@ describe('Function: reconcileAlarms', () => {
     store.alarms.set('mqops-orders-legacy', {
       ...(store.alarms.get('mqops-orders-cpu') as ExistingAlarm),
       name: 'mqops-orders-legacy',
+      arn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:mqops-orders-legacy',
       tags: {},
     });
     inventory.brokers.delete('b-orders');
@@ -504,6 +564,204 @@ describe('Function: reconcileAlarms', () => {
 
     // Assess
     expect(store.nodeLookups).toBe(0);
+  });
+
+  describe('ownership from the marker, not from per-alarm tag reads', () => {
+    /** The description an mqops version before the marker wrote: the text without the marker line. */
+    const withoutMarker = (description: string) => description.replace(/\nmqops:managed [^\n]*$/, '');
+    const arnOf = (name: string) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${name}`;
+
+    it('reads no tags and writes nothing in an hourly run over an in-sync fleet', async () => {
+      // Prepare
+      await run();
+      store.calls.length = 0;
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report).toMatchObject({ unchanged: 22, writes: 0, tagReads: 0, unowned: [] });
+      expect(store.tagReads).toEqual([]);
+      expect(store.calls).toEqual([]);
+    });
+
+    it('makes exactly one PutMetricAlarm for a changed threshold, and reads no tags', async () => {
+      // Prepare
+      await run();
+      store.calls.length = 0;
+      inventory.brokers.set('b-orders', { ...orders, tags: { 'mqops:alarm:cpu:threshold': '90' } });
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report).toMatchObject({ updated: 1, writes: 1, tagReads: 0 });
+      expect(store.calls).toEqual([
+        {
+          op: 'update',
+          name: 'mqops-orders-cpu',
+          detail: expect.objectContaining({ configuration: true, tags: false }),
+        },
+      ]);
+      expect(store.alarms.get('mqops-orders-cpu')?.threshold).toBe(90);
+      expect(store.tagReads).toEqual([]);
+    });
+
+    it('deletes the alarms of a deleted broker, knowing whose they are from their marker', async () => {
+      // Prepare
+      await run();
+      inventory.brokers.delete('b-orders');
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report).toMatchObject({ deleted: 8, writes: 1, tagReads: 0 });
+      expect(report.perBroker.find((b) => b.brokerId === 'b-orders')).toMatchObject({
+        brokerName: 'orders',
+        gone: true,
+      });
+      expect([...store.alarms.keys()].some((n) => n.startsWith('mqops-orders-'))).toBe(false);
+    });
+
+    it('adopts the alarms of an older mqops version: reads their tags once, writes the marker', async () => {
+      // Prepare: the orders alarms as an mqops version before the marker left them (tags, no marker)
+      await run();
+      for (const [name, alarm] of store.alarms)
+        if (name.startsWith('mqops-orders-'))
+          store.alarms.set(name, { ...alarm, description: withoutMarker(alarm.description) });
+      store.calls.length = 0;
+
+      // Act
+      const adopted = await run();
+      const next = await run();
+
+      // Assess: one tag read and one PutMetricAlarm (the description) each, no TagResource; then nothing
+      expect(adopted).toMatchObject({ tagReads: 8, updated: 8, writes: 8, unowned: [] });
+      expect(adopted.perBroker.find((b) => b.brokerName === 'orders')?.updated).toEqual(
+        expect.arrayContaining([{ name: 'mqops-orders-cpu', fields: ['description'] }]),
+      );
+      expect(store.calls.every((c) => (c.detail as { tags: boolean }).tags === false)).toBe(true);
+      expect(next).toMatchObject({ tagReads: 0, writes: 0 });
+      expect(store.tagReads).toHaveLength(8);
+    });
+
+    it('deletes an older mqops alarm of a broker that is gone (tag mqops:managed=true, no marker)', async () => {
+      // Prepare
+      await run();
+      const cpu = store.alarms.get('mqops-orders-cpu') as ExistingAlarm;
+      store.alarms.set('mqops-gone-cpu', {
+        ...cpu,
+        name: 'mqops-gone-cpu',
+        arn: arnOf('mqops-gone-cpu'),
+        description: 'mqops: CPU of ActiveMQ broker gone',
+        tags: { 'mqops:managed': 'true', 'mqops:broker': 'b-gone', 'mqops:broker-name': 'gone' },
+      });
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report).toMatchObject({ deleted: 1, tagReads: 1, writes: 1 });
+      expect(report.perBroker.find((b) => b.brokerId === 'b-gone')).toMatchObject({
+        brokerName: 'gone',
+        deleted: ['mqops-gone-cpu'],
+      });
+      expect(store.tagReads).toEqual(['mqops-gone-cpu']);
+    });
+
+    it('leaves a hand-made mqops- alarm without the marker alone, and reports it as unowned', async () => {
+      // Prepare: a hand-made alarm with the prefix (no marker, no managed tag), and one taking a desired name
+      await run();
+      const cpu = store.alarms.get('mqops-orders-cpu') as ExistingAlarm;
+      const handMade = {
+        ...cpu,
+        name: 'mqops-orders-legacy',
+        arn: arnOf('mqops-orders-legacy'),
+        description: 'our own, made by hand',
+        threshold: 99,
+        tags: { team: 'orders' },
+      };
+      store.alarms.set(handMade.name, handMade);
+      store.alarms.set('mqops-events-down', {
+        ...handMade,
+        name: 'mqops-events-down',
+        arn: arnOf('mqops-events-down'),
+      });
+      store.calls.length = 0;
+
+      // Act
+      const report = await run();
+      inventory.brokers.delete('b-orders');
+      const afterDelete = await run();
+
+      // Assess: read (one tag read each), never written, reported; the conflict named
+      expect(report).toMatchObject({ writes: 0, tagReads: 2 });
+      expect(report.unowned).toEqual(['mqops-events-down', 'mqops-orders-legacy']);
+      expect(report.conflicts.map((c) => c.name)).toEqual(['mqops-events-down']);
+      expect(afterDelete.deleted).toBe(8);
+      expect(afterDelete.unowned).toEqual(['mqops-events-down', 'mqops-orders-legacy']);
+      expect(store.alarms.get('mqops-orders-legacy')).toEqual(handMade);
+      expect(store.alarms.get('mqops-events-down')?.threshold).toBe(99);
+      expect(store.calls.map((c) => c.op)).toEqual(['delete']);
+    });
+
+    it('does not take a copy of an mqops alarm under another name for its own', async () => {
+      // Prepare: the console's "copy" keeps the description (marker included), not the tags
+      await run();
+      const cpu = store.alarms.get('mqops-orders-cpu') as ExistingAlarm;
+      store.alarms.set('mqops-orders-cpu-copy', {
+        ...cpu,
+        name: 'mqops-orders-cpu-copy',
+        arn: arnOf('mqops-orders-cpu-copy'),
+        tags: {},
+      });
+      inventory.brokers.delete('b-orders');
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(report.deleted).toBe(8);
+      expect(report.unowned).toEqual(['mqops-orders-cpu-copy']);
+      expect(store.alarms.has('mqops-orders-cpu-copy')).toBe(true);
+    });
+
+    it('rewrites the tags when the marker names another broker (a broker re-created with its name)', async () => {
+      // Prepare
+      await run();
+      store.calls.length = 0;
+      inventory.brokers.delete('b-orders');
+      inventory.brokers.set('b-orders-2', { ...orders, id: 'b-orders-2' });
+
+      // Act
+      const report = await run();
+
+      // Assess: no tag read; configuration (the marker) and tags rewritten, nothing deleted
+      expect(report).toMatchObject({ updated: 8, deleted: 0, writes: 16, tagReads: 0 });
+      expect(store.calls.every((c) => c.op === 'update')).toBe(true);
+      expect(store.alarms.get('mqops-orders-cpu')?.tags).toMatchObject({ 'mqops:broker': 'b-orders-2' });
+      expect(store.alarms.get('mqops-orders-cpu')?.description).toContain('broker=b-orders-2 ');
+      expect(await run()).toMatchObject({ writes: 0, tagReads: 0 });
+    });
+
+    it('fails, and changes nothing, when the tags of an alarm without the marker cannot be read', async () => {
+      // Prepare
+      await run();
+      const cpu = store.alarms.get('mqops-orders-cpu') as ExistingAlarm;
+      store.alarms.set(cpu.name, { ...cpu, description: withoutMarker(cpu.description) });
+      inventory.brokers.delete('b-orders');
+      store.tagsFailure = new Error('Throttling');
+      store.calls.length = 0;
+
+      // Act
+      const report = await run();
+
+      // Assess
+      expect(store.calls).toEqual([]);
+      expect(report).toMatchObject({ tagReads: 1, writes: 0, deleted: 0 });
+      expect(report.outcome).toMatchObject({ status: 'failed' });
+    });
   });
 
   describe('outcome', () => {
