@@ -23,6 +23,9 @@
  * - Exactly one sender per notification: a notification is claimed by a conditional write (an outbox with a lease)
  *   before it is sent, and confirmed after; a failed or interrupted delivery is retried by the next flush, to the
  *   targets it has not reached yet.
+ * - Every write (groups, the index, dedup keys, inhibition sources, silences) is a compare-and-swap through the one
+ *   helper (kv.ts casItem) under its one retry policy (cas.ts CAS_POLICY); when other writers win every round it
+ *   throws ConcurrentWriteError, and the event is retried by its sender.
  *
  * Store layout (DynamoDB: the part before the first `#` is the partition key):
  * - `alertgroup:<groupId>` → {@link AlertGroup}; one partition per group, so a storm spreads across partitions.
@@ -32,7 +35,7 @@
  * - `silence#<id>` → {@link Silence}.
  * - `runbook#<brokerId>` is read (see runbook-marker.ts).
  */
-import type { KeyValueStore, Versioned } from '../kv';
+import { casItem, type KeyValueStore, type Versioned } from '../kv';
 import { inMaintenanceWindow, type WeeklyWindow } from '../maintenance-window';
 import { activeRunbook } from '../runbook-marker';
 import { type AlertConfig, DEFAULT_ALERT_CONFIG, globMatch } from './config';
@@ -245,13 +248,6 @@ const HOUR = 3_600_000;
 const REASON_MAX = 1000;
 const DATAPOINTS_MAX = 30;
 
-/** Conditional writes retried this often when others keep writing first (a storm on one group). */
-const WRITE_ATTEMPTS = 40;
-
-/** Jittered exponential backoff between conditional-write retries (at most 250 ms). */
-const backoff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 2 ** attempt)));
-
 const groupStoreKey = (id: string) => `alertgroup:${id}`;
 const indexKey = (id: string) => `alertindex#${id}`;
 const dedupKey = (fingerprint: string, stateAt: string) =>
@@ -426,9 +422,11 @@ export class AlertEngine {
     }
     // Remember the event last: a crash before this point is retried by the sender, and the group's own state
     // timestamps already make that retry a no-op.
-    await this.store.put(
+    // Create-only: a key already there (a duplicate that raced this one) stays as it is.
+    await casItem<{ at: string }, void>(
+      this.store,
       dedup,
-      { at: now.toISOString() },
+      (current) => (current ? { keep: undefined } : { write: { at: now.toISOString() }, result: undefined }),
       { expiresAt: epochSeconds(nowMs + this.config.dedupRetentionHours * HOUR) },
     );
     return result;
@@ -465,11 +463,14 @@ export class AlertEngine {
 
   /** Adds (or replaces) a silence. */
   async addSilence(silence: Silence): Promise<void> {
-    const current = await this.store.get<Silence>(silenceKey(silence.id));
-    await this.store.put(silenceKey(silence.id), silence, {
-      expectedVersion: current?.version ?? 0,
-      expiresAt: epochSeconds(Date.parse(silence.endsAt) + 24 * HOUR),
-    });
+    await casItem<Silence, void>(
+      this.store,
+      silenceKey(silence.id),
+      () => ({ write: silence, result: undefined }),
+      {
+        expiresAt: epochSeconds(Date.parse(silence.endsAt) + 24 * HOUR),
+      },
+    );
   }
 
   /** Silences in force at `now`. */
@@ -584,57 +585,50 @@ export class AlertEngine {
     );
   }
 
-  /** Read-change-write with the version as condition; `change` returning undefined writes nothing. */
-  private async retrying<T>(
+  /**
+   * Read-change-write through the one compare-and-swap helper (kv.ts casItem); `change` returning undefined writes
+   * nothing.
+   * @throws ConcurrentWriteError when other writers won every round of the retry policy.
+   */
+  private retrying<T>(
     key: string,
     change: (current: T | undefined) => T | undefined,
-    options: { expiresAt?: number } = {},
   ): Promise<T | undefined> {
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      const current = await this.store.get<T>(key);
+    return casItem<T, T | undefined>(this.store, key, (current) => {
       const next = change(current?.value);
-      if (next === undefined) return current?.value;
-      const written = await this.store.put(key, next, {
-        expectedVersion: current?.version ?? 0,
-        ...(options.expiresAt !== undefined ? { expiresAt: options.expiresAt } : {}),
-      });
-      if (written) return next;
-    }
-    throw new Error(`could not update ${key}: too many concurrent writers`);
+      return next === undefined ? { keep: current?.value } : { write: next, result: next };
+    });
   }
 
   /**
-   * Read-change-write of a group with the version as condition, retried when someone else wrote first. `change`
-   * may be async and is re-run on the fresh value; undefined writes nothing. An idle group (tombstones only) gets a
-   * TTL: it is only kept to recognise late duplicates.
+   * Read-change-write of a group through the one compare-and-swap helper: written over the version read, and when
+   * someone else wrote first, `change` runs again on the fresh value. `change` may be async; undefined writes
+   * nothing. An idle group (tombstones only) gets a TTL: it is only kept to recognise late duplicates.
    * @returns the group written, or undefined when nothing was written.
+   * @throws ConcurrentWriteError when other writers won every round of the retry policy.
    */
-  private async mutate(
+  private mutate(
     groupId: string,
     now: Date,
     change: (current: AlertGroup | undefined) => Promise<AlertGroup | undefined>,
     /** The group as just read (null: just read and absent), saving the first read. */
     initial?: Versioned<AlertGroup> | null,
   ): Promise<AlertGroup | undefined> {
-    const key = groupStoreKey(groupId);
-    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      if (attempt > 0) await backoff(attempt);
-      const current =
-        attempt === 0 && initial !== undefined
-          ? (initial ?? undefined)
-          : await this.store.get<AlertGroup>(key);
-      const next = await change(current ? structuredClone(current.value) : undefined);
-      if (!next) return undefined;
-      this.prune(next, now);
-      const idle = Object.keys(next.alerts).length === 0 && !next.outbox;
-      const written = await this.store.put(key, next, {
-        expectedVersion: current?.version ?? 0,
-        ...(idle ? { expiresAt: epochSeconds(now.getTime() + this.config.dedupRetentionHours * HOUR) } : {}),
-      });
-      if (written) return next;
-    }
-    throw new Error(`could not update alert group ${groupId}: too many concurrent writers`);
+    const idleUntil = epochSeconds(now.getTime() + this.config.dedupRetentionHours * HOUR);
+    return casItem<AlertGroup, AlertGroup | undefined>(
+      this.store,
+      groupStoreKey(groupId),
+      async (current) => {
+        const next = await change(current ? structuredClone(current.value) : undefined);
+        if (!next) return { keep: undefined };
+        this.prune(next, now);
+        return { write: next, result: next };
+      },
+      {
+        expiresAt: (g) => (Object.keys(g.alerts).length === 0 && !g.outbox ? idleUntil : undefined),
+        ...(initial !== undefined ? { initial: initial ?? undefined } : {}),
+      },
+    );
   }
 
   /** Drops tombstones older than the dedup retention; ends the episode when nothing notified fires. */
@@ -918,12 +912,15 @@ export class AlertEngine {
 
   /** Marks an index entry whose group is gone as retired (conditionally: a receive that re-created it wins). */
   private async retireIndex(groupId: string, version: number, now: Date): Promise<void> {
-    const current = await this.store.get<GroupIndexEntry>(indexKey(groupId));
-    if (!current || current.version !== version || current.value.retired) return;
-    await this.store.put(
+    // Only over the entry the flush listed: one written since (a re-created group) stays.
+    await casItem<GroupIndexEntry, void>(
+      this.store,
       indexKey(groupId),
-      { ...current.value, retired: true, touchedAt: now.toISOString() },
-      { expectedVersion: version, expiresAt: epochSeconds(now.getTime() + HOUR) },
+      (current) =>
+        current && current.version === version && !current.value.retired
+          ? { write: { ...current.value, retired: true, touchedAt: now.toISOString() }, result: undefined }
+          : { keep: undefined },
+      { expiresAt: epochSeconds(now.getTime() + HOUR) },
     );
   }
 }

@@ -33,12 +33,14 @@
  * {@link advancePlan} is the runner for one scheduled tick: it observes (DescribeBroker, alarm states, the runbook
  * marker, and a real client connection while verifying), reads the clock after the last observation (a slow call
  * must not leave a decision made on a time that has passed), decides, and claims each step with an optimistic write
- * (the version read) before making its call, so two ticks at once, or a re-delivered tick, make a call once. A step
- * whose call is lost is sent again after `resendAfterMinutes` (and only through the same guards). Every step posts
- * one notice, deduplicated by plan and step.
+ * (the version read, through the one compare-and-swap helper) before making its call, so two ticks at once, or a
+ * re-delivered tick, make a call once. Before it claims an UpdateBroker it takes the broker's runbook marker in one
+ * conditional write, refused while another runbook (a safe-reboot) holds the broker: then the plan waits, so a resize
+ * and another runbook never act on a broker at once. A step whose call is lost is sent again after
+ * `resendAfterMinutes` (and only through the same guards). Every step posts one notice, deduplicated by plan and step.
  */
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
-import type { KeyValueStore } from '../kv';
+import { casItem, type KeyValueStore, type Versioned } from '../kv';
 import type { Broker } from '../model';
 import { type Notice, type NoticeLevel, type NoticeSink, postNotice } from '../notices';
 import { activeRunbook, clearRunbook, markRunbook } from '../runbook-marker';
@@ -749,18 +751,27 @@ export async function acceptPlan(
   plan: CapacityPlan,
   notify?: { sinks: readonly NoticeSink[] },
 ): Promise<{ accepted: boolean; plan: CapacityPlan; reason?: string }> {
-  const key = planKey(plan.brokerId);
-  const existing = await store.get<CapacityPlan>(key);
-  if (existing && !isTerminal(existing.value.state))
-    return {
-      accepted: false,
-      plan: existing.value,
-      reason: `broker ${plan.brokerName} already has a ${existing.value.state} plan ${existing.value.from} → ${existing.value.to}`,
-    };
-  if (!(await store.put(key, plan, { expectedVersion: existing?.version ?? 0 }))) {
-    const now = (await store.get<CapacityPlan>(key))?.value ?? plan;
-    return { accepted: false, plan: now, reason: 'another plan was stored at the same time' };
-  }
+  // Stored over a finished plan (or none); an unfinished one refuses it, also when another accept stored it first.
+  const stored = await casItem<CapacityPlan, { accepted: boolean; plan: CapacityPlan; reason?: string }>(
+    store,
+    planKey(plan.brokerId),
+    (current, round) => {
+      if (!current || isTerminal(current.value.state))
+        return { write: plan, result: { accepted: true, plan } };
+      const other = current.value;
+      return {
+        keep: {
+          accepted: false,
+          plan: other,
+          reason:
+            round === 0
+              ? `broker ${plan.brokerName} already has a ${other.state} plan ${other.from} → ${other.to}`
+              : 'another plan was stored at the same time',
+        },
+      };
+    },
+  );
+  if (!stored.accepted) return stored;
   if (notify) {
     const cost = plan.monthlyCostDelta;
     await postNotice(
@@ -857,17 +868,10 @@ function markerMinutes(policy: CapacityPolicy): number {
   );
 }
 
-async function perform(
-  deps: PlanDeps,
-  plan: CapacityPlan,
-  action: PlanAction,
-  now: Date,
-  policy: CapacityPolicy,
-) {
+async function perform(deps: PlanDeps, plan: CapacityPlan, action: PlanAction, now: Date) {
   switch (action.kind) {
     case 'update':
-      if (!action.resend)
-        await markRunbook(deps.store, plan.brokerId, RESIZE_RUNBOOK, now, plus(now, markerMinutes(policy)));
+      // The runbook marker was taken before the step was claimed (advancePlan).
       await deps.control.updateInstanceType(plan.brokerId, plan.to);
       return;
     case 'reboot':
@@ -894,6 +898,18 @@ async function perform(
 async function clearOwnMarker(store: KeyValueStore, brokerId: string, now: Date) {
   const marker = await activeRunbook(store, brokerId, now);
   if (marker?.name === RESIZE_RUNBOOK) await clearRunbook(store, brokerId);
+}
+
+/**
+ * After a lost claim of an `update`: the marker this tick took (at `now`) is given back unless the plan it lost to
+ * has the resize under way (past `planned`), so a tick that did not act holds no broker and mutes no alert.
+ */
+async function giveBackMarker(store: KeyValueStore, brokerId: string, key: string, now: Date) {
+  const state = (await store.get<CapacityPlan>(key))?.value.state;
+  if (state !== undefined && state !== 'planned' && !isTerminal(state)) return;
+  const marker = await activeRunbook(store, brokerId, now);
+  if (marker?.name === RESIZE_RUNBOOK && marker.startedAt === now.toISOString())
+    await clearRunbook(store, brokerId);
 }
 
 /** The notice of a step, or undefined for steps that tell nothing new. */
@@ -1000,6 +1016,20 @@ export async function advancePlan(
     ...(error ? { error } : {}),
   });
 
+  /**
+   * Writes `next` only over the plan as read (`read`): a tick that finds it moved on (another tick wrote first)
+   * decided on what it no longer is, so it stops (busy).
+   * @returns the version written, or undefined when the plan moved on.
+   */
+  const writeOver = (read: Versioned<CapacityPlan>, next: CapacityPlan) =>
+    casItem<CapacityPlan, number | undefined>(
+      deps.store,
+      key,
+      (current) =>
+        current?.version === read.version ? { write: next, result: read.version + 1 } : { keep: undefined },
+      { initial: read },
+    );
+
   for (let step = 0; step < (options.maxSteps ?? 8); step++) {
     const item = await deps.store.get<CapacityPlan>(key);
     if (!item) return result('no-plan');
@@ -1026,12 +1056,26 @@ export async function advancePlan(
       now = clock();
       action = decide(plan, { ...observation, probe }, now, policy);
     }
+
+    // UpdateBroker (the resize starts, or its update is sent again) only while the resize holds the broker: the
+    // marker is taken in one conditional write, refused while another runbook (a safe-reboot) holds it, so the two
+    // never act on a broker at once. Refused, the plan waits.
+    if (action.kind === 'update') {
+      const taken = await markRunbook(
+        deps.store,
+        plan.brokerId,
+        RESIZE_RUNBOOK,
+        now,
+        plus(now, markerMinutes(policy)),
+      );
+      if (!taken.marked) action = wait(`runbook ${taken.holder.name} is running on the broker`);
+    }
     actions.push(action);
 
     if (action.kind === 'wait' || action.kind === 'none' || action.kind === 'probe') {
       if (action.kind === 'wait' && plan.waiting !== action.reason) {
         const waiting: CapacityPlan = { ...plan, waiting: action.reason };
-        if (!(await deps.store.put(key, waiting, { expectedVersion: item.version }))) return result('busy');
+        if ((await writeOver(item, waiting)) === undefined) return result('busy');
         plan = waiting;
       }
       // Held by alarm states that could not be read: the plan says why, and the tick counts it as not evaluated.
@@ -1042,15 +1086,19 @@ export async function advancePlan(
 
     // Claim the step: only the tick whose write lands makes the call.
     const next = transition(plan, action, now, policy);
-    if (!(await deps.store.put(key, next, { expectedVersion: item.version }))) return result('busy');
+    const claimed = await writeOver(item, next);
+    if (claimed === undefined) {
+      if (action.kind === 'update') await giveBackMarker(deps.store, plan.brokerId, key, now);
+      return result('busy');
+    }
     plan = next;
     advanced = true;
     try {
-      await perform(deps, plan, action, now, policy);
+      await perform(deps, plan, action, now);
     } catch (error) {
       const message = errorText(error);
       const failed: CapacityPlan = { ...plan, lastError: `${action.kind}: ${message}` };
-      if (await deps.store.put(key, failed, { expectedVersion: item.version + 1 })) plan = failed;
+      if ((await writeOver({ value: plan, version: claimed }, failed)) !== undefined) plan = failed;
       await postNotice(
         deps.sinks,
         {

@@ -28,7 +28,10 @@
  *
  * The verdicts must be fresh: RebootBroker is sent only if the guards were read within
  * {@link SAFE_REBOOT_TIMING}.maxGuardSeconds, the runbook markers are read again just before the claim, and the run's
- * times (start, deadline, marker) count from the clock read after the last observation.
+ * times (start, deadline, marker) count from the clock read after the last observation. After the claim the run takes
+ * the broker's runbook marker in one conditional write ({@link markRunbook}), refused while another runbook (a
+ * resize) holds it: then the run ends refused, its claim released, and RebootBroker is not sent. So a safe-reboot and
+ * a resize that start at the same moment never both act on the broker.
  *
  * A reboot applies every pending change (instance type, engine version, configuration revision, ActiveMQ users…).
  * That is no guard, since applying them is often why one reboots, but the dry run and the started run list them.
@@ -43,7 +46,7 @@
 import { pendingChanges } from '../capacity/maintenance';
 import type { AlarmStates, BrokerControl, ConnectionProbe, ProbeResult } from '../capacity/ports';
 import { BrokerNotFoundError } from '../errors';
-import type { KeyValueStore } from '../kv';
+import { casItem, type KeyValueStore, type Versioned } from '../kv';
 import type { Broker, DeploymentMode, Engine } from '../model';
 import { errorText, type Notice, type NoticeSink, postNotice } from '../notices';
 import { activeRunbook, clearRunbook, markRunbook } from '../runbook-marker';
@@ -421,15 +424,16 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
         `runbook ${late.name} started on the broker while the guards were read (at ${late.startedAt})`,
       );
 
-    // Claim the broker: only the run whose conditional write lands reboots it.
+    // Claim the broker: only the run whose conditional write lands reboots it. A lost race reads again: another
+    // run's open state refuses this one; anything else (an ended run) is written over.
     const key = safeRebootKey(broker.id);
     const existing = await ctx.store.get<SafeReboot>(key);
-    if (
-      existing &&
-      isSafeRebootOpen(existing.value.state) &&
-      now.getTime() < Date.parse(existing.value.markerUntil)
-    )
-      return refused(`safe-reboot run ${existing.value.runId} of the broker started first`);
+    const openRun = (item: Versioned<SafeReboot> | undefined) =>
+      item && isSafeRebootOpen(item.value.state) && now.getTime() < Date.parse(item.value.markerUntil)
+        ? item.value
+        : undefined;
+    const first = openRun(existing);
+    if (first) return refused(`safe-reboot run ${first.runId} of the broker started first`);
     const trailKey = await findTrailKey(ctx.store, ctx.runId);
     const state: SafeReboot = {
       runId: ctx.runId,
@@ -450,13 +454,29 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
       history: [{ at: now.toISOString(), state: 'rebooting', note: `RebootBroker (by ${ctx.by})` }],
     };
     const expiresAt = expiresAtOf(state);
-    if (!(await ctx.store.put(key, state, { expectedVersion: existing?.version ?? 0, expiresAt })))
-      return refused('another safe-reboot of the broker started at the same moment');
+    const claimed = await casItem<SafeReboot, boolean>(
+      ctx.store,
+      key,
+      (current) => (openRun(current) ? { keep: false } : { write: state, result: true }),
+      { initial: existing, expiresAt },
+    );
+    if (!claimed) return refused('another safe-reboot of the broker started at the same moment');
 
-    await markRunbook(ctx.store, broker.id, SAFE_REBOOT_RUNBOOK, now, markerUntil);
-    const marker = await activeRunbook(ctx.store, broker.id, now);
+    // Take the broker: refused while another runbook (a resize) holds it, in one conditional write.
+    const taken = await markRunbook(ctx.store, broker.id, SAFE_REBOOT_RUNBOOK, now, markerUntil);
+    /** Ends this run's claim (only its own, still open state) and clears its marker. */
     const release = async (next: SafeReboot) => {
-      await ctx.store.put(key, next, { expectedVersion: (existing?.version ?? 0) + 1, expiresAt });
+      await casItem<SafeReboot, void>(
+        ctx.store,
+        key,
+        (current) =>
+          current?.value.runId === state.runId &&
+          current.value.startedAt === state.startedAt &&
+          isSafeRebootOpen(current.value.state)
+            ? { write: next, result: undefined }
+            : { keep: undefined },
+        { expiresAt },
+      );
       await clearOwnMarker(ctx.store, state, now);
     };
     const ended = (why: string): SafeReboot => ({
@@ -468,9 +488,10 @@ export const safeReboot: RunbookDefinition<RunbookPorts, SafeRebootPayload> = {
       reportedAt: now.toISOString(),
       history: withHistory(state, now, 'failed', why),
     });
-    if (marker?.name !== SAFE_REBOOT_RUNBOOK || marker.startedAt !== state.startedAt) {
-      await release(ended(`runbook ${marker?.name ?? '?'} took the broker at the same moment`));
-      return refused(`runbook ${marker?.name ?? '?'} took the broker at the same moment`);
+    if (!taken.marked) {
+      const why = `runbook ${taken.holder.name} took the broker at the same moment (at ${taken.holder.startedAt})`;
+      await release(ended(why));
+      return refused(why);
     }
     try {
       await control.reboot(broker.id);
@@ -669,36 +690,45 @@ export interface SafeRebootTickResult {
   error?: string;
 }
 
-/** Writes the end into the run's trail record: its status and summary become the outcome's. */
+/**
+ * Writes the end into the run's trail record (compare-and-swap: over whatever version is stored, once): its status
+ * and summary become the outcome's.
+ * @throws ConcurrentWriteError when other writers won every round: the end stays unreported, and the next tick
+ * reports it again.
+ */
 async function recordInTrail(store: KeyValueStore, state: SafeReboot, now: Date): Promise<void> {
   const key = state.trailKey ?? (await findTrailKey(store, state.runId));
   if (!key) return;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const item = await store.get<RunRecord>(key);
-    if (!item) return;
-    const record = item.value;
-    const completion = (record.details as { completion?: { status?: string } }).completion;
-    if (completion?.status === state.state) return;
-    const next: RunRecord = {
-      ...record,
-      status: state.state === 'done' ? 'done' : 'failed',
-      summary: state.outcome ?? state.state,
-      details: {
-        ...record.details,
-        completion: {
-          status: state.state,
-          at: state.finishedAt ?? now.toISOString(),
-          outcome: state.outcome,
-          ...(state.lastProbe ? { probe: state.lastProbe } : {}),
+  let expiresAt: number | undefined;
+  await casItem<RunRecord, void>(
+    store,
+    key,
+    (item) => {
+      if (!item) return { keep: undefined };
+      const record = item.value;
+      const completion = (record.details as { completion?: { status?: string } }).completion;
+      if (completion?.status === state.state) return { keep: undefined };
+      expiresAt = item.expiresAt;
+      return {
+        write: {
+          ...record,
+          status: state.state === 'done' ? 'done' : 'failed',
+          summary: state.outcome ?? state.state,
+          details: {
+            ...record.details,
+            completion: {
+              status: state.state,
+              at: state.finishedAt ?? now.toISOString(),
+              outcome: state.outcome,
+              ...(state.lastProbe ? { probe: state.lastProbe } : {}),
+            },
+          },
         },
-      },
-    };
-    const written = await store.put(key, next, {
-      expectedVersion: item.version,
-      ...(item.expiresAt !== undefined ? { expiresAt: item.expiresAt } : {}),
-    });
-    if (written) return;
-  }
+        result: undefined,
+      };
+    },
+    { expiresAt: () => expiresAt },
+  );
 }
 
 /** The end's side effects, each idempotent: clear the marker, update the trail, notify once. */
@@ -726,16 +756,27 @@ export async function advanceSafeReboot(
   if (!item) return { brokerId, outcome: 'no-run' };
   const state = item.value;
   const expiresAt = expiresAtOf(state);
-  const reported = async (version: number, ended: SafeReboot) => {
+  const reported = async (ended: SafeReboot) => {
     await report(deps, ended, now);
     const done: SafeReboot = { ...ended, reportedAt: now.toISOString() };
-    // Lost to another tick that reported too: the notice key made it one message.
-    const written = await deps.store.put(key, done, { expectedVersion: version, expiresAt });
-    return written ? done : ended;
+    // Written over this run's end as long as nobody reported it (another tick that reported too: the notice key
+    // made it one message) and no later run took the key.
+    return casItem<SafeReboot, SafeReboot>(
+      deps.store,
+      key,
+      (current) =>
+        current?.value.runId === ended.runId &&
+        current.value.startedAt === ended.startedAt &&
+        current.value.state === ended.state &&
+        !current.value.reportedAt
+          ? { write: done, result: done }
+          : { keep: ended },
+      { expiresAt },
+    );
   };
   if (!isSafeRebootOpen(state.state)) {
     if (state.reportedAt) return { brokerId, outcome: 'idle', state };
-    return { brokerId, outcome: 'advanced', state: await reported(item.version, state) };
+    return { brokerId, outcome: 'advanced', state: await reported(state) };
   }
 
   const observation: SafeRebootObservation = {};
@@ -764,11 +805,17 @@ export async function advanceSafeReboot(
   }
   const next = transitionSafeReboot(state, action, observation, now);
   if (next === state) return { brokerId, outcome: 'idle', state, action };
-  // Claim the step: only the tick whose write lands reports the end.
-  if (!(await deps.store.put(key, next, { expectedVersion: item.version, expiresAt })))
-    return { brokerId, outcome: 'busy', state, action };
+  // Claim the step over the version read: only the tick whose write lands reports the end; a tick that finds the
+  // state moved on (another tick wrote first) decided on what it no longer is: busy.
+  const claimed = await casItem<SafeReboot, boolean>(
+    deps.store,
+    key,
+    (current) => (current?.version === item.version ? { write: next, result: true } : { keep: false }),
+    { initial: item, expiresAt },
+  );
+  if (!claimed) return { brokerId, outcome: 'busy', state, action };
   if (action.kind !== 'finish') return { brokerId, outcome: 'advanced', state: next, action };
-  return { brokerId, outcome: 'advanced', state: await reported(item.version + 1, next), action };
+  return { brokerId, outcome: 'advanced', state: await reported(next), action };
 }
 
 /**

@@ -46,4 +46,72 @@ describe('Runbook markers', () => {
     await clearRunbook(store, 'b-1');
     expect(await activeRunbook(store, 'b-1', now)).toBeUndefined();
   });
+
+  it('refuses to take a broker another runbook holds, says which, and writes nothing', async () => {
+    // Prepare
+    const { activeRunbook, markRunbook } = await import('../../src/runbook-marker');
+    const store = new MemoryKeyValueStore();
+    const now = new Date('2026-11-25T12:00:00Z');
+    await markRunbook(store, 'b-1', 'resize', now, new Date('2026-11-25T14:00:00Z'));
+    const before = await store.get('runbook#b-1');
+
+    // Act
+    const taken = await markRunbook(store, 'b-1', 'safe-reboot', now, new Date('2026-11-25T12:45:00Z'));
+
+    // Assess
+    expect(taken).toEqual({
+      marked: false,
+      holder: { name: 'resize', startedAt: '2026-11-25T12:00:00.000Z', until: '2026-11-25T14:00:00.000Z' },
+    });
+    expect(await store.get('runbook#b-1')).toEqual(before);
+    expect((await activeRunbook(store, 'b-1', now))?.name).toBe('resize');
+  });
+
+  it('replaces a marker of the same runbook, and takes a broker whose other marker lapsed', async () => {
+    // Prepare
+    const { activeRunbook, markRunbook } = await import('../../src/runbook-marker');
+    const store = new MemoryKeyValueStore();
+    const t0 = new Date('2026-11-25T12:00:00Z');
+    const t1 = new Date('2026-11-25T12:10:00Z');
+    await markRunbook(store, 'b-1', 'resize', t0, new Date('2026-11-25T12:30:00Z'));
+
+    // Act
+    const again = await markRunbook(store, 'b-1', 'resize', t1, new Date('2026-11-25T13:00:00Z'));
+    const after = await markRunbook(
+      store,
+      'b-1',
+      'safe-reboot',
+      new Date('2026-11-25T13:00:00Z'),
+      new Date('2026-11-25T13:45:00Z'),
+    );
+
+    // Assess
+    expect(again).toEqual({
+      marked: true,
+      marker: { name: 'resize', startedAt: '2026-11-25T12:10:00.000Z', until: '2026-11-25T13:00:00.000Z' },
+    });
+    expect(after.marked).toBe(true);
+    expect((await activeRunbook(store, 'b-1', new Date('2026-11-25T13:00:00Z')))?.name).toBe('safe-reboot');
+  });
+
+  it('gives a broker to exactly one of two runbooks that take it at once', async () => {
+    // Prepare
+    const { activeRunbook, markRunbook } = await import('../../src/runbook-marker');
+    const store = new MemoryKeyValueStore();
+    const now = new Date('2026-11-25T12:00:00Z');
+    const until = new Date('2026-11-25T13:00:00Z');
+
+    // Act
+    const [reboot, resize] = await Promise.all([
+      markRunbook(store, 'b-1', 'safe-reboot', now, until),
+      markRunbook(store, 'b-1', 'resize', now, until),
+    ]);
+
+    // Assess: one marked, the other refused by the winner's marker, which is the one stored.
+    expect([reboot.marked, resize.marked].sort()).toEqual([false, true]);
+    const winner = reboot.marked ? 'safe-reboot' : 'resize';
+    expect((await activeRunbook(store, 'b-1', now))?.name).toBe(winner);
+    const loser = reboot.marked ? resize : reboot;
+    expect(loser).toMatchObject({ marked: false, holder: { name: winner } });
+  });
 });
