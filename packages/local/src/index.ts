@@ -9,6 +9,8 @@ export type { Scenario, ScenarioBroker, ScenarioConfiguration, ScenarioUser } fr
 export { DEFAULT_SCENARIO, loadScenario, scenariosDir } from './scenario';
 export type { LocalCloud, LocalCloudOptions } from './server';
 export { credentialScope, startLocalCloud } from './server';
+export type { EmfMetric, StoredDatapoint } from './services/cloudwatch-data';
+export { evaluateMetricAlarm, parseEmf } from './services/cloudwatch-data';
 export type {
   LambdaCallback,
   LambdaContext,
@@ -18,6 +20,8 @@ export type {
   LambdaHandler,
   LambdaInvocation,
 } from './services/lambda';
+export type { ScenarioQueue, SqsMessage, SqsMessageAttribute, SqsQueue } from './services/sqs';
+export { md5OfMessageAttributes } from './services/sqs';
 export type { AssumedRoleSession, CallerIdentity } from './services/sts';
 export type { BackingBroker, BackingUser, BrokerBacking, RequestRecord } from './types';
 export type { WorldSnapshot } from './world';

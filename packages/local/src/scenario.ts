@@ -5,6 +5,7 @@ import type { ScenarioAlarm, ScenarioMetricSpec } from './services/cloudwatch';
 import type { ScenarioSecurityGroup, ScenarioSubnet } from './services/ec2';
 import type { ScenarioSecret } from './services/secretsmanager';
 import type { ScenarioTopic } from './services/sns';
+import type { ScenarioQueue } from './services/sqs';
 
 /**
  * A scenario is a whole small AWS world: brokers (in the shape of the MQ API, PascalCase as the SDK shows it),
@@ -25,6 +26,8 @@ export interface Scenario {
   secrets?: ScenarioSecret[];
   alarms?: ScenarioAlarm[];
   topics?: ScenarioTopic[];
+  /** SQS queues made at start (CreateQueue's input: `{ QueueName, Attributes?, Tags? }`). */
+  queues?: ScenarioQueue[];
 }
 
 export type EngineTypeName = 'ACTIVEMQ' | 'RABBITMQ';

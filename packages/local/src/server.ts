@@ -98,6 +98,9 @@ function send(res: ServerResponse, response: LocalResponse): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How often (wall time) CloudWatch's metric alarms are evaluated while the cloud runs (a running clock moves). */
+const ALARM_EVALUATION_MS = 1000;
+
 // ---- SIGINT and SIGTERM while kept clouds are open ----------------------------------------------------------
 
 /** How to stop each kept (`persist`) cloud open in this process. */
@@ -142,7 +145,7 @@ function stopOnSignals(stop: () => Promise<void>): () => void {
 }
 
 /**
- * Starts the local cloud: emulated Amazon MQ, CloudWatch, Secrets Manager, SNS and EC2 on one loopback port,
+ * Starts the local cloud: emulated Amazon MQ, CloudWatch, Secrets Manager, SNS, SQS and EC2 on one loopback port,
  * each on its real wire protocol, so the real AWS SDK clients (and their typed errors and retries) work against it.
  *
  * @example
@@ -293,6 +296,12 @@ async function start(options: LocalCloudOptions, state: LocalStateDir | undefine
   await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
+  world.sqs.setEndpoint(endpoint);
+  // CloudWatch evaluates its metric alarms as time passes: whenever the clock is moved, and every second.
+  const stopEvaluatingOnClock = clock.onChange(() => world.cloudwatch.reevaluate());
+  const evaluation = setInterval(() => world.cloudwatch.reevaluate(), ALARM_EVALUATION_MS);
+  evaluation.unref();
+  world.cloudwatch.reevaluate();
   const credentials = { accessKeyId: 'LOCALCLOUDKEY', secretAccessKey: 'local-cloud-secret' };
   let stopped: Promise<void> | undefined;
   const kept = () => ({
@@ -313,6 +322,9 @@ async function start(options: LocalCloudOptions, state: LocalStateDir | undefine
     stopped = (async () => {
       try {
         world.mq.stop();
+        world.sqs.stop();
+        clearInterval(evaluation);
+        stopEvaluatingOnClock();
         for (const backing of options.backings ?? []) await backing.close?.();
         const closed = new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();

@@ -1,12 +1,14 @@
 import type { Clock } from './clock';
 import type { Scenario, ScenarioBroker } from './scenario';
 import { type CloudWatchSnapshot, CloudWatchState } from './services/cloudwatch';
+import { datapointOf } from './services/cloudwatch-data';
 import { type Ec2Snapshot, Ec2State } from './services/ec2';
 import { LambdaState } from './services/lambda';
 import { DEFAULT_SECURITY_GROUP, type MqSnapshot, MqState } from './services/mq';
 import { type SecretsSnapshot, SecretsState } from './services/secretsmanager';
 import { type SecurityHubSnapshot, SecurityHubState } from './services/securityhub';
 import { type SnsSnapshot, SnsState } from './services/sns';
+import { type SqsSnapshot, SqsState } from './services/sqs';
 import { type StsSnapshot, StsState } from './services/sts';
 import type { BrokerBacking } from './types';
 
@@ -31,6 +33,8 @@ export interface WorldSnapshot {
   sns: SnsSnapshot;
   securityhub: SecurityHubSnapshot;
   sts: StsSnapshot;
+  /** Absent in snapshots kept before SQS was emulated. */
+  sqs?: SqsSnapshot;
   createdBrokers: ScenarioBroker[];
 }
 
@@ -48,6 +52,8 @@ export class World {
   readonly lambda: LambdaState;
   /** The caller GetCallerIdentity answers, and the sessions AssumeRole started. */
   readonly sts: StsState;
+  /** Queues and their messages (their depths and counts are CloudWatch metrics in `AWS/SQS`). */
+  readonly sqs: SqsState;
   /** Brokers made through CreateBroker, as declared to CloudWatch (kept so their metrics come back). */
   private readonly createdBrokers: ScenarioBroker[] = [];
 
@@ -62,8 +68,23 @@ export class World {
     this.securityhub = new SecurityHubState(scenario, options);
     this.lambda = new LambdaState(options);
     this.sts = new StsState(options);
+    this.sqs = new SqsState(scenario, options);
     // Alarm actions publish to local SNS topics from the first state change on.
     this.cloudwatch.attachSns(this.sns);
+    // Queue depths and message counts are CloudWatch metrics (alarms on them are evaluated).
+    this.sqs.attachCloudWatch(this.cloudwatch);
+    // Lambda's own metrics (`AWS/Lambda` by FunctionName), at the time the invocation started.
+    this.lambda.onFinish((invocation, durationMs) => {
+      const dims = [{ Name: 'FunctionName', Value: invocation.functionName }];
+      const at = Date.parse(invocation.at);
+      const put = (metric: string, value: number, unit: string, evaluate: boolean) =>
+        this.cloudwatch.putDatapoints('AWS/Lambda', metric, dims, [datapointOf(at, [value], { unit })], {
+          evaluate,
+        });
+      put('Invocations', 1, 'Count', false);
+      put('Duration', durationMs, 'Milliseconds', false);
+      put('Errors', invocation.status === 'failed' ? 1 : 0, 'Count', true);
+    });
     // Every broker's subnets resolve through EC2, and brokers made through CreateBroker get metrics too.
     for (const broker of this.mq.brokers.values()) this.ec2.ensureSubnets(broker.SubnetIds);
     // Brokers created without security groups use the VPC's default group, as on AWS.
@@ -97,6 +118,7 @@ export class World {
       sns: this.sns.snapshot(),
       securityhub: this.securityhub.snapshot(),
       sts: this.sts.snapshot(),
+      sqs: this.sqs.snapshot(),
       createdBrokers: [...this.createdBrokers],
     };
   }
@@ -110,6 +132,7 @@ export class World {
     this.sns.restore(saved.sns);
     this.securityhub.restore(saved.securityhub);
     this.sts.restore(saved.sts);
+    if (saved.sqs) this.sqs.restore(saved.sqs);
     this.createdBrokers.splice(0, this.createdBrokers.length, ...saved.createdBrokers);
     for (const declared of this.createdBrokers) this.cloudwatch.addBrokerMetrics(declared);
   }

@@ -4,15 +4,27 @@
  * `x-amzn-query-error: <QueryCode>;Sender|Receiver`, which the SDK maps to the modeled exception whose
  * `awsQueryError` trait names that code, e.g. `ValidationError` → `ValidationException`).
  *
- * Metrics are not stored but synthesized: every scenario broker's `Metrics` spec defines 1-minute series in the
- * `AWS/AmazonMQ` namespace with the dimensions Amazon MQ publishes (see {@link CloudWatchState}). A value at minute t
- * is a pure function of (broker, metric, dimensions, t), so the same query always answers the same numbers.
+ * Metrics come from three sources, merged per (namespace, metric, dimensions):
+ * - synthesized: every scenario broker's `Metrics` spec defines 1-minute series in the `AWS/AmazonMQ` namespace with
+ *   the dimensions Amazon MQ publishes (see {@link CloudWatchState}). A value at minute t is a pure function of
+ *   (broker, metric, dimensions, t), so the same query always answers the same numbers;
+ * - stored: datapoints sent with PutMetricData (gzip bodies too, as the SDK compresses large ones), read from
+ *   Embedded Metric Format log lines ({@link CloudWatchState.ingestEmf}) or published by emulated services (SQS's
+ *   message counts, Lambda's invocations and errors), kept 15 days on the clock;
+ * - gauges: values an emulated service reports for any instant (SQS's `ApproximateNumberOfMessagesVisible`…), sampled
+ *   once a minute (at the minute's end, or now for the current minute).
+ * GetMetricData, GetMetricStatistics and ListMetrics answer all three.
  *
- * Alarms are stored (PutMetricAlarm / DescribeAlarms / DeleteAlarms / SetAlarmState / tags). The emulator does not
- * evaluate alarms against the metrics: state changes come from SetAlarmState or {@link CloudWatchState.setAlarmState}.
- * When a state changes and actions are enabled, the matching actions that are SNS topics of the local cloud get the
- * real CloudWatch alarm notification (once the SNS state is attached, which the first CloudWatch request does; call
- * {@link CloudWatchState.attachSns} to get notifications from direct state changes before that).
+ * Alarms are stored (PutMetricAlarm / DescribeAlarms / DeleteAlarms / SetAlarmState / tags). Metric alarms on a
+ * metric with stored datapoints or a gauge (and no synthesized series) are evaluated as CloudWatch does (see
+ * {@link evaluateMetricAlarm}): when data arrives, when the alarm is put, when the clock is advanced or set, and every
+ * second while the local cloud runs. The evaluation range ends with the period the clock is in once that period
+ * has data (so one datapoint can raise an alarm at once), else with the period before it (a period is not missing
+ * before it is over: with TreatMissingData `notBreaching`, a 1-minute alarm raised by a datapoint at 04:10:xx goes OK
+ * at 04:12:00, when the whole minute 04:11 passed without data). SetAlarmState on an evaluated alarm holds until
+ * its next evaluation, as in CloudWatch. Alarms on synthesized series keep the state the scenario, SetAlarmState or
+ * {@link CloudWatchState.setAlarmState} gave them. When a state changes and actions are enabled, the matching actions
+ * that are SNS topics of the local cloud get the real CloudWatch alarm notification (the world attaches its SNS).
  *
  * Composite alarms (PutCompositeAlarm, and scenario alarms with an `AlarmRule`) are stored too, answered by
  * DescribeAlarms with `AlarmTypes` `CompositeAlarm`, tagged like metric alarms, and evaluated: their state follows
@@ -21,6 +33,8 @@
  * sets a composite's state until the next change of an alarm its rule references, as in CloudWatch. Their state
  * changes are recorded in the transitions but send no notification.
  */
+
+import { gunzipSync } from 'node:zlib';
 import {
   ApiError,
   decodeToken,
@@ -44,6 +58,21 @@ import {
 import type { Scenario, ScenarioBroker } from '../scenario';
 import type { LocalRequest, LocalResponse, ServiceContext, ServiceEmulator } from '../types';
 import type { WorldOptions } from '../world';
+import {
+  type AlarmDecision,
+  addDatapoint,
+  addValue,
+  CLOUDWATCH_UNITS,
+  datapointOf,
+  EVALUATED_COMPARISONS,
+  emptySample,
+  evaluateMetricAlarm,
+  isSupportedStatistic,
+  parseEmf,
+  type Sample,
+  type StoredDatapoint,
+  statisticOf,
+} from './cloudwatch-data';
 import type { SnsState } from './sns';
 
 /**
@@ -190,7 +219,36 @@ export interface MetricSeries {
   valueAt(minuteMs: number): number | undefined;
 }
 
+/** A series of stored datapoints (PutMetricData, Embedded Metric Format, emulated services), oldest first. */
+export interface StoredSeries {
+  namespace: string;
+  metricName: string;
+  /** Sorted by name. */
+  dimensions: Dimension[];
+  points: StoredDatapoint[];
+}
+
+/** A gauge an emulated service reports (e.g. the messages visible in an SQS queue): its value at any instant. */
+export interface GaugeSeries {
+  namespace: string;
+  metricName: string;
+  /** Sorted by name. */
+  dimensions: Dimension[];
+  /** The value at `ms` (epoch ms); undefined when there was nothing to report then (e.g. before the queue existed). */
+  valueAt(ms: number): number | undefined;
+  /** The unit its datapoints carry (GetMetricStatistics answers it; a query for another unit sees nothing). */
+  unit?: string;
+}
+
 export const AMAZON_MQ_NAMESPACE = 'AWS/AmazonMQ';
+
+/** How long stored datapoints are kept (CloudWatch keeps 1-minute data 15 days; the local cloud does not roll up). */
+export const STORED_RETENTION_MS = 15 * 86_400_000;
+/** The most datapoints kept per stored series (the oldest go first). */
+export const MAX_POINTS_PER_SERIES = 100_000;
+/** How far back and ahead of the clock a datapoint's timestamp may be (PutMetricData, EMF). */
+const OLDEST_ACCEPTED_MS = 14 * 86_400_000;
+const NEWEST_ACCEPTED_MS = 2 * 3_600_000;
 
 /**
  * RabbitMQ metrics Amazon MQ publishes per node (dimensions Broker + Node). For these the scenario spec is the value of
@@ -313,6 +371,8 @@ export interface CloudWatchSnapshot {
   tags: [string, CloudWatchTag[]][];
   transitions: AlarmTransition[];
   anchorMs: number;
+  /** Stored datapoints (absent in snapshots kept before PutMetricData was emulated). */
+  stored?: StoredSeries[];
 }
 
 /** State of the emulated CloudWatch: synthesized metric series, alarms and their tags. */
@@ -330,6 +390,13 @@ export class CloudWatchState {
   /** Minute (epoch ms) that list specs and waves are anchored at: the scenario's `now` (or the clock at start). */
   readonly anchorMs: number;
   private readonly series = new Map<string, MetricSeries>();
+  /** Stored datapoints by series key. */
+  private readonly stored = new Map<string, StoredSeries>();
+  /** Gauges by series key. */
+  private readonly gauges = new Map<string, GaugeSeries>();
+  /** Alarm evaluation in progress (a listener may bring data that asks for another round). */
+  private evaluating = false;
+  private evaluateAgain = false;
   private readonly listeners: ((t: AlarmTransition, alarm: MetricAlarmRecord) => void)[] = [];
   private readonly clock: WorldOptions['clock'];
   private sns: SnsState | undefined;
@@ -355,6 +422,7 @@ export class CloudWatchState {
       tags: [...this.tags],
       transitions: [...this.transitions],
       anchorMs: this.anchorMs,
+      stored: [...this.stored.values()].map((s) => ({ ...s, points: [...s.points] })),
     };
   }
 
@@ -368,6 +436,12 @@ export class CloudWatchState {
     for (const [arn, tags] of saved.tags) this.tags.set(arn, tags);
     this.transitions.splice(0, this.transitions.length, ...saved.transitions);
     (this as { anchorMs: number }).anchorMs = saved.anchorMs;
+    this.stored.clear();
+    for (const series of saved.stored ?? [])
+      this.stored.set(seriesKey(series.namespace, series.metricName, series.dimensions), {
+        ...series,
+        points: [...series.points],
+      });
   }
 
   /** Lets state changes notify SNS topics of this local cloud (alarm actions). */
@@ -484,6 +558,345 @@ export class CloudWatchState {
   /** Every series, sorted by namespace, metric name and dimensions. */
   listSeries(): MetricSeries[] {
     return [...this.series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+  }
+
+  /**
+   * Stores datapoints of one metric, as PutMetricData does (emulated services publish through it too: SQS's message
+   * counts, Lambda's invocations), then evaluates the alarms. Datapoints older than {@link STORED_RETENTION_MS} on the
+   * clock are dropped, and the oldest beyond {@link MAX_POINTS_PER_SERIES}. `evaluate: false` leaves the alarms
+   * for a later call (several datapoints of one change).
+   */
+  putDatapoints(
+    namespace: string,
+    metricName: string,
+    dimensions: readonly Dimension[],
+    points: readonly StoredDatapoint[],
+    options: { evaluate?: boolean } = {},
+  ): void {
+    this.storePoints(namespace, metricName, dimensions, points);
+    if (options.evaluate !== false) this.reevaluate();
+  }
+
+  private storePoints(
+    namespace: string,
+    metricName: string,
+    dimensions: readonly Dimension[],
+    points: readonly StoredDatapoint[],
+  ): void {
+    const dims = sortDims(dimensions.map((d) => ({ Name: d.Name, Value: d.Value })));
+    const key = seriesKey(namespace, metricName, dims);
+    let series = this.stored.get(key);
+    if (!series) {
+      series = { namespace, metricName, dimensions: dims, points: [] };
+      this.stored.set(key, series);
+    }
+    for (const point of points) series.points.splice(upperBound(series.points, point.at), 0, point);
+    const cutoff = this.clock.now().getTime() - STORED_RETENTION_MS;
+    const expired = lowerBound(series.points, cutoff);
+    const drop = Math.max(expired, series.points.length - MAX_POINTS_PER_SERIES);
+    if (drop > 0) series.points.splice(0, drop);
+  }
+
+  /** The stored datapoints of a metric (exactly these dimensions), oldest first. */
+  storedDatapoints(
+    namespace: string,
+    metricName: string,
+    dimensions: readonly Dimension[],
+  ): StoredDatapoint[] {
+    return [...(this.stored.get(seriesKey(namespace, metricName, dimensions))?.points ?? [])];
+  }
+
+  /**
+   * Registers (or replaces) a gauge: a metric whose value at any instant an emulated service knows (SQS's queue
+   * depths), sampled once a minute. Returns a function that removes it.
+   */
+  registerGauge(gauge: GaugeSeries): () => void {
+    const dims = sortDims(gauge.dimensions);
+    const key = seriesKey(gauge.namespace, gauge.metricName, dims);
+    const registered = { ...gauge, dimensions: dims, valueAt: gauge.valueAt };
+    this.gauges.set(key, registered);
+    return () => {
+      if (this.gauges.get(key) === registered) this.gauges.delete(key);
+    };
+  }
+
+  /**
+   * Reads log output as CloudWatch Logs reads a Lambda function's: every line that is an Embedded Metric Format
+   * document (see {@link parseEmf}) stores its datapoints; other lines, malformed documents and datapoints more than
+   * two weeks before or two hours after the clock are ignored. Then evaluates the alarms. Never throws on bad input.
+   * @returns how many datapoints were stored.
+   */
+  ingestEmf(text: string): number {
+    const nowMs = this.clock.now().getTime();
+    let count = 0;
+    for (const line of String(text).split('\n')) {
+      for (const metric of parseEmf(line)) {
+        const at = metric.datapoint.at;
+        if (at < nowMs - OLDEST_ACCEPTED_MS || at > nowMs + NEWEST_ACCEPTED_MS) continue;
+        this.storePoints(metric.namespace, metric.metricName, metric.dimensions, [metric.datapoint]);
+        count++;
+      }
+    }
+    if (count > 0) this.reevaluate();
+    return count;
+  }
+
+  /**
+   * Stores PutMetricData's input (validated as CloudWatch does, all of it before anything is stored), then evaluates
+   * the alarms.
+   */
+  putMetricData(input: JsonObject): void {
+    const namespace = optString(input, 'Namespace', 'ValidationError');
+    if (!namespace) throw validation(nullMemberMessage('Namespace'));
+    if (namespace.length > 255)
+      throw validation(constraint('…', 'Namespace', 'Member must have length less than or equal to 255'));
+    if (namespace.startsWith('AWS/') || !/^[^:]/.test(namespace))
+      throw cwError(
+        'InvalidParameterValue',
+        `The value ${namespace.slice(0, 64)} for parameter Namespace is invalid.`,
+      );
+    const data: { datum: unknown; member: string }[] = (
+      optList(input, 'MetricData', 'ValidationError') ?? []
+    ).map((datum, i) => ({ datum, member: `MetricData.member.${i + 1}` }));
+    (optList(input, 'EntityMetricData', 'ValidationError') ?? []).forEach((entity, i) => {
+      const list = isObject(entity) && Array.isArray(entity.MetricData) ? entity.MetricData : [];
+      list.forEach((datum, j) => {
+        data.push({ datum, member: `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}` });
+      });
+    });
+    if (data.length === 0) throw cwError('MissingParameter', 'The parameter MetricData is required.');
+    if (data.length > 1000)
+      throw validation(constraint('…', 'MetricData', 'Member must have length less than or equal to 1000'));
+    const nowMs = this.clock.now().getTime();
+    const read = data.map(({ datum, member }) => readMetricDatum(datum, member, nowMs));
+    for (const d of read) this.storePoints(namespace, d.metricName, d.dimensions, [d.point]);
+    this.reevaluate();
+  }
+
+  /** Answers GetMetricStatistics (validated as CloudWatch does), over every source of the metric. */
+  getMetricStatistics(input: JsonObject): JsonObject {
+    const namespace = optString(input, 'Namespace', 'ValidationError');
+    const metricName = optString(input, 'MetricName', 'ValidationError');
+    if (!namespace) throw validation(nullMemberMessage('Namespace'));
+    if (!metricName) throw validation(nullMemberMessage('MetricName'));
+    const dimensions = readDimensions(input.Dimensions, 'Dimensions');
+    const start = readTimestamp(input.StartTime, 'StartTime');
+    const end = readTimestamp(input.EndTime, 'EndTime');
+    if (!start) throw validation(nullMemberMessage('StartTime'));
+    if (!end) throw validation(nullMemberMessage('EndTime'));
+    if (start.getTime() >= end.getTime())
+      throw cwError(
+        'InvalidParameterValue',
+        'The parameter StartTime must be less than the parameter EndTime.',
+      );
+    const period = optNumber(input, 'Period', 'ValidationError');
+    if (period === undefined) throw validation(nullMemberMessage('Period'));
+    checkPeriod(period);
+    const statistics = optStringList(input, 'Statistics', 'ValidationError') ?? [];
+    const extended = optStringList(input, 'ExtendedStatistics', 'ValidationError') ?? [];
+    if (statistics.length === 0 && extended.length === 0)
+      throw cwError('MissingParameter', 'The parameter Statistics or ExtendedStatistics must be specified.');
+    if (statistics.length > 0 && extended.length > 0)
+      throw cwError(
+        'InvalidParameterCombination',
+        'The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.',
+      );
+    if (statistics.length > 5 || extended.length > 10)
+      throw validation(constraint('…', 'Statistics', 'Member must have length less than or equal to 5'));
+    for (const stat of statistics)
+      if (!STATISTICS.includes(stat))
+        throw validation(
+          constraint(stat, 'Statistics', `Member must satisfy enum value set: [${STATISTICS.join(', ')}]`),
+        );
+    for (const stat of extended)
+      if (!/^p\d{1,2}(\.\d{1,2})?$|^p100$/.test(stat))
+        throw cwError(
+          'InvalidParameterValue',
+          `The value ${stat.slice(0, 32)} for parameter ExtendedStatistics is not supported.`,
+        );
+    const unit = readUnit(input, 'Unit');
+    const periodMs = period * 1000;
+    const first = Math.floor(start.getTime() / MINUTE) * MINUTE;
+    const requested = Math.ceil((end.getTime() - first) / periodMs);
+    if (requested > 1440)
+      throw cwError(
+        'InvalidParameterCombination',
+        `You have requested up to ${requested} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`,
+      );
+    const key = seriesKey(namespace, metricName, dimensions);
+    const nowMs = this.clock.now().getTime();
+    const datapoints: JsonObject[] = [];
+    for (let bucket = first; bucket < end.getTime(); bucket += periodMs) {
+      const sample = this.sampleOf(
+        key,
+        bucket,
+        Math.min(bucket + periodMs, end.getTime()),
+        nowMs,
+        periodMs,
+        unit,
+      );
+      if (sample.count === 0) continue;
+      const point: JsonObject = { Timestamp: new Date(bucket) };
+      for (const stat of statistics) point[stat] = statisticOf(sample, stat);
+      if (extended.length > 0) {
+        const values: JsonObject = {};
+        for (const stat of extended) {
+          const value = statisticOf(sample, stat);
+          if (value !== undefined) values[stat] = value;
+        }
+        point.ExtendedStatistics = values;
+      }
+      point.Unit = unit ?? sample.unit ?? 'None';
+      datapoints.push(point);
+    }
+    return { Label: metricName, Datapoints: datapoints };
+  }
+
+  /** True when a metric has data from any source: a synthesized series, a gauge, or stored datapoints. */
+  private hasData(key: string): boolean {
+    return this.series.has(key) || this.gauges.has(key) || (this.stored.get(key)?.points.length ?? 0) > 0;
+  }
+
+  /**
+   * Everything known of a metric over [fromMs, toMs): the synthesized series' completed minutes, the gauge's
+   * once-a-minute samples (at the end of each minute, or now for the current one) and the stored datapoints.
+   * Periods under a minute see only high-resolution stored datapoints. `unit` keeps only data in that unit.
+   */
+  private sampleOf(
+    key: string,
+    fromMs: number,
+    toMs: number,
+    nowMs: number,
+    periodMs: number,
+    unit: string | undefined,
+  ): Sample {
+    const sample = emptySample();
+    if (periodMs >= MINUTE) {
+      const series = this.series.get(key);
+      if (series) {
+        const latestMinute = Math.floor(nowMs / MINUTE) * MINUTE - MINUTE; // only completed minutes
+        for (let m = fromMs; m < toMs && m <= latestMinute; m += MINUTE) {
+          const v = series.valueAt(m);
+          if (v !== undefined) addValue(sample, v);
+        }
+      }
+      const gauge = this.gauges.get(key);
+      if (gauge && (unit === undefined || (gauge.unit ?? 'None') === unit)) {
+        for (let m = Math.floor(fromMs / MINUTE) * MINUTE; m < toMs && m <= nowMs; m += MINUTE) {
+          if (m < fromMs) continue;
+          const v = gauge.valueAt(Math.min(m + MINUTE - 1, nowMs));
+          if (v !== undefined) addValue(sample, v);
+        }
+        if (sample.count > 0 && gauge.unit !== undefined) sample.unit ??= gauge.unit;
+      }
+    }
+    const stored = this.stored.get(key);
+    if (stored) {
+      const points = stored.points;
+      for (let i = lowerBound(points, fromMs); i < points.length; i++) {
+        const point = points[i] as StoredDatapoint;
+        if (point.at >= toMs) break;
+        if (periodMs < MINUTE && !point.highResolution) continue;
+        if (unit !== undefined && (point.unit ?? 'None') !== unit) continue;
+        addDatapoint(sample, point);
+      }
+    }
+    return sample;
+  }
+
+  /**
+   * Evaluates the metric alarms whose metric has stored datapoints or a gauge and no synthesized series (the others
+   * keep the state the scenario or SetAlarmState gave them) at the clock's time, as CloudWatch does (see
+   * {@link evaluateMetricAlarm}; the range ends with the period the clock is in when it has data, else with the one
+   * before), and moves each alarm
+   * whose data calls for another state through {@link setAlarmState}, so its SNS actions and the listeners follow.
+   * `names` limits it to those alarms. A listener that brings data or moves the clock gets another round.
+   * @returns the transitions made.
+   * @throws whatever a state-change listener throws.
+   */
+  evaluateAlarms(names?: readonly string[]): AlarmTransition[] {
+    if (this.evaluating) {
+      this.evaluateAgain = true;
+      return [];
+    }
+    this.evaluating = true;
+    const made: AlarmTransition[] = [];
+    let only = names;
+    try {
+      for (let round = 0; round < 10; round++) {
+        this.evaluateAgain = false;
+        const nowMs = this.clock.now().getTime();
+        for (const alarm of [...this.alarms.values()]) {
+          if (only && !only.includes(alarm.AlarmName)) continue;
+          if (this.alarms.get(alarm.AlarmName) !== alarm) continue; // deleted or replaced meanwhile
+          const decision = this.decide(alarm, nowMs);
+          if (!decision || decision.state === alarm.StateValue) continue;
+          const transition = this.setAlarmState(
+            alarm.AlarmName,
+            decision.state,
+            decision.reason,
+            decision.reasonData,
+          );
+          if (transition) made.push(transition);
+        }
+        if (!this.evaluateAgain) break;
+        only = undefined;
+      }
+    } finally {
+      this.evaluating = false;
+    }
+    return made;
+  }
+
+  /**
+   * {@link evaluateAlarms} as CloudWatch's own evaluation runs: after data arrives, when the clock moves, on a timer.
+   * Never throws: an error of a state-change listener is thrown again outside (an uncaught error, as an event
+   * emitter without an error listener does), so it is seen but does not fail the request that brought the data.
+   */
+  reevaluate(names?: readonly string[]): void {
+    try {
+      this.evaluateAlarms(names);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** The state a metric alarm's data calls for; undefined when it is not evaluated (or keeps its state). */
+  private decide(alarm: MetricAlarmRecord, nowMs: number): AlarmDecision | undefined {
+    const stat = alarm.Statistic ?? alarm.ExtendedStatistic;
+    if (alarm.Metrics || !alarm.Namespace || !alarm.MetricName || !stat) return undefined;
+    if (alarm.Period === undefined || alarm.Threshold === undefined) return undefined;
+    if (!EVALUATED_COMPARISONS[alarm.ComparisonOperator]) return undefined;
+    const key = seriesKey(alarm.Namespace, alarm.MetricName, alarm.Dimensions);
+    if (this.series.has(key) || !(this.stored.has(key) || this.gauges.has(key))) return undefined;
+    const periodMs = alarm.Period * 1000;
+    const current = Math.floor(nowMs / periodMs) * periodMs;
+    const periods: { at: number; value: number | undefined; sampleCount?: number }[] = [];
+    // The period the clock is in, then the ones before it.
+    for (let i = 0; i <= alarm.EvaluationPeriods; i++) {
+      const at = current - i * periodMs;
+      const sample = this.sampleOf(key, at, at + periodMs, nowMs, periodMs, alarm.Unit);
+      const value = statisticOf(sample, stat);
+      periods.unshift(value === undefined ? { at, value } : { at, value, sampleCount: sample.count });
+    }
+    // The current period counts as soon as it has data; until then it is not missing yet: the range ends before it.
+    if (periods[periods.length - 1]?.value === undefined) periods.pop();
+    else periods.shift();
+    return evaluateMetricAlarm({
+      comparison: alarm.ComparisonOperator,
+      threshold: alarm.Threshold,
+      evaluationPeriods: alarm.EvaluationPeriods,
+      datapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods,
+      treatMissingData: alarm.TreatMissingData,
+      current: alarm.StateValue,
+      statistic: stat,
+      periodSeconds: alarm.Period,
+      ...(alarm.Unit !== undefined ? { unit: alarm.Unit } : {}),
+      nowMs,
+      periods,
+    });
   }
 
   /**
@@ -997,33 +1410,26 @@ export class CloudWatchState {
     if (!metricName) throw validation(nullMemberMessage('MetricName'));
     const period = optNumber(metricStat, 'Period', 'ValidationError');
     if (period === undefined) throw validation(nullMemberMessage('Period'));
-    if (
-      !Number.isInteger(period) ||
-      period < 1 ||
-      (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 20, 30].includes(period))
-    ) {
-      throw validation('The parameter Period must be 1, 5, 10, 20, 30, or a multiple of 60.');
-    }
+    checkPeriod(period);
     const stat = optString(metricStat, 'Stat', 'ValidationError');
     if (!stat) throw validation(nullMemberMessage('Stat'));
-    const aggregate = aggregator(stat);
+    checkStatistic(stat);
+    const unit = readUnit(metricStat, 'Unit');
     const points: Points = new Map();
-    const series = this.findSeries(namespace, metricName, readDimensions(metric.Dimensions, 'Dimensions'));
-    if (!series || period < 60) return points; // standard-resolution series have no sub-minute data
+    const key = seriesKey(namespace, metricName, readDimensions(metric.Dimensions, 'Dimensions'));
+    if (!this.hasData(key)) return points;
+    // Standard-resolution data has nothing under a minute: only high-resolution stored datapoints do.
+    if (period < 60 && !this.stored.get(key)?.points.some((p) => p.highResolution)) return points;
     const periodMs = period * 1000;
-    const latestMinute = Math.floor(nowMs / MINUTE) * MINUTE - MINUTE; // only completed minutes
     for (let bucket = Math.floor(startMs / MINUTE) * MINUTE; bucket < endMs; bucket += periodMs) {
       const age = nowMs - bucket;
       // CloudWatch retention: 1-minute data for 15 days, 5-minute for 63 days, 1-hour for 455 days.
       if (age > 455 * 86_400_000) continue;
       if (age > 63 * 86_400_000 && period < 3600) continue;
       if (age > 15 * 86_400_000 && period < 300) continue;
-      const values: number[] = [];
-      for (let m = bucket; m < bucket + periodMs && m < endMs && m <= latestMinute; m += MINUTE) {
-        const v = series.valueAt(m);
-        if (v !== undefined) values.push(v);
-      }
-      if (values.length > 0) points.set(bucket, aggregate(values));
+      const sample = this.sampleOf(key, bucket, Math.min(bucket + periodMs, endMs), nowMs, periodMs, unit);
+      const value = statisticOf(sample, stat);
+      if (value !== undefined) points.set(bucket, value);
     }
     return points;
   }
@@ -1109,7 +1515,7 @@ export class CloudWatchState {
     });
     if (filters.length > 10)
       throw validation(constraint('…', 'Dimensions', 'Member must have length less than or equal to 10'));
-    const matches = this.listSeries().filter(
+    const matches = this.listedMetrics().filter(
       (s) =>
         (namespace === undefined || s.namespace === namespace) &&
         (metricName === undefined || s.metricName === metricName) &&
@@ -1131,6 +1537,15 @@ export class CloudWatchState {
     };
     if (offset + 500 < matches.length) out.NextToken = encodeToken(offset + 500, salt);
     return out;
+  }
+
+  /** Every metric with data (synthesized series, gauges, stored datapoints), sorted by key, each once. */
+  private listedMetrics(): { namespace: string; metricName: string; dimensions: Dimension[] }[] {
+    const all = new Map<string, { namespace: string; metricName: string; dimensions: Dimension[] }>();
+    for (const [key, s] of this.series) all.set(key, s);
+    for (const [key, s] of this.gauges) all.set(key, s);
+    for (const [key, s] of this.stored) if (s.points.length > 0) all.set(key, s);
+    return [...all.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
   }
 
   /** Tags of an alarm by ARN. @throws ApiError ResourceNotFoundException for an unknown alarm. */
@@ -1339,32 +1754,168 @@ function alarmOutput(alarm: MetricAlarmRecord | CompositeAlarmRecord): JsonObjec
   return out;
 }
 
-/** The aggregation function for a CloudWatch statistic (Average, Sum, Minimum, Maximum, SampleCount, pNN). */
-function aggregator(stat: string): (values: number[]) => number {
-  switch (stat) {
-    case 'Average':
-      return (v) => v.reduce((a, b) => a + b, 0) / v.length;
-    case 'Sum':
-      return (v) => v.reduce((a, b) => a + b, 0);
-    case 'Minimum':
-      return (v) => Math.min(...v);
-    case 'Maximum':
-      return (v) => Math.max(...v);
-    case 'SampleCount':
-      return (v) => v.length;
-  }
-  const percentile = /^p(\d{1,2}(?:\.\d{1,2})?|100)$/.exec(stat);
-  if (percentile) {
-    const p = Number(percentile[1]);
-    return (v) => {
-      const sorted = [...v].sort((a, b) => a - b);
-      const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-      return sorted[rank - 1] as number;
-    };
-  }
+/** @throws ApiError ValidationError for a statistic the local cloud does not compute. */
+function checkStatistic(stat: string): void {
+  if (isSupportedStatistic(stat)) return;
   throw validation(
-    `The statistic ${stat} is not supported by the local cloud (supported: Average, Sum, Minimum, Maximum, SampleCount, pNN).`,
+    `The statistic ${stat.slice(0, 64)} is not supported by the local cloud (supported: Average, Sum, Minimum, Maximum, SampleCount, pNN).`,
   );
+}
+
+/** @throws ApiError ValidationError unless the period is 1, 5, 10, 20, 30 or a multiple of 60 seconds. */
+function checkPeriod(period: number): void {
+  if (
+    !Number.isInteger(period) ||
+    period < 1 ||
+    (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 20, 30].includes(period))
+  ) {
+    throw validation('The parameter Period must be 1, 5, 10, 20, 30, or a multiple of 60.');
+  }
+}
+
+/** Reads an optional `Unit` member. @throws ApiError ValidationError for a unit CloudWatch does not know. */
+function readUnit(input: JsonObject, member: string): string | undefined {
+  const unit = optString(input, member, 'ValidationError');
+  if (unit !== undefined && !CLOUDWATCH_UNITS.has(unit))
+    throw validation(
+      constraint(
+        unit.slice(0, 64),
+        member,
+        `Member must satisfy enum value set: [${[...CLOUDWATCH_UNITS].join(', ')}]`,
+      ),
+    );
+  return unit;
+}
+
+/** The first index whose datapoint is at or after `at` (points sorted by time). */
+function lowerBound(points: readonly StoredDatapoint[], at: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((points[mid] as StoredDatapoint).at < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index whose datapoint is after `at` (where a new datapoint at `at` goes, after equal ones). */
+function upperBound(points: readonly StoredDatapoint[], at: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((points[mid] as StoredDatapoint).at <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** CloudWatch's largest accepted value magnitude (2^360). */
+const MAX_MAGNITUDE = 2 ** 360;
+
+/**
+ * Reads one PutMetricData datum (`member` names it in errors) into the datapoint to store: a Value, Values with
+ * Counts, or StatisticValues; Timestamp (default now) within two weeks back and two hours ahead of `nowMs`.
+ * @throws ApiError as CloudWatch answers a bad datum.
+ */
+function readMetricDatum(
+  datum: unknown,
+  member: string,
+  nowMs: number,
+): { metricName: string; dimensions: Dimension[]; point: StoredDatapoint } {
+  if (!isObject(datum)) throw validation(`${member} must be a structure`);
+  const metricName = optString(datum, 'MetricName', 'ValidationError');
+  if (!metricName) throw cwError('MissingParameter', `The parameter ${member}.MetricName is required.`);
+  if (metricName.length > 255)
+    throw validation(
+      constraint('…', `${member}.MetricName`, 'Member must have length less than or equal to 255'),
+    );
+  const dimensions = readDimensions(datum.Dimensions, `${member}.Dimensions`);
+  if (dimensions.length > 30)
+    throw validation(
+      constraint('…', `${member}.Dimensions`, 'Member must have length less than or equal to 30'),
+    );
+  dimensions.forEach((d, i) => {
+    if (d.Name.length === 0 || d.Name.length > 255 || d.Value.length === 0 || d.Value.length > 1024)
+      throw cwError(
+        'InvalidParameterValue',
+        `The value for parameter ${member}.Dimensions.member.${i + 1} is invalid: names are 1 to 255 characters, values 1 to 1024.`,
+      );
+  });
+  if (new Set(dimensions.map((d) => d.Name)).size !== dimensions.length)
+    throw cwError(
+      'InvalidParameterValue',
+      `The parameter ${member}.Dimensions has duplicate dimension names.`,
+    );
+  const timestamp = readTimestamp(datum.Timestamp, `${member}.Timestamp`)?.getTime() ?? nowMs;
+  if (timestamp < nowMs - OLDEST_ACCEPTED_MS)
+    throw cwError(
+      'InvalidParameterValue',
+      `The parameter ${member}.Timestamp must specify a time no more than two weeks in the past.`,
+    );
+  if (timestamp > nowMs + NEWEST_ACCEPTED_MS)
+    throw cwError(
+      'InvalidParameterValue',
+      `The parameter ${member}.Timestamp must specify a time no more than two hours in the future.`,
+    );
+  const unit = readUnit(datum, 'Unit');
+  const resolution = optNumber(datum, 'StorageResolution', 'ValidationError');
+  if (resolution !== undefined && resolution !== 1 && resolution !== 60)
+    throw cwError(
+      'InvalidParameterValue',
+      `The value ${resolution} for parameter ${member}.StorageResolution is invalid. Valid values are 1 and 60.`,
+    );
+  const number = (value: unknown, name: string): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_MAGNITUDE)
+      throw cwError(
+        'InvalidParameterValue',
+        `The value ${String(value).slice(0, 32)} for parameter ${name} is invalid.`,
+      );
+    return value;
+  };
+  const present = (name: string) => datum[name] !== undefined && datum[name] !== null;
+  const given = ['Value', 'Values', 'StatisticValues'].filter(present);
+  if (given.length > 1)
+    throw cwError(
+      'InvalidParameterCombination',
+      `The parameters ${given.map((g) => `${member}.${g}`).join(' and ')} are mutually exclusive and you have specified both.`,
+    );
+  const options = { ...(unit !== undefined ? { unit } : {}), highResolution: resolution === 1 };
+  let point: StoredDatapoint;
+  if (present('StatisticValues')) {
+    const stats = optObject(datum, 'StatisticValues', 'ValidationError') as JsonObject;
+    const sampleCount = number(stats.SampleCount, `${member}.StatisticValues.SampleCount`);
+    const sum = number(stats.Sum, `${member}.StatisticValues.Sum`);
+    const min = number(stats.Minimum, `${member}.StatisticValues.Minimum`);
+    const max = number(stats.Maximum, `${member}.StatisticValues.Maximum`);
+    if (sampleCount <= 0 || min > max)
+      throw cwError(
+        'InvalidParameterValue',
+        `The parameter ${member}.StatisticValues must have a SampleCount above 0 and a Minimum not above the Maximum.`,
+      );
+    point = { at: timestamp, sampleCount, sum, min, max, ...options };
+  } else if (present('Values')) {
+    const values = (optList(datum, 'Values', 'ValidationError') ?? []).map((v, i) =>
+      number(v, `${member}.Values.member.${i + 1}`),
+    );
+    const counts = optList(datum, 'Counts', 'ValidationError')?.map((c, i) =>
+      number(c, `${member}.Counts.member.${i + 1}`),
+    );
+    if (values.length === 0 || values.length > 150)
+      throw cwError('InvalidParameterValue', `The parameter ${member}.Values must have 1 to 150 values.`);
+    if (counts && (counts.length !== values.length || counts.some((c) => c < 0)))
+      throw cwError(
+        'InvalidParameterValue',
+        `The parameters ${member}.Values and ${member}.Counts must be of the same size, with counts not below 0.`,
+      );
+    point = datapointOf(timestamp, values, { ...options, ...(counts ? { counts } : {}) });
+  } else if (present('Value')) {
+    point = datapointOf(timestamp, [number(datum.Value, `${member}.Value`)], options);
+  } else {
+    throw cwError('MissingParameter', `The parameter ${member}.Value is required.`);
+  }
+  return { metricName, dimensions, point };
 }
 
 // ---- metric math: + - * / on series and numbers, parentheses, ABS(x), and SUM/AVG/MIN/MAX([a, b, …]) ----
@@ -1499,11 +2050,18 @@ function handleOperation(operation: string, input: JsonObject, ctx: ServiceConte
   switch (operation) {
     case 'GetMetricData':
       return state.getMetricData(input);
+    case 'GetMetricStatistics':
+      return state.getMetricStatistics(input);
+    case 'PutMetricData':
+      state.putMetricData(input);
+      return {};
     case 'ListMetrics':
       return state.listMetrics(input);
-    case 'PutMetricAlarm':
-      state.putAlarm(input);
+    case 'PutMetricAlarm': {
+      const alarm = state.putAlarm(input);
+      state.reevaluate([alarm.AlarmName]);
       return {};
+    }
     case 'PutCompositeAlarm':
       state.putCompositeAlarm(input);
       return {};
@@ -1575,6 +2133,18 @@ function handleOperation(operation: string, input: JsonObject, ctx: ServiceConte
   }
 }
 
+/** The request with its body gunzipped when it came compressed (the SDK gzips large PutMetricData bodies). */
+function decompressed(req: LocalRequest): LocalRequest {
+  const header = req.headers['content-encoding'];
+  const encoding = (Array.isArray(header) ? header.join(',') : (header ?? '')).toLowerCase();
+  if (!encoding.includes('gzip')) return req;
+  try {
+    return { ...req, body: gunzipSync(req.body, { maxOutputLength: 16 * 1_048_576 }) };
+  } catch {
+    throw cwError('InvalidParameterValue', 'The request body is not valid gzip.');
+  }
+}
+
 /** CloudWatch on awsJson1_0 (query-compatible errors). */
 export const cloudwatchEmulator: ServiceEmulator = {
   signingNames: ['monitoring'],
@@ -1588,7 +2158,7 @@ export const cloudwatchEmulator: ServiceEmulator = {
           'Missing or unknown X-Amz-Target; the local cloud speaks the JSON protocol.',
         );
       }
-      return jsonResponse(handleOperation(operation, parseJsonBody(req), ctx), '1.0');
+      return jsonResponse(handleOperation(operation, parseJsonBody(decompressed(req)), ctx), '1.0');
     } catch (error) {
       if (error instanceof ApiError) return errorResponse(error);
       throw error;

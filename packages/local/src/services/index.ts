@@ -7,6 +7,7 @@ import { pricingEmulator } from './pricing';
 import { secretsManagerEmulator } from './secretsmanager';
 import { securityHubEmulator } from './securityhub';
 import { snsEmulator } from './sns';
+import { sqsEmulator } from './sqs';
 import { stsEmulator } from './sts';
 
 /** DynamoDB and S3, served by dynalite and s3rver: created per local cloud, since their servers hold data. */
@@ -18,6 +19,7 @@ export const emulators: readonly ServiceEmulator[] = [
   cloudwatchEmulator,
   secretsManagerEmulator,
   snsEmulator,
+  sqsEmulator,
   ec2Emulator,
   securityHubEmulator,
   pricingEmulator,

@@ -13,7 +13,9 @@
  * that outlives its timeout answers `Sandbox.Timedout`. `Event` invocations answer 202 and run in the background
  * (once: the retries of asynchronous invocation are not emulated); `DryRun` answers 204 without running anything.
  *
- * Every invocation that ran (or runs) is appended to {@link LambdaState.invocations}.
+ * Every invocation that ran (or runs) is appended to {@link LambdaState.invocations}; listeners registered with
+ * {@link LambdaState.onFinish} hear of each one that finished (the world publishes Lambda's CloudWatch metrics
+ * `Invocations`, `Errors` and `Duration` by `FunctionName` from it).
  */
 import { ApiError, stableHex } from '../protocols/json';
 import type { LocalRequest, LocalResponse, ServiceContext, ServiceEmulator } from '../types';
@@ -184,6 +186,7 @@ export class LambdaState {
   /** Every invocation, oldest first. */
   readonly invocations: LambdaInvocation[] = [];
   private readonly clock: WorldOptions['clock'];
+  private readonly finishListeners: ((invocation: LambdaInvocation, durationMs: number) => void)[] = [];
 
   constructor(options: WorldOptions) {
     this.accountId = options.accountId;
@@ -219,6 +222,18 @@ export class LambdaState {
     };
     this.functions.set(name, fn);
     return fn;
+  }
+
+  /**
+   * Calls `listener` when an invocation has finished (succeeded or failed), with how long its handler ran (wall
+   * time). Returns a function that removes it.
+   */
+  onFinish(listener: (invocation: LambdaInvocation, durationMs: number) => void): () => void {
+    this.finishListeners.push(listener);
+    return () => {
+      const i = this.finishListeners.indexOf(listener);
+      if (i >= 0) this.finishListeners.splice(i, 1);
+    };
   }
 
   /** Removes the function `name`; true when it existed. */
@@ -321,6 +336,7 @@ export class LambdaState {
       status: 'running',
       done: Promise.resolve(),
     };
+    const startedMs = Date.now();
     const outcome = this.run(fn, input.event, this.context(target, requestId, now, input.tenantId)).then(
       (result) => {
         if (result.ok) {
@@ -329,6 +345,17 @@ export class LambdaState {
         } else {
           invocation.status = 'failed';
           invocation.error = result.error;
+        }
+        const durationMs = Date.now() - startedMs;
+        for (const listener of [...this.finishListeners]) {
+          try {
+            listener(invocation, durationMs);
+          } catch (error) {
+            // A listener's failure is not the invocation's: report it outside, as an event emitter would.
+            queueMicrotask(() => {
+              throw error;
+            });
+          }
         }
         return result;
       },

@@ -22,3 +22,21 @@ describe('Class: ControllableClock', () => {
     expect(() => clock.set('not a date')).toThrow(RangeError);
   });
 });
+
+describe('Method: ControllableClock.onChange', () => {
+  it('tells listeners of every advance and set, until removed', () => {
+    // prepare
+    const clock = new ControllableClock('2025-03-10T12:00:00.000Z', { frozen: true });
+    const heard: string[] = [];
+    const remove = clock.onChange((now) => heard.push(now.toISOString()));
+    // act
+    clock.advance(1000);
+    clock.set('2025-03-11T00:00:00.000Z');
+    remove();
+    clock.advance(1000);
+    // assess
+    expect(heard).toEqual(['2025-03-10T12:00:01.000Z', '2025-03-11T00:00:00.000Z']);
+    expect(clock.frozen).toBe(true);
+    expect(new ControllableClock().frozen).toBe(false);
+  });
+});
