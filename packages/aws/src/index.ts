@@ -3,6 +3,14 @@ export * from './alert-metrics';
 export * from './cloudwatch-alarms';
 export { DynamoKeyValueStore } from './dynamodb-kv';
 export { Ec2NetworkSource, toIngressRule, toSecurityGroupFacts, toSubnetFacts } from './ec2-network';
+export type {
+  ChannelPace,
+  DeliveryAnswer,
+  DeliveryFailure,
+  DeliveryOptions,
+  DeliveryRequest,
+} from './http-delivery';
+export { deliver, redactor, retryAfterMs } from './http-delivery';
 export { MqBrokerStates } from './mq-broker-states';
 export { MqConfigurationSource, MqUserSource, toActiveMqUserFacts, USER_CONCURRENCY } from './mq-details';
 export { MqBrokerInventory, toBroker } from './mq-inventory';
@@ -19,6 +27,7 @@ export type { FailedFinding, SecurityHubExporterOptions, SecurityHubExportResult
 export { SecurityHubExporter } from './securityhub';
 export * from './slack-channel';
 export type { SlackNotifierOptions } from './slack-notifier';
-export { SlackNotifier } from './slack-notifier';
-export { SnsNotifier } from './sns-notifier';
+export { SLACK_NOTIFIER_DEFAULTS, SlackNotifier } from './slack-notifier';
+export type { SnsPublication } from './sns-notifier';
+export { SnsNotifier, SnsPublisher } from './sns-notifier';
 export * from './targets';

@@ -1,10 +1,14 @@
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import { type Notice, type NoticeSink, slackNotice, snsNotice } from '@mqops/core';
+import type { Channel } from '@mqops/core/ports';
 import { SlackChannel, type SlackChannelOptions } from './slack-channel';
 import { SnsPublisher } from './sns-notifier';
 
-/** Notices to a Slack channel (incoming webhook; the URL never appears in errors or logs). */
-export class SlackNoticeSink implements NoticeSink {
+/**
+ * Notices to a Slack channel (incoming webhook; the URL never appears in errors or logs): a {@link NoticeSink} and the
+ * notifier port (`send`).
+ */
+export class SlackNoticeSink implements NoticeSink, Channel<Notice> {
   readonly channel: string;
   private readonly slack: SlackChannel;
 
@@ -16,10 +20,15 @@ export class SlackNoticeSink implements NoticeSink {
   async post(notice: Notice): Promise<void> {
     await this.slack.post(slackNotice(notice));
   }
+
+  /** {@link post}, as the notifier port. */
+  send(notice: Notice): Promise<void> {
+    return this.post(notice);
+  }
 }
 
 /** Notices to an SNS topic: JSON body, attributes `kind` and `level` for subscription filters. */
-export class SnsNoticeSink implements NoticeSink {
+export class SnsNoticeSink implements NoticeSink, Channel<Notice> {
   readonly channel = 'sns';
   private readonly publisher: SnsPublisher;
 
@@ -36,6 +45,11 @@ export class SnsNoticeSink implements NoticeSink {
         Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
       ),
     });
+  }
+
+  /** {@link post}, as the notifier port. */
+  send(notice: Notice): Promise<void> {
+    return this.post(notice);
   }
 }
 

@@ -1,18 +1,19 @@
 import type { BrokerCredential } from '@mqops/core';
-import { MqopsError } from '@mqops/core/errors';
+import { DeliveryError } from '@mqops/core/errors';
+import { deliver, redactor } from './http-delivery';
 
-/** A management API request that failed: the path and HTTP status (if one came back), never a password. */
-export class RabbitManagementError extends MqopsError {
-  /** A 429's Retry-After, in milliseconds. */
-  retryAfterMs?: number;
-
+/**
+ * A management API request that failed: the path and HTTP status (if one came back), never a password. A
+ * {@link DeliveryError} (channel `rabbitmq`) whose message names the API itself.
+ */
+export class RabbitManagementError extends DeliveryError {
   constructor(
     message: string,
     readonly path: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
+    status?: number,
+    options: { cause?: unknown; attempts?: number; retryable?: boolean } = {},
   ) {
-    super(message, options);
+    super('rabbitmq', message, { ...options, ...(status === undefined ? {} : { status }), prefix: false });
     this.name = 'RabbitManagementError';
   }
 }
@@ -24,8 +25,13 @@ export interface ManagementGetOptions {
   timeoutMs: number;
   /** Further attempts of a GET after a 5xx or 429 answer: a whole number from 0 to 5; default 2. */
   retries?: number;
-  /** Wait before the first retry, doubled for each further one (a 429's Retry-After, up to 5 s, instead); default 250 ms. */
+  /**
+   * Wait before the first retry, doubled for each further one and jittered (half to all of it); a 429's
+   * Retry-After, up to 5 s, instead. Default 250 ms.
+   */
   retryDelayMs?: number;
+  /** A hard end (epoch ms; e.g. the Lambda's end less a margin), read per request: no wait or request lasts past it. */
+  deadline?: () => number;
   /** What a 401 means for this caller (which tag the user needs), given RabbitMQ's reason. */
   hint401?: (reason: string, path: string) => string;
 }
@@ -53,16 +59,15 @@ export interface ManagementRequest {
  * did (502–504), not the request.
  */
 const TRANSIENT = new Set([429, 500, 502, 503, 504]);
-/** The longest Retry-After honoured. */
+/** The longest Retry-After honoured (a longer one is waited this long). */
 const MAX_RETRY_AFTER_MS = 5_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
- * One request to a broker's management API with basic authentication; its JSON answer, or `undefined` for an
- * allowed status or an empty answer to a change. A GET answered 5xx or 429 is asked again (it has no side effect):
- * RabbitMQ answers `GET /api/queues` with a bare HTTP 500 when a queue is deleted while it lists them, which a busy
- * broker does all day. A timeout, a refused connection, another 4xx, or any failed change fails at once.
+ * One request to a broker's management API with basic authentication, through the one outbound client
+ * ({@link deliver}); its JSON answer, or `undefined` for an allowed status or an empty answer to a change. A GET
+ * answered 5xx or 429 is asked again (it has no side effect): RabbitMQ answers `GET /api/queues` with a bare HTTP 500
+ * when a queue is deleted while it lists them, which a busy broker does all day. A timeout, a refused connection,
+ * another 4xx, or any failed change fails at once.
  *
  * @throws RabbitManagementError naming the method, path and status; no secret ever appears in it.
  */
@@ -71,17 +76,62 @@ export async function managementRequest<T>(
   request: ManagementRequest,
 ): Promise<T> {
   const method = request.method ?? 'GET';
-  const retries = method === 'GET' ? Math.min(5, Math.max(0, Math.floor(finiteOr(options.retries, 2)))) : 0;
-  const delay = Math.max(0, finiteOr(options.retryDelayMs, 250));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return (await requestOnce(options, request, method)) as T;
-    } catch (error) {
-      const status = error instanceof RabbitManagementError ? error.status : undefined;
-      if (attempt >= retries || status === undefined || !TRANSIENT.has(status)) throw error;
-      const asked = (error as RabbitManagementError).retryAfterMs;
-      await sleep(asked !== undefined ? Math.min(asked, MAX_RETRY_AFTER_MS) : delay * 2 ** attempt);
-    }
+  const { path, body, credential } = request;
+  const where = `RabbitMQ management API ${method} ${path.split('?')[0]} of broker ${request.broker}`;
+  const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
+  const secrets = [...(request.secrets ?? [credential.password]), auth].map((x) => [x, '***'] as const);
+  const { status, text } = await deliver(
+    {
+      url: request.base + path,
+      method,
+      headers: {
+        authorization: `Basic ${auth}`,
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    },
+    {
+      channel: 'rabbitmq',
+      target: where,
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      retries: method === 'GET' ? Math.min(5, Math.max(0, Math.floor(finiteOr(options.retries, 2)))) : 0,
+      // The retries bound the time: at most 6 attempts and 5 waits of at most 5 s (or the back-off).
+      budgetMs: Number.POSITIVE_INFINITY,
+      deadline: options.deadline?.(),
+      backoffMs: Math.max(0, finiteOr(options.retryDelayMs, 250)),
+      maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+      retryStatus: (s) => TRANSIENT.has(s),
+      retryErrors: false,
+      accept: request.allow,
+      secrets,
+      fail: (f) => {
+        let message = f.timedOut ? f.message : `${where} failed: ${f.text || f.message}`;
+        if (f.status !== undefined) {
+          let reason: string;
+          try {
+            const parsed = JSON.parse(f.text) as { reason?: unknown; error?: unknown };
+            reason = String(parsed.reason ?? parsed.error ?? '');
+          } catch {
+            reason = f.text.slice(0, 200);
+          }
+          // Redacted again: parsing unescapes what the JSON escaped.
+          reason = redactor(secrets)(reason.trim());
+          const hint = f.status === 401 && options.hint401 ? options.hint401(reason, path) : '';
+          message = `${where} answered HTTP ${f.status}${reason && `: ${reason}`}${hint}`;
+        }
+        return new RabbitManagementError(message, path, f.status, f);
+      },
+    },
+  );
+  // An allowed status means "nothing"; a change (PUT, DELETE) may answer 201 or 204 with nothing; a read must
+  // answer JSON.
+  if (request.allow?.includes(status) || (method !== 'GET' && text.trim() === '')) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new RabbitManagementError(`${where} answered something other than JSON`, path, status);
   }
 }
 
@@ -98,84 +148,3 @@ export function managementGet<T>(
 
 const finiteOr = (value: number | undefined, fallback: number) =>
   value !== undefined && Number.isFinite(value) ? value : fallback;
-
-/** A Retry-After in seconds, as milliseconds (an HTTP date is left to the usual wait). */
-function retryAfterMs(response: Response): number | undefined {
-  const header = response.headers.get('retry-after')?.trim();
-  if (!header || !/^\d+(\.\d+)?$/.test(header)) return undefined;
-  return Number(header) * 1000;
-}
-
-async function requestOnce(
-  options: ManagementGetOptions,
-  request: ManagementRequest,
-  method: string,
-): Promise<unknown> {
-  const { timeoutMs } = options;
-  const { base, path, body, credential } = request;
-  const where = `RabbitMQ management API ${method} ${path.split('?')[0]} of broker ${request.broker}`;
-  const secrets = (request.secrets ?? [credential.password]).filter((x) => x.length > 0);
-  const redact = (text: string) => secrets.reduce((t, x) => t.split(x).join('***'), text);
-  const auth = Buffer.from(`${credential.username}:${credential.password}`).toString('base64');
-  // The timeout covers the whole exchange, body included, even with a fetch that ignores its signal.
-  const signal = AbortSignal.timeout(timeoutMs);
-  const timedOut = new Promise<never>((_resolve, reject) =>
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
-  );
-  let response: Response;
-  let text: string;
-  try {
-    ({ response, text } = await Promise.race([
-      (async () => {
-        const answer = await options.fetch(`${base}${path}`, {
-          method,
-          headers: {
-            authorization: `Basic ${auth}`,
-            accept: 'application/json',
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-          signal,
-        });
-        return { response: answer, text: await answer.text() };
-      })(),
-      timedOut,
-    ]));
-  } catch (error) {
-    const name = (error as { name?: string } | null)?.name;
-    if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
-      throw new RabbitManagementError(`${where} timed out after ${timeoutMs / 1000} s`, path);
-    }
-    // Node's fetch puts the reason (ECONNREFUSED, ENOTFOUND, a certificate error) in `cause`.
-    const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-    const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-    throw new RabbitManagementError(`${where} failed: ${redact(reason)}`, path);
-  }
-  if (request.allow?.includes(response.status)) return undefined;
-  if (!response.ok) {
-    let reason = '';
-    try {
-      const parsed = JSON.parse(text) as { reason?: unknown; error?: unknown };
-      reason = String(parsed.reason ?? parsed.error ?? '');
-    } catch {
-      reason = text.slice(0, 200);
-    }
-    const hint = response.status === 401 && options.hint401 ? options.hint401(reason, path) : '';
-    const shown = redact(reason.trim());
-    const error = new RabbitManagementError(
-      `${where} answered HTTP ${response.status}${shown ? `: ${shown}` : ''}${hint}`,
-      path,
-      response.status,
-    );
-    const after = response.status === 429 ? retryAfterMs(response) : undefined;
-    if (after !== undefined) error.retryAfterMs = after;
-    throw error;
-  }
-  // A change (PUT, DELETE) may answer 201 or 204 with nothing; a read must answer JSON.
-  if (method !== 'GET' && text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new RabbitManagementError(`${where} answered something other than JSON`, path, response.status);
-  }
-}

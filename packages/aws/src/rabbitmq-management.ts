@@ -45,8 +45,10 @@ export interface RabbitManagementOptions {
   pageSize?: number;
   /** Further attempts of a GET answered 5xx or 429; default 2. */
   retries?: number;
-  /** Wait before the first retry, doubled for each further one; default 250 ms. */
+  /** Wait before the first retry, doubled for each further one (jittered); default 250 ms. */
   retryDelayMs?: number;
+  /** A hard end (epoch ms; e.g. the Lambda's end less a margin), read per request: no request or wait lasts past it. */
+  deadline?: () => number;
 }
 
 // ---- wire shapes (RabbitMQ 3.8 – 4.x; everything optional that some version leaves out) ----------------------
@@ -191,6 +193,7 @@ export class RabbitManagementSource implements NonNullable<FactSources['rabbit']
       timeoutMs: options.timeoutMs ?? RABBIT_MANAGEMENT_DEFAULTS.timeoutMs,
       ...(options.retries !== undefined ? { retries: options.retries } : {}),
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+      deadline: options.deadline,
       hint401: auditHint,
     };
     this.pageSize = Math.min(500, Math.max(1, options.pageSize ?? RABBIT_MANAGEMENT_DEFAULTS.pageSize));

@@ -1,55 +1,53 @@
-import { type AuditReport, DeliveryError, type Notifier, slackMessage } from '@mqops/core';
+import { type AuditReport, type Notifier, slackMessage } from '@mqops/core';
+import type { ChannelPace } from './http-delivery';
+import { postToSlack, type SlackChannelOptions, slackPace } from './slack-channel';
 
-export interface SlackNotifierOptions {
-  /** Incoming-webhook URL. It is a secret: it never appears in errors or logs. */
-  webhookUrl: string;
-  /** How many times to retry after HTTP 429 / 5xx (honouring Retry-After); default 2. */
-  retries?: number;
-  /** Longest wait for one Retry-After, in ms; default 5000. */
+/** Defaults of a {@link SlackNotifier}: bounded so that a stuck webhook never holds a run for long. */
+export const SLACK_NOTIFIER_DEFAULTS = {
+  /**
+   * Per request. Slack answers a webhook in well under a second; 10 s is the alerts' value too, and leaves the
+   * Audit function (15 min) and the watcher (60 s) their time when Slack hangs.
+   */
+  timeoutMs: 10_000,
+  /** Further attempts after a 429, a 5xx, a timeout or a network error (as before). */
+  retries: 2,
+  /** Longest time for one message, waits included: three attempts and their back-off fit in it. */
+  maxTotalWaitMs: 30_000,
+} as const;
+
+export interface SlackNotifierOptions extends Omit<SlackChannelOptions, 'name'> {
+  /** Longest wait for one Retry-After, in ms (then the message goes again); default none (the budget decides). */
   maxWaitMs?: number;
-  fetch?: typeof fetch;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Posts audit reports to a Slack incoming webhook as Block Kit messages. */
+/**
+ * Posts audit reports (and the watcher's alerts, through {@link post}) to a Slack incoming webhook as Block Kit
+ * messages with the alerts' client ({@link postToSlack}: pacing, Retry-After, retries, redaction), within
+ * {@link SLACK_NOTIFIER_DEFAULTS}. The URL never appears in errors, logs or `util.inspect`. Posts one message at a
+ * time (its callers await each).
+ */
 export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
+  /** Holds the URL: private, so never shown by `util.inspect`. */
+  readonly #options: SlackChannelOptions;
+  readonly #pace: ChannelPace;
 
-  constructor(private readonly options: SlackNotifierOptions) {
-    if (!/^https?:\/\//.test(options.webhookUrl))
-      throw new DeliveryError('slack', 'the webhook URL is not an http(s) URL');
+  constructor(options: SlackNotifierOptions) {
+    this.#options = { ...SLACK_NOTIFIER_DEFAULTS, maxRetryAfterMs: options.maxWaitMs, ...options };
+    this.#pace = slackPace(this.#options);
   }
 
   async send(report: AuditReport): Promise<void> {
     await this.post(slackMessage(report));
   }
 
-  /** Posts one message; retries on 429 and 5xx. */
+  /** Posts one rendered message. @throws DeliveryError when it cannot be delivered. */
   async post(message: unknown): Promise<void> {
-    const doFetch = this.options.fetch ?? fetch;
-    const retries = this.options.retries ?? 2;
-    for (let attempt = 0; ; attempt++) {
-      let response: Response;
-      try {
-        response = await doFetch(this.options.webhookUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(message),
-        });
-      } catch (error) {
-        // The cause may hold the URL: keep only its name.
-        throw new DeliveryError('slack', `webhook unreachable (${(error as Error).name})`);
-      }
-      if (response.ok) return;
-      const body = (await response.text()).slice(0, 200);
-      const retryable = response.status === 429 || response.status >= 500;
-      if (!retryable || attempt >= retries) {
-        throw new DeliveryError('slack', `webhook answered HTTP ${response.status}: ${body}`);
-      }
-      const retryAfter = Number(response.headers.get('retry-after'));
-      const wait = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 250 * 2 ** attempt;
-      await sleep(Math.min(wait, this.options.maxWaitMs ?? 5000));
-    }
+    await postToSlack(message, this.#options, this.#pace);
+  }
+
+  /** What logging the notifier shows: never the URL. */
+  toJSON(): { channel: string; id: string } {
+    return { channel: this.channel, id: this.#pace.id };
   }
 }

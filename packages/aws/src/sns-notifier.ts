@@ -5,6 +5,7 @@ import {
   type SNSClientConfig,
 } from '@aws-sdk/client-sns';
 import { type AuditReport, DeliveryError, type Notifier, snsMessage } from '@mqops/core';
+import type { Channel } from '@mqops/core/ports';
 
 /** One SNS message: a short ASCII subject, a body, and string attributes for subscription filters. */
 export interface SnsPublication {
@@ -13,8 +14,12 @@ export interface SnsPublication {
   attributes?: Record<string, MessageAttributeValue>;
 }
 
-/** Publishes messages to one SNS topic; failures become DeliveryError naming the topic (never the message). */
-export class SnsPublisher {
+/**
+ * Publishes messages to one SNS topic; failures become DeliveryError naming the topic (never the message). The
+ * notifier port for rendered SNS messages (`send`).
+ */
+export class SnsPublisher implements Channel<SnsPublication> {
+  readonly channel = 'sns';
   private readonly client: SNSClient;
 
   constructor(
@@ -40,6 +45,11 @@ export class SnsPublisher {
         cause: error,
       });
     }
+  }
+
+  /** {@link publish}, as the notifier port. */
+  async send(publication: SnsPublication): Promise<void> {
+    await this.publish(publication);
   }
 }
 

@@ -19,11 +19,29 @@ export interface BrokerInventory {
   describe(id: string): Promise<Broker>;
 }
 
-/** A channel that findings are sent to (Slack, SNS, …). */
-export interface Notifier {
-  /** Short name for logs and reports: `slack`, `sns`. */
+/**
+ * A place messages go (Slack, SNS, …): the one notifier port. `M` is what it takes: a rendered message for a
+ * transport (a Slack message, an SNS publication) or a domain object it renders itself (an audit report).
+ */
+export interface Channel<M> {
+  /** Short stable name for logs, outcomes and the store: `slack`, `sns`, `slack:oncall`. */
   readonly channel: string;
-  send(report: AuditReport): Promise<void>;
+  /** Delivers one message. @throws DeliveryError when it cannot. */
+  send(message: M): Promise<void>;
+}
+
+/** A channel that audit reports are sent to (Slack, SNS, …). */
+export type Notifier = Channel<AuditReport>;
+
+/**
+ * A channel for `T` that renders each value and sends it to `to`: a transport (rendered messages) as a notifier.
+ *
+ * @example
+ * const notices = rendered(slackChannel, slackNotice, 'slack');
+ * await notices.send(notice);
+ */
+export function rendered<T, M>(to: Channel<M>, render: (value: T) => M, channel = to.channel): Channel<T> {
+  return { channel, send: (value) => to.send(render(value)) };
 }
 
 /**

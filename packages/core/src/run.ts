@@ -119,6 +119,7 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
     : undefined;
   const earlier = new Set(sentBefore?.channels ?? []);
   const problems: string[] = [];
+  const failed: string[] = [];
   if (shouldNotify(report)) {
     for (const notifier of deps.notifiers ?? []) {
       if (earlier.has(notifier.channel)) {
@@ -129,6 +130,7 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
         await notifier.send(report);
         report.notified.push(notifier.channel);
       } catch (error) {
+        failed.push(notifier.channel);
         problems.push(`${notifier.channel}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
@@ -153,7 +155,13 @@ export async function runAudit(deps: RunDeps, request: AuditRequest): Promise<Au
     );
   }
   if (problems.length > 0)
-    throw new DeliveryError(problems.join('; '), `sent to [${report.notified.join(', ')}] only`);
+    throw new DeliveryError(
+      failed.join(', '),
+      `${problems.join('; ')}: sent to [${report.notified.join(', ')}] only`,
+      {
+        prefix: false,
+      },
+    );
   return report;
 }
 

@@ -1,9 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { AuditReport } from '@mqops/core';
 import { DeliveryError } from '@mqops/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { SlackNotifier } from '../../src/slack-notifier';
+import { SLACK_NOTIFIER_DEFAULTS, SlackNotifier } from '../../src/slack-notifier';
 import { SnsNotifier } from '../../src/sns-notifier';
 
 const sns = mockClient(SNSClient);
@@ -104,5 +107,89 @@ describe('Class: SlackNotifier', () => {
       .catch((e: unknown) => e);
     expect(String(error)).not.toContain('not-a-real-secret');
     expect((error as Error).cause).toBeUndefined();
+  });
+});
+
+describe('Class: SlackNotifier, bounded like the alerts (issue 12)', () => {
+  /** A virtual clock: sleeping moves it forward at once. */
+  function virtualTime() {
+    const clock = { t: Date.parse('2026-11-25T00:00:10Z') };
+    return {
+      clock,
+      now: () => clock.t,
+      sleep: async (ms: number) => {
+        clock.t += ms;
+      },
+    };
+  }
+
+  it('ends within its timeout when the webhook never answers', async () => {
+    // Prepare: a real webhook that takes the request and never answers.
+    const server = createServer((req) => req.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const webhookUrl = `http://127.0.0.1:${port}/services/T0/B0/never-answers-secret`;
+    const started = Date.now();
+
+    // Act
+    const error = await new SlackNotifier({ webhookUrl, timeoutMs: 100, retries: 0 })
+      .send(report)
+      .catch((e: unknown) => e);
+    server.closeAllConnections();
+    server.close();
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as Error).message).toBe('slack: webhook timed out after 0.1 s');
+    expect(String(error)).not.toContain('never-answers-secret');
+  });
+
+  it('gives every request a timeout by default', async () => {
+    const fetch = vi.fn().mockResolvedValue(new Response('ok', { status: 200 }));
+    await new SlackNotifier({ webhookUrl: WEBHOOK, fetch }).send(report);
+    const [, init] = fetch.mock.calls[0] as [string, RequestInit];
+    expect(init.signal).toBeInstanceOf(AbortSignal);
+    expect(SLACK_NOTIFIER_DEFAULTS).toEqual({ timeoutMs: 10_000, retries: 2, maxTotalWaitMs: 30_000 });
+  });
+
+  it.each([
+    ['in seconds', () => '3'],
+    ['as an HTTP date', (now: number) => new Date(now + 3000).toUTCString()],
+  ])('honours a 429 Retry-After %s on the audit and watcher path', async (_case, retryAfter) => {
+    const time = virtualTime();
+    const at: number[] = [];
+    const fetch = vi.fn(async () => {
+      at.push(time.clock.t);
+      return at.length === 1
+        ? new Response('rate_limited', { status: 429, headers: { 'retry-after': retryAfter(time.clock.t) } })
+        : new Response('ok', { status: 200 });
+    });
+    const notifier = new SlackNotifier({ webhookUrl: WEBHOOK, fetch, now: time.now, sleep: time.sleep });
+
+    await notifier.post({ text: 'an alert' });
+
+    expect(at).toHaveLength(2);
+    expect(at[1]! - at[0]!).toBe(3000);
+  });
+
+  it('fails instead of waiting a Retry-After past its bound', async () => {
+    const time = virtualTime();
+    const fetch = vi.fn(async () => new Response('', { status: 429, headers: { 'retry-after': '120' } }));
+
+    const error = await new SlackNotifier({ webhookUrl: WEBHOOK, fetch, now: time.now, sleep: time.sleep })
+      .send(report)
+      .catch((e: unknown) => e);
+
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect((error as Error).message).toMatch(
+      /Retry-After 120 s\); a further 120 s wait would pass the 30 s bound/,
+    );
+  });
+
+  it('never shows the webhook URL when logged or inspected', () => {
+    const notifier = new SlackNotifier({ webhookUrl: WEBHOOK });
+    expect(inspect(notifier, { depth: 5 })).not.toContain('not-a-real-secret');
+    expect(JSON.stringify(notifier)).not.toContain('not-a-real-secret');
   });
 });

@@ -1,4 +1,4 @@
-import { type Broker, type BrokerCredential, collectFacts } from '@mqops/core';
+import { type Broker, type BrokerCredential, collectFacts, DeliveryError } from '@mqops/core';
 import { describe, expect, it } from 'vitest';
 import {
   matchingPolicy,
@@ -509,6 +509,59 @@ describe('Class: RabbitManagementSource', () => {
       expect(facts.nodes).toHaveLength(NODES.length);
       expect(calls).toBe(2);
       expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it("waits a 429's Retry-After given as an HTTP date (the one outbound client, issue 12)", async () => {
+      // Prepare: a date about a second ahead (HTTP dates have whole seconds); the back-off alone would be a minute.
+      let calls = 0;
+      const api = fakeApi({
+        '/api/nodes': () =>
+          Promise.resolve(
+            calls++ === 0
+              ? new Response('', {
+                  status: 429,
+                  headers: { 'retry-after': new Date(Date.now() + 1000).toUTCString() },
+                })
+              : new Response(JSON.stringify(NODES), { status: 200 }),
+          ),
+      });
+      const started = Date.now();
+
+      // Act
+      const facts = await new RabbitManagementSource({ fetch: api.fetch, retryDelayMs: 60_000 }).snapshot(
+        broker,
+        CREDENTIAL,
+      );
+
+      // Assess
+      expect(facts.nodes).toHaveLength(NODES.length);
+      expect(calls).toBe(2);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    });
+
+    it('ends by its deadline, whatever the timeout, with a DeliveryError that says how it ended', async () => {
+      const hang = () => new Promise<Response>(() => undefined);
+      const started = Date.now();
+
+      const error = await new RabbitManagementSource({
+        fetch: fakeApi({ '/api/overview': hang }).fetch,
+        timeoutMs: 10_000,
+        deadline: () => started + 100,
+      })
+        .snapshot(broker, CREDENTIAL)
+        .catch((e: unknown) => e);
+
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(error).toBeInstanceOf(DeliveryError);
+      expect(error).toMatchObject({
+        channel: 'rabbitmq',
+        attempts: 1,
+        retryable: true,
+        path: '/api/overview',
+      });
+      expect((error as Error).message).toMatch(
+        /^RabbitMQ management API GET \/api\/overview of broker payments timed out after 0\.\d+ s$/,
+      );
     });
 
     it('does not ask again after a timeout (it would only multiply the wait)', async () => {

@@ -148,6 +148,46 @@ describe('Class: SlackChannel', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('retries a request that timed out, then delivers', async () => {
+    // Prepare: the first request hangs until its signal aborts it, as the real fetch does.
+    let calls = 0;
+    const fetch = ((_url: string | URL | Request, init?: RequestInit) =>
+      calls++ === 0
+        ? new Promise<Response>((_resolve, reject) =>
+            init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+          )
+        : Promise.resolve(new Response('ok'))) as typeof globalThis.fetch;
+    const c = channel(fetch, { timeoutMs: 20 });
+
+    // Act
+    const result = await c.post({ text: 'x' });
+
+    // Assess
+    expect(result.attempts).toBe(2);
+  });
+
+  it('ends by its deadline: a Retry-After past it fails without waiting', async () => {
+    const { fetch, requests } = scriptedFetch(time, [{ status: 429, retryAfter: 10 }]);
+    const c = channel(fetch, { deadline: () => time.t + 5000 });
+
+    const error = (await c.post({ text: 'x' }).catch((e: unknown) => e)) as Error;
+
+    expect(requests).toHaveLength(1);
+    expect(time.sleep).not.toHaveBeenCalled();
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.message).toMatch(/Retry-After 10 s\); a further 10 s wait would pass the 5 s bound\)$/);
+  });
+
+  it('is a notifier port: `send` posts a rendered message', async () => {
+    const { fetch, requests } = scriptedFetch(time);
+    const c = channel(fetch);
+
+    await c.send({ text: 'rendered' });
+
+    expect(c.channel).toBe('slack:oncall');
+    expect(requests[0]?.body).toEqual({ text: 'rendered' });
+  });
+
   it('never shows the webhook URL when logged', () => {
     const c = channel(scriptedFetch(time).fetch);
     expect(JSON.stringify(c)).toBe(`{"name":"oncall","id":"${webhookId(WEBHOOK)}"}`);

@@ -1,10 +1,11 @@
+import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import type { AuditReport, Finding } from '../audit';
 import { failing } from '../audit';
 import { SEVERITY_ORDER } from '../check';
+import { clipText, SLACK_LIMITS } from './slack-limits';
 import { goneWhy, groupByBroker, headline, notAuditedLines } from './summary';
 
-/** Slack's Block Kit limits that a message must stay within. */
-export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150 } as const;
+export { SLACK_LIMITS, SLACK_RATE } from './slack-limits';
 
 const ICON: Record<string, string> = {
   CRITICAL: ':rotating_light:',
@@ -14,14 +15,20 @@ const ICON: Record<string, string> = {
   INFO: ':information_source:',
 };
 
-export interface SlackMessage {
+/**
+ * A Slack message: the notification text and the Block Kit blocks. `B` is the blocks' type: `KnownBlock` (from
+ * `@slack/types`) for a builder that is typed, plain records for one that is not yet.
+ */
+export interface SlackMessage<B = Record<string, unknown>> {
   text: string;
-  blocks: Record<string, unknown>[];
+  blocks: B[];
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** A Slack message whose blocks are typed with `@slack/types`. */
+export type SlackBlockMessage = SlackMessage<KnownBlock>;
+
+/** Room kept in a section for the "…and N more" line. */
+const MORE_LINE = 60;
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(text: string): string {
@@ -34,35 +41,54 @@ function findingLine(f: Finding): string {
   return `${ICON[f.severity] ?? ''} *${f.severity}* \`${f.checkId}\`${state} ${escapeMrkdwn(f.message)}`;
 }
 
-/** Builds blocks under a shared budget; what does not fit is counted, never dropped silently. */
+/** Room for each closing context block's text. */
+const CONTEXT_TEXT = 300;
+
+const mrkdwnSection = (text: string): SectionBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+/**
+ * Builds blocks under a shared budget of blocks and of text in all (Slack refuses a message whose blocks hold too
+ * much text: `msg_blocks_too_long`); what does not fit is counted, never dropped silently.
+ */
 class Blocks {
-  readonly blocks: Record<string, unknown>[] = [];
+  readonly blocks: KnownBlock[] = [];
   hidden = 0;
-  constructor(private readonly budget: number) {}
+  /** Characters of text left for the blocks still to come. */
+  private text: number;
+  constructor(
+    private readonly budget: number,
+    textBudget: number,
+  ) {
+    this.text = textBudget;
+  }
 
   get room(): number {
     return this.budget - this.blocks.length;
   }
 
-  add(block: Record<string, unknown>): boolean {
-    if (this.room <= 0) return false;
+  add(block: KnownBlock, length = 0): boolean {
+    if (this.room <= 0 || length > this.text) return false;
     this.blocks.push(block);
+    this.text -= length;
     return true;
   }
 
-  /** One section of lines under a bold title, cut to Slack's section size (the rest counted). */
+  /** One section of lines under a bold title, cut to Slack's section size and the text left (the rest counted). */
   section(title: string, lines: string[]): void {
     const kept: string[] = [];
+    const max = Math.min(SLACK_LIMITS.sectionText, this.text) - MORE_LINE;
     let length = title.length;
     for (const line of lines) {
-      if (length + line.length + 1 > SLACK_LIMITS.sectionText - 60) break;
+      if (length + line.length + 1 > max) break;
       kept.push(line);
       length += line.length + 1;
     }
     const cut = lines.length - kept.length;
     if (cut > 0) kept.push(`_…and ${cut} more_`);
-    if (this.add({ type: 'section', text: { type: 'mrkdwn', text: [title, ...kept].join('\n') } }))
-      this.hidden += cut;
+    const text = [title, ...kept].join('\n');
+    // A section with its title alone says nothing: its lines are counted instead.
+    const said = lines.length === 0 || kept.length > (cut > 0 ? 1 : 0);
+    if (said && this.add(mrkdwnSection(text), text.length)) this.hidden += cut;
     else this.hidden += lines.length;
   }
 }
@@ -80,9 +106,10 @@ function brokerSections(into: Blocks, findings: readonly Finding[]): void {
 /**
  * The audit as one Slack Block Kit message. With a diff (a state store is configured): what is new, what got fixed,
  * then what is still open; a change-triggered audit shows only new and fixed. Without: every failing finding by
- * broker. Never more than Slack's 50 blocks or 3,000 characters a section: what does not fit is counted.
+ * broker. Within Slack's limits ({@link SLACK_LIMITS}: 50 blocks, 3,000 characters a section, ~11,000 in all): what
+ * does not fit is counted.
  */
-export function slackMessage(report: AuditReport): SlackMessage {
+export function slackMessage(report: AuditReport): SlackBlockMessage {
   const fails = failing(report);
   const diff = report.diff;
   const status = report.outcome.status;
@@ -90,8 +117,13 @@ export function slackMessage(report: AuditReport): SlackMessage {
   const title = diff
     ? `${prefix}: ${diff.new.length} new, ${diff.fixed.length} fixed, ${diff.stillOpen.length} still open`
     : `${prefix}: ${headline(report)}`;
-  const into = new Blocks(SLACK_LIMITS.blocks - 2);
-  into.add({ type: 'header', text: { type: 'plain_text', text: clip(title, SLACK_LIMITS.headerText) } });
+  // Two context blocks close the message: the count of what was left out, and the run's facts.
+  const into = new Blocks(SLACK_LIMITS.blocks - 2, SLACK_LIMITS.totalBlocksText - 2 * CONTEXT_TEXT);
+  const header: HeaderBlock = {
+    type: 'header',
+    text: { type: 'plain_text', text: clipText(title, SLACK_LIMITS.headerText) },
+  };
+  into.add(header, header.text.text.length);
   if (status !== 'complete')
     into.section(
       `:warning: *Audit ${status.toUpperCase()}: ${report.brokersAudited} brokers audited, ${report.outcome.gaps.length} not covered.* Not audited (nothing here passed):`,
@@ -123,7 +155,8 @@ export function slackMessage(report: AuditReport): SlackMessage {
     ];
     for (const [title, list] of failingLists)
       if (list.length) {
-        into.add({ type: 'section', text: { type: 'mrkdwn', text: `*${title} (${list.length})*` } });
+        const heading = `*${title} (${list.length})*`;
+        into.add(mrkdwnSection(heading), heading.length);
         brokerSections(into, list);
       }
     for (const [title, icon, list, why] of lineLists)
@@ -136,29 +169,23 @@ export function slackMessage(report: AuditReport): SlackMessage {
           ),
         );
     if (diff.stillOpen.length && report.trigger !== 'change') {
-      into.add({
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*Still open (${diff.stillOpen.length})*` },
-      });
+      const heading = `*Still open (${diff.stillOpen.length})*`;
+      into.add(mrkdwnSection(heading), heading.length);
       brokerSections(into, diff.stillOpen);
     }
   }
   const blocks = into.blocks;
-  if (into.hidden > 0) {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${into.hidden} more findings: run \`mqops audit\` for all.` }],
-    });
-  }
-  const suppressed = report.results.filter((f) => f.suppressed).length;
-  blocks.push({
+  const context = (text: string): ContextBlock => ({
     type: 'context',
-    elements: [
-      {
-        type: 'mrkdwn',
-        text: `${status} · trigger: ${report.trigger} · ${report.brokersAudited} brokers · ${suppressed} suppressed · finished ${report.finishedAt}`,
-      },
-    ],
+    elements: [{ type: 'mrkdwn', text: clipText(text, CONTEXT_TEXT) }],
   });
-  return { text: title, blocks };
+  if (into.hidden > 0)
+    blocks.push(context(`…and ${into.hidden} more findings: run \`mqops audit\` for all.`));
+  const suppressed = report.results.filter((f) => f.suppressed).length;
+  blocks.push(
+    context(
+      `${status} · trigger: ${report.trigger} · ${report.brokersAudited} brokers · ${suppressed} suppressed · finished ${report.finishedAt}`,
+    ),
+  );
+  return { text: clipText(title, SLACK_LIMITS.messageText), blocks };
 }

@@ -53,11 +53,39 @@ describe('Function: slackMessage', () => {
     const msg = slackMessage(makeReport(many));
     expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const block of msg.blocks) {
-      const text = (block.text as { text?: string } | undefined)?.text ?? '';
+      const text = ('text' in block ? (block.text as { text?: string } | undefined)?.text : undefined) ?? '';
       expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     }
     const last = JSON.stringify(msg.blocks.at(-2));
     expect(last).toMatch(/and \d+ more findings/);
+  });
+
+  it("keeps all its blocks under Slack's total text bound, counting every finding left out (issue 12)", () => {
+    // Prepare: 40 brokers with 30 long findings each: every section would be full (old: 48 × ~2,900 characters).
+    const many = Array.from({ length: 1200 }, (_, i) =>
+      finding(i % 40, { checkId: `mq-check-${i}`, message: `${'A long finding message. '.repeat(4)}(${i})` }),
+    );
+
+    // Act
+    const msg = slackMessage(makeReport(many));
+
+    // Assess
+    const texts = msg.blocks.flatMap((b) =>
+      b.type === 'context'
+        ? b.elements.map((e) => ('text' in e ? e.text : ''))
+        : (b.type === 'section' || b.type === 'header') && b.text
+          ? [b.text.text]
+          : [],
+    );
+    expect(texts.join('').length).toBeLessThanOrEqual(SLACK_LIMITS.totalBlocksText);
+    expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    const shown = texts
+      .join('\n')
+      .split('\n')
+      .filter((l) => l.includes('`mq-check-')).length;
+    const hidden = Number(/…and (\d+) more findings/.exec(texts.join('\n'))?.[1]);
+    expect(shown).toBeGreaterThan(0);
+    expect(shown + hidden).toBe(1200);
   });
 
   it('escapes mrkdwn control characters from broker data', () => {
