@@ -14,6 +14,7 @@ declare const aws: {
   getRegionOutput(): { name: unknown };
   getCallerIdentityOutput(): { accountId: unknown };
   lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
+  cloudwatch: { MetricAlarm: new (name: string, args: Record<string, unknown>) => unknown };
   secretsmanager: {
     SecretRotation: new (
       name: string,
@@ -45,6 +46,8 @@ export default $config({
       secretRotation: (name, args, dependsOn) =>
         new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
       stage: $app.stage,
+      metricAlarm: (name, args) => new aws.cloudwatch.MetricAlarm(name, args),
+      queueName: (queue) => (queue as { nodes: { queue: { name: unknown } } }).nodes.queue.name,
     });
   },
 });

@@ -144,6 +144,8 @@ const PRICES = {
   cloudwatchPerMetricRequested: 0.01 / 1000,
   cloudwatchPerRequest: 0.01 / 1000,
   cloudwatchAlarmMetricMonth: 0.1,
+  /** A custom metric, prorated by the hour: one written in every hour of the month costs this. */
+  cloudwatchCustomMetricMonth: 0.3,
   cloudwatchHighResAlarmMetricMonth: 0.3,
   logsIngestPerGb: 0.5,
   logsStoragePerGbMonth: 0.03,
@@ -430,14 +432,40 @@ function wrapSdk(): void {
 }
 
 /** Collects what the code writes to stdout and stderr (the function's log) instead of printing it. */
-function captureOutput(): () => { bytes: number; events: number } {
+/**
+ * The custom metrics an Embedded Metric Format line declares (CloudWatch Logs turns each into metric data), as
+ * `namespace/name{dimension=value,…}`: one per metric and dimension set. A line with no `_aws` declares none.
+ */
+export function emfMetrics(line: string): string[] {
+  if (!line.includes('"_aws"')) return [];
+  try {
+    const parsed = JSON.parse(line) as Record<string, unknown> & {
+      _aws?: {
+        CloudWatchMetrics?: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+      };
+    };
+    return (parsed._aws?.CloudWatchMetrics ?? []).flatMap((d) =>
+      d.Metrics.flatMap((m) =>
+        d.Dimensions.map(
+          (set) => `${d.Namespace}/${m.Name}{${set.map((k) => `${k}=${String(parsed[k])}`).join(',')}}`,
+        ),
+      ),
+    );
+  } catch {
+    return [];
+  }
+}
+
+function captureOutput(): () => { bytes: number; events: number; metrics: Set<string> } {
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   let bytes = 0;
   let events = 0;
+  const metrics = new Set<string>();
   const capture = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     bytes += Buffer.byteLength(text);
     events += text.split('\n').filter((line) => line.trim() !== '').length;
+    for (const line of text.split('\n')) for (const metric of emfMetrics(line)) metrics.add(metric);
     const callback = rest.find((x) => typeof x === 'function') as (() => void) | undefined;
     callback?.();
     return true;
@@ -447,7 +475,7 @@ function captureOutput(): () => { bytes: number; events: number } {
   return () => {
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
-    return { bytes, events };
+    return { bytes, events, metrics };
   };
 }
 
@@ -544,7 +572,7 @@ wrapSdk();
 }
 
 /** Local stand-ins for the stack's resources, by infra name. */
-const LOCAL_RESOURCES: Record<string, { name: string; arn: string; value?: string }> = {
+const LOCAL_RESOURCES: Record<string, { name: string; arn: string; value?: string; url?: string }> = {
   State: { name: TABLE, arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}` },
   AuditState: { name: STATE_BUCKET, arn: `arn:aws:s3:::${STATE_BUCKET}` },
   Backups: { name: BACKUP_BUCKET, arn: `arn:aws:s3:::${BACKUP_BUCKET}` },
@@ -558,7 +586,10 @@ function resolveEnv(value: EnvValue): string {
   if ('defaultBus' in value) return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`;
   const resource = LOCAL_RESOURCES[value.ref];
   if (!resource) throw new Error(`bench/cost: no local stand-in for ${value.ref}`);
-  const attribute = value.attribute === 'value' ? (resource.value ?? '') : resource[value.attribute];
+  const attribute =
+    value.attribute === 'value' || value.attribute === 'url'
+      ? (resource[value.attribute] ?? '')
+      : resource[value.attribute];
   return `${attribute}${value.suffix ?? ''}`;
 }
 
@@ -579,6 +610,9 @@ function functionEnv(spec: FunctionSpec): NodeJS.ProcessEnv {
 const results = new Map<string, unknown[]>();
 
 /** Invokes `handler` once as the function runs (its environment, a Lambda context) and measures what it used. */
+/** The custom metrics (EMF) each function declared in its measured runs, by function name. */
+const emfByFunction = new Map<string, Set<string>>();
+
 async function measure(spec: FunctionSpec, handler: Handler, event: unknown): Promise<Usage> {
   const saved = process.env;
   process.env = functionEnv(spec);
@@ -604,6 +638,9 @@ async function measure(spec: FunctionSpec, handler: Handler, event: unknown): Pr
   process.env = saved;
   usage.logBytes = output.bytes;
   usage.logEvents = output.events;
+  const declared = emfByFunction.get(spec.name) ?? new Set<string>();
+  for (const metric of output.metrics) declared.add(metric);
+  emfByFunction.set(spec.name, declared);
   for (const request of cloud.requests.slice(from)) {
     const key = `${request.service}:${request.operation}`;
     usage.calls[key] = (usage.calls[key] ?? 0) + 1;
@@ -943,6 +980,7 @@ type ServiceName =
   | 'CloudWatch API'
   | 'CloudWatch alarms'
   | 'CloudWatch Logs'
+  | 'CloudWatch metrics (EMF)'
   | 'SNS'
   | 'S3'
   | 'Secrets Manager'
@@ -1241,7 +1279,17 @@ for (const [name, m] of measured) {
 
 // Costs that do not come from a function run.
 const alarmActionPublishesPerEvent = simulation.alarmActionPublishes / Math.max(1, simulation.events);
+/** mqops' alarms on itself (infra/monitoring.ts): a fixed number per stack, whatever the fleet. */
+const selfAlarmCount = stack.selfAlarms.length;
+const selfAlarmsUsd = selfAlarmCount * PRICES.cloudwatchAlarmMetricMonth;
 const fixedLines: Line[] = [
+  {
+    service: 'CloudWatch alarms',
+    item: `${selfAlarmCount} alarms on mqops itself (infra/monitoring.ts: dead letters, failed jobs, abandoned alerts, each function's errors)`,
+    quantity: selfAlarmCount,
+    unit: 'alarm metric-months',
+    usd: selfAlarmsUsd,
+  },
   {
     service: 'CloudWatch alarms',
     item: `${alarmTotals.alarms} alarms mqops keeps (${alarmTotals.alarmMetrics} alarm metrics: a metric-math alarm counts each metric)`,
@@ -1303,6 +1351,23 @@ const optionLines: Line[] = [
   ...rotationLambda.lines,
 ];
 
+// Custom metrics the functions declare in their Embedded Metric Format lines (functions/lib/job-metric.ts declares only
+// values that are not zero): CloudWatch bills each for every hour it receives data, so a function whose runs declare
+// a metric pays for it in min(runs, hours of the month) hours.
+for (const c of costs) {
+  const declared = [...(emfByFunction.get(c.name) ?? [])].sort();
+  if (declared.length === 0) continue;
+  const hours = Math.min(c.runsPerMonth, HOURS_PER_MONTH);
+  const line: Line = {
+    service: 'CloudWatch metrics (EMF)',
+    item: `${c.name}: ${declared.length} custom metric(s) declared (${declared.slice(0, 4).join(', ')}${declared.length > 4 ? ', …' : ''}), ${hours.toFixed(0)} h a month with data`,
+    quantity: (declared.length * hours) / HOURS_PER_MONTH,
+    unit: 'metric-months',
+    usd: ((declared.length * hours) / HOURS_PER_MONTH) * PRICES.cloudwatchCustomMetricMonth,
+  };
+  c.lines.push(line);
+  c.usd += line.usd;
+}
 const functionsUsd = costs.reduce((n, c) => n + c.usd, 0);
 const fixedUsd = sum(fixedLines);
 const optionUsd = sum(optionLines);
@@ -1639,7 +1704,9 @@ const out = {
     perBroker: round(alarmTotals.alarms / BROKERS, 2),
     alarmMetricsPerBroker: round(alarmTotals.alarmMetrics / BROKERS, 2),
     usdPerMonth: round(alarmsUsd, 2),
-    usdPerBrokerMonth: round(alarmsUsd / BROKERS, 4),
+    /** The fleet's alarms (not mqops' own, `selfAlarms`) per broker. */
+    usdPerBrokerMonth: round((alarmsUsd - selfAlarmsUsd) / BROKERS, 4),
+    selfAlarms: { alarms: selfAlarmCount, usdPerMonth: round(selfAlarmsUsd, 2) },
     byBrokerKind: Object.fromEntries(
       Object.entries(alarmsByKind).map(([kind, row]) => [
         kind,

@@ -10,6 +10,7 @@ import { parseJsonText } from '@mqops/core/json';
 import { optionalEnv } from './lib/config';
 import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-alarms');
 
@@ -141,4 +142,5 @@ export async function alarms(event: unknown): Promise<AlarmsResult | { skipped: 
 
 export const handler = middy(alarms)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('alarms'));
+  .use(countFailures('alarms'))
+  .use(refuseToDeadLetters('alarms'));

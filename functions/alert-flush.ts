@@ -1,8 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { parseScheduledEvent } from '@mqops/core/events';
 import type { Context } from 'aws-lambda';
 import { type AlertRuntime, alertRuntime } from './lib/alert-runtime';
+import { emitMetrics } from './lib/job-metric';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-alert-flush');
 
@@ -41,19 +44,31 @@ export async function flushAlerts(
     deferred: r.deferred,
   };
   logger.info('alert flush finished', { ...result, sentIds: r.sent.map((n) => n.id) });
+  // AlertsAbandoned raises mqops' own alarm (infra/monitoring.ts): an alert nobody heard.
+  emitMetrics('alert-flush', {
+    AlertsDelivered: result.sent,
+    AlertsFailed: result.failed,
+    AlertsAbandoned: result.abandoned,
+  });
   return result;
 }
 
-/** A handler with an injectable clock (tests and benchmarks drive time). */
+/**
+ * A handler with an injectable clock (tests and benchmarks drive time). It takes an EventBridge scheduled event or a
+ * manual `{}`; anything else is refused (InvalidInputError, limits.ts) before the runtime is built.
+ */
 export function makeAlertFlushHandler(options: { now?: () => Date; env?: NodeJS.ProcessEnv } = {}) {
   const now = options.now ?? (() => new Date());
   const runtime = () =>
     alertRuntime(options.env ?? process.env, (message, extra) => logger.warn(message, { ...extra }));
-  return middy((_event: unknown, context: Context) => {
+  return middy((event: unknown, context: Context) => {
+    parseScheduledEvent(event);
     const remaining = context?.getRemainingTimeInMillis?.() ?? 900_000;
     const stopAt = Date.now() + Math.max(0, remaining - SAFETY_MS);
     return flushAlerts(runtime, now, () => Date.now() < stopAt);
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(refuseToDeadLetters('alert-flush'));
 }
 
 export const handler = makeAlertFlushHandler();

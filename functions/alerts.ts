@@ -3,7 +3,9 @@ import middy from '@middy/core';
 import { InvalidInputError } from '@mqops/core';
 import { isAmazonMqAlarm, NOT_AMAZON_MQ_ALARM, parseAlarmEvent } from '@mqops/core/alerts/events';
 import { type AlertRuntime, alertRuntime } from './lib/alert-runtime';
+import { emitMetrics } from './lib/job-metric';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-alerts');
 
@@ -41,8 +43,9 @@ export async function receiveAlarmEvent(
     alerts = parseAlarmEvent(event, { now: now() });
   } catch (error) {
     // The issues are bounded (a few lines of at most 200 characters) and never repeat a received value at length.
+    // Its message is bounded (limits.ts `refusal`: at most 300 characters, no long value repeated).
     if (error instanceof InvalidInputError)
-      logger.error('rejected a malformed alarm event', { issues: error.issues, error: error.message });
+      logger.error('rejected a malformed alarm event', { error: error.message });
     throw error;
   }
   const result: AlertsResult = {
@@ -95,6 +98,12 @@ export async function receiveAlarmEvent(
       sent: r.sent.map((n) => n.id),
     });
   }
+  emitMetrics('alerts', {
+    AlertsReceived: result.received,
+    AlertsIgnored: result.ignored,
+    AlertsDelivered: result.sent,
+    AlertsFailed: result.failed,
+  });
   return result;
 }
 
@@ -103,9 +112,9 @@ export function makeAlertsHandler(options: { now?: () => Date; env?: NodeJS.Proc
   const now = options.now ?? (() => new Date());
   const runtime = () =>
     alertRuntime(options.env ?? process.env, (message, extra) => logger.warn(message, { ...extra }));
-  return middy((event: unknown) => receiveAlarmEvent(event, runtime, now)).use(
-    injectLambdaContext(logger, { resetKeys: true }),
-  );
+  return middy((event: unknown) => receiveAlarmEvent(event, runtime, now))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(refuseToDeadLetters('alerts'));
 }
 
 export const handler = makeAlertsHandler();

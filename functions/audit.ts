@@ -4,6 +4,7 @@ import { parseAuditEvent } from '@mqops/core';
 import { type AuditResult, runConfiguredAudit } from './lib/audit-runtime';
 import { countFailures } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 export type { AuditResult } from './lib/audit-runtime';
 
@@ -33,4 +34,5 @@ export async function audit(
 
 export const handler = middy(audit)
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('audit'));
+  .use(countFailures('audit'))
+  .use(refuseToDeadLetters('audit'));

@@ -8,6 +8,7 @@ import { capacityBase } from './lib/capacity-runtime';
 import { optionalEnv } from './lib/config';
 import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-maintenance');
 
@@ -68,4 +69,5 @@ export function createMaintenance(options: MaintenanceOptions = {}) {
 
 export const handler = middy(createMaintenance())
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('maintenance'));
+  .use(countFailures('maintenance'))
+  .use(refuseToDeadLetters('maintenance'));

@@ -3,8 +3,10 @@ import middy from '@middy/core';
 import { parseCapacityEvent } from '@mqops/core/capacity/events';
 import { type AdvanceResult, advancePlan, advancePlans, type PlanDeps } from '@mqops/core/capacity/plan';
 import { tickOutcome } from '@mqops/core/tick-outcome';
+import { emitMetrics } from './lib/job-metric';
 import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 import { resizeRuntime } from './lib/resize-runtime';
 
 const logger = createLogger('mqops-resize');
@@ -58,10 +60,19 @@ export function createResize(options: ResizeOptions = {}) {
       })),
       'resize plan',
     );
+    // ResizesRolledBack raises mqops' own alarm (infra/monitoring.ts). Counted from the actions this tick took.
+    const finished = (state: string) =>
+      results.filter((r) => r.actions.some((a) => a.kind === 'finish' && a.outcome === state)).length;
+    emitMetrics('resize', {
+      ResizesApplied: finished('done'),
+      ResizesRolledBack: finished('rolled-back'),
+      ResizesStarted: results.filter((r) => r.actions.some((a) => a.kind === 'update')).length,
+    });
     return endJob('resize', outcome, { ...jobSummary(outcome), plans: results });
   };
 }
 
 export const handler = middy(createResize())
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('resize'));
+  .use(countFailures('resize'))
+  .use(refuseToDeadLetters('resize'));

@@ -13,6 +13,7 @@ import { type RightsizeDeps, runRightsize } from '@mqops/core/capacity/rightsize
 import { capacityBase } from './lib/capacity-runtime';
 import { countFailures, endJob, type JobSummary, jobSummary, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-rightsize');
 
@@ -92,4 +93,5 @@ export function createRightsize(options: RightsizeOptions = {}) {
 
 export const handler = middy(createRightsize())
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('rightsize'));
+  .use(countFailures('rightsize'))
+  .use(refuseToDeadLetters('rightsize'));

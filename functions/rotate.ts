@@ -10,6 +10,7 @@ import {
   clip,
   parseRotationEvent,
   type RotationDeps,
+  RotationError,
   type RotationEvent,
   type RotationNotices,
   RotationRefusedError,
@@ -17,7 +18,7 @@ import {
   rotateAndNotify,
 } from '@mqops/core/rotation/index';
 import { optionalEnv } from './lib/config';
-import { emitJobOutcome } from './lib/job-metric';
+import { emitJobOutcome, emitMetrics } from './lib/job-metric';
 import { selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
@@ -83,6 +84,7 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
     const { result } = await rotateAndNotify(request, deps ?? (defaults as RotateDeps), onNotice);
     logger.info('rotation step done', { ...result });
     emitJobOutcome('rotation', outcomeOf(1, []));
+    emitMetrics('rotation', { RotationsFinished: +(result.outcome === 'finished') });
     return result;
   } catch (error) {
     if (error instanceof RotationRefusedError) {
@@ -101,6 +103,9 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
       reason: `${request.Step} failed: ${(error as Error).message}`,
     };
     emitJobOutcome('rotation', outcomeOf(0, [gap], true));
+    // Waiting for the broker (a reboot, the maintenance window) is no failure: Secrets Manager tries the step again.
+    const waiting = error instanceof RotationError && error.waiting;
+    emitMetrics('rotation', { RotationsWaiting: +waiting, RotationsFailed: +!waiting });
     throw error;
   }
 }

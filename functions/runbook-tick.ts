@@ -13,6 +13,7 @@ import { tickOutcome } from '@mqops/core/tick-outcome';
 import { capacityBase } from './lib/capacity-runtime';
 import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-runbook-tick');
 
@@ -76,4 +77,5 @@ export function createRunbookTick(options: RunbookTickOptions = {}) {
 
 export const handler = middy(createRunbookTick())
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(countFailures('runbook-tick'));
+  .use(countFailures('runbook-tick'))
+  .use(refuseToDeadLetters('runbook-tick'));

@@ -5,9 +5,9 @@ import { noticeSinksFromEnv } from '@mqops/aws/notice-sinks';
 import { type KeyValueStore, MqopsError, type NoticeSink } from '@mqops/core';
 import { outcomeOf } from '@mqops/core/outcome';
 import { type AllRunbookPorts, RUNBOOKS } from '@mqops/core/runbooks/index';
-import { type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
+import { parseRunbookRequest, type RunRecord, runRunbook } from '@mqops/core/runbooks/run';
 import { optionalEnv } from './lib/config';
-import { emitJobOutcome } from './lib/job-metric';
+import { emitJobOutcome, emitMetrics } from './lib/job-metric';
 import { countFailures, selfTarget } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
 
@@ -70,26 +70,23 @@ export interface RunbookOptions {
 /**
  * The Runbook function, invoked by hand (`aws lambda invoke`, the console, `mqops run --invoke`):
  * `{"runbook": "safe-reboot", "payload": {"brokerId": "b-…"}, "execute": true, "by": "arn:…"}`. A dry run unless
- * `execute` is true. Unknown runbooks and bad payloads are refused with the list of valid ones before any call.
+ * `execute` is true. Unknown runbooks and bad or oversized payloads are refused (a bounded InvalidInputError naming the
+ * valid ones) before anything is built, called or written: a refused request leaves no trail record (run.ts).
  * Every run is kept in the trail (the state table) and posted to Slack and SNS, and writes its outcome as a metric
  * (`Job` = `runbook`): failed for a failed run, else complete (a refusal is a guard's answer). A failed run is
  * returned, not thrown: the record is the answer to the person who asked, and a retry must not repeat an operation.
  */
 export function createRunbook(options: RunbookOptions = {}) {
   return async function runbook(event: unknown): Promise<RunRecord> {
-    const name =
-      typeof (event as { runbook?: unknown } | null)?.runbook === 'string'
-        ? (event as { runbook: string }).runbook
-        : '';
+    // The edge: a bad request is refused here, before any client, port or store is built.
+    const { definition } = parseRunbookRequest(event, RUNBOOKS);
     const table = optionalEnv('MQOPS_STATE_TABLE');
     if (!options.store && !table)
       throw new MqopsError('MQOPS_STATE_TABLE is not set: runbooks keep their trail there');
     const store = options.store?.() ?? new DynamoKeyValueStore(table as string);
-    const known = RUNBOOKS.some((r) => r.name === name);
     const record = await runRunbook(event, {
       runbooks: RUNBOOKS,
-      // Ports only for a runbook that exists: a bad request is refused before anything is built.
-      ports: known ? await (options.ports ?? portsFor)(name) : {},
+      ports: await (options.ports ?? portsFor)(definition.name),
       store,
       sinks: options.sinks?.() ?? noticeSinksFromEnv(),
       ...(options.now ? { now: options.now } : {}),
@@ -110,6 +107,8 @@ export function createRunbook(options: RunbookOptions = {}) {
       reason: record.summary,
     };
     emitJobOutcome('runbook', record.status === 'failed' ? outcomeOf(0, [gap], true) : outcomeOf(1, []));
+    // Runs that acted (not dry runs, not refusals): a runbook is a manual change to production, and worth counting.
+    emitMetrics('runbook', { RunbooksRun: +(!record.dryRun && record.status !== 'refused') });
     return record;
   };
 }

@@ -7,6 +7,7 @@ import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
 import { MqopsError } from '@mqops/core';
+import { readWithinLimits } from '@mqops/core/limits';
 import {
   type AlertChannel,
   parseWatchEvent,
@@ -18,6 +19,7 @@ import {
 import { optionalEnv } from './lib/config';
 import { countFailures, endJob, type JobSummary, jobSummary } from './lib/job-outcome';
 import { createLogger } from './lib/logger';
+import { refuseToDeadLetters } from './lib/refuse';
 
 const logger = createLogger('mqops-watch');
 
@@ -84,7 +86,8 @@ export interface WatchOptions {
 export function createWatch(options: WatchOptions = {}) {
   const now = options.now ?? (() => new Date());
   return async function watch(event: unknown): Promise<WatchSummary> {
-    const request = parseWatchEvent(event);
+    // Bounded at the edge (limits.ts): too large or too deep refused before the parse, its refusal ≤ 300 characters.
+    const request = readWithinLimits(event, parseWatchEvent);
     const config = watchConfig();
     const channels = channelsFor(config);
     if (channels.length === 0) logger.warn('no alert channel configured: changes are recorded only');
@@ -132,7 +135,8 @@ export function createWatch(options: WatchOptions = {}) {
 export function createWatchHandler(options: WatchOptions = {}) {
   return middy(createWatch(options))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(countFailures('watch'));
+    .use(countFailures('watch'))
+    .use(refuseToDeadLetters('watch'));
 }
 
 export const handler = createWatchHandler();

@@ -177,7 +177,12 @@ export function planPermissions(fn: FunctionSpec, root?: string): PermissionPlan
   const grants: { action: string; statement: ScopeStatement }[] = [];
   for (const action of actions) {
     const access = ACTION_ACCESS[action];
-    const scope = fn.scopes?.[action];
+    // A function's own dead-letter queue is where its refusals go (functions/lib/refuse.ts): the only queue it may write.
+    const scope =
+      fn.scopes?.[action] ??
+      (action === 'sqs:SendMessage' && fn.deadLetterQueue
+        ? [{ ref: fn.deadLetterQueue, attribute: 'arn' as const }]
+        : undefined);
     if (!access) {
       problems.push(
         `${fn.name}: ${action} is not in infra/iam-access.ts (add its access level and resource types from the Service Authorization Reference)`,

@@ -2,12 +2,27 @@ import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { auditFunction } from './audit';
 import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capacity';
+import { selfAlarms } from './monitoring';
 import { alertFlushFunction, alertsFunction } from './notify';
 import { rotateFunction, secretRotations } from './rotation';
 import { runbookFunction, runbookTickFunction } from './runbooks';
 import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
+
+const functions = [
+  auditFunction,
+  alarmsFunction,
+  watchFunction,
+  alertsFunction,
+  alertFlushFunction,
+  rotateFunction,
+  rightsizeFunction,
+  resizeFunction,
+  maintenanceFunction,
+  runbookFunction,
+  runbookTickFunction,
+];
 
 /** The whole mqops stack. */
 export const stack: StackSpec = {
@@ -18,19 +33,8 @@ export const stack: StackSpec = {
   queues: [deadLetters],
   topics: [alertTopic],
   secrets: [slackWebhookSecret],
-  functions: [
-    auditFunction,
-    alarmsFunction,
-    watchFunction,
-    alertsFunction,
-    alertFlushFunction,
-    rotateFunction,
-    rightsizeFunction,
-    resizeFunction,
-    maintenanceFunction,
-    runbookFunction,
-    runbookTickFunction,
-  ],
+  functions,
+  selfAlarms: selfAlarms(functions),
   secretRotations: secretRotations(),
 };
 
@@ -40,6 +44,7 @@ export type {
   FunctionSpec,
   SecretRotationSpec,
   SecretSpec,
+  SelfAlarmSpec,
   StackSpec,
   TopicSpec,
   Trigger,

@@ -1,3 +1,4 @@
+import { SELF_ALARM_PREFIX } from '@mqops/core/alerts/events';
 import { alertTopic, slackWebhookSecret } from './alerts';
 import { deployedConfig } from './config';
 import { deadLetters, stateTable } from './storage';
@@ -24,8 +25,9 @@ const scopes: Record<string, EnvValue[]> = {
  * The Alerts rule's EventBridge pattern: state changes of Amazon MQ alarms only — a metric (any metric of a
  * metric-math alarm) in the `AWS/AmazonMQ` namespace, or the `mqops:broker` alarm tag (composite and application
  * alarms; CloudWatch puts alarm tags in `detail.alarmTags` when tag propagation is on). EventBridge content
- * filtering: `$or` over two sub-patterns, the array of metrics matched element by element, `exists` on the tag (a
- * leaf). The function applies the same test (isAmazonMqAlarm) to what arrives another way (an `alarmTopics` topic).
+ * filtering: `$or` over the sub-patterns, the array of metrics matched element by element, `exists` on the tag (a
+ * leaf); and mqops' own alarms, by their name prefix (`mqops.self.`). The function applies the same test
+ * (isAmazonMqAlarm) to what arrives another way (an `alarmTopics` topic).
  */
 export const ALERTS_RULE_PATTERN = {
   source: ['aws.cloudwatch'],
@@ -34,6 +36,8 @@ export const ALERTS_RULE_PATTERN = {
     $or: [
       { configuration: { metrics: { metricStat: { metric: { namespace: ['AWS/AmazonMQ'] } } } } },
       { alarmTags: { 'mqops:broker': [{ exists: true }] } },
+      // mqops' own alarms (infra/monitoring.ts): they reach the same channels as broker alerts.
+      { alarmName: [{ prefix: SELF_ALARM_PREFIX }] },
     ],
   },
 } as const;

@@ -1,6 +1,8 @@
+import { SELF_ALARM_PREFIX } from '@mqops/core/alerts/events';
+import { alertTopic } from './alerts';
 import { planPermissions } from './iam';
 import { stageSettings } from './stage';
-import type { EnvValue, FunctionSpec, IamCondition, StackSpec } from './types';
+import type { DimensionValue, EnvValue, FunctionSpec, IamCondition, StackSpec } from './types';
 
 /**
  * The few SST v3 components (and helpers) mqops uses, as the shape this file relies on. The real ones come from
@@ -43,6 +45,10 @@ export interface SstContext {
   secretRotation: (name: string, args: Record<string, unknown>, dependsOn: unknown[]) => unknown;
   /** The stage being deployed (`$app.stage`): log retention and other stage settings follow it. */
   stage: string;
+  /** Creates a CloudWatch metric alarm (`aws.cloudwatch.MetricAlarm`; SST has no component for it). */
+  metricAlarm: (name: string, args: Record<string, unknown>) => unknown;
+  /** The SQS queue name of an `sst.aws.Queue` (`queue.nodes.queue.name`): the dimension of its metrics. */
+  queueName: (queue: unknown) => unknown;
 }
 
 type Resource = Record<string, unknown>;
@@ -99,7 +105,16 @@ export function deployStack(
     });
     resources.set(t.name, table as unknown as Resource);
   }
-  for (const q of stack.queues) resources.set(q.name, new sst.aws.Queue(q.name) as unknown as Resource);
+  for (const q of stack.queues)
+    resources.set(
+      q.name,
+      new sst.aws.Queue(
+        q.name,
+        q.retentionDays
+          ? { transform: { queue: { messageRetentionSeconds: q.retentionDays * 86_400 } } }
+          : {},
+      ) as unknown as Resource,
+    );
   for (const t of stack.topics) resources.set(t.name, new sst.aws.SnsTopic(t.name) as unknown as Resource);
   for (const s of stack.secrets)
     resources.set(s.name, new sst.Secret(s.name, s.placeholder) as unknown as Resource);
@@ -113,6 +128,7 @@ export function deployStack(
   };
   const outputs: Record<string, unknown> = {};
   for (const fn of stack.functions) {
+    const granted = permissionsFor(fn, resolveRef, root);
     const created = new sst.aws.Function(fn.name, {
       handler: fn.handler,
       description: fn.description,
@@ -123,13 +139,18 @@ export function deployStack(
       environment: {
         ...Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, resolveRef(v)])),
         MQOPS_STAGE: stage.stage,
+        // Where the function sends an event it refuses (functions/lib/refuse.ts), as Lambda sends failed ones.
+        ...(fn.deadLetterQueue
+          ? { MQOPS_DEAD_LETTER_QUEUE_URL: resolveRef({ ref: fn.deadLetterQueue, attribute: 'url' }) }
+          : {}),
       },
       logging: { retention: stage.logRetention, format: 'json' },
       ...(fn.splitting ? { nodejs: { format: 'esm', splitting: true } } : {}),
       permissions: [
-        ...permissionsFor(fn, resolveRef, root),
-        // Lambda itself sends failed asynchronous events there, with the function's role.
-        ...(fn.deadLetterQueue
+        ...granted,
+        // Lambda itself sends failed asynchronous events there, with the function's role (unless the code's own
+        // refusals already need the same grant).
+        ...(fn.deadLetterQueue && !granted.some((p) => p.actions.includes('sqs:SendMessage'))
           ? [
               {
                 actions: ['sqs:SendMessage'],
@@ -190,6 +211,7 @@ export function deployStack(
     // Services that invoke the function by ARN (Secrets Manager's rotation) need the ARN: print it too.
     if (fn.invokedBy?.length) outputs[`${fn.name}FunctionArn`] = created.arn;
   }
+  createSelfAlarms(stack, resources, context, resolveRef);
   for (const t of stack.topics) outputs[t.name] = resources.get(t.name)?.arn;
   for (const b of stack.buckets) outputs[b.name] = resources.get(b.name)?.name;
   // The CLI needs the state table's name to plan resizes (`mqops rightsize --accept … --table`).
@@ -211,4 +233,51 @@ export function sstPattern(pattern: Record<string, unknown>): Record<string, unk
     ...(detailType !== undefined ? { detailType } : {}),
     ...(detail !== undefined ? { detail } : {}),
   };
+}
+
+/**
+ * The stack's alarms on itself (infra/monitoring.ts): `mqops.self.<stage>.<key>`, one datapoint at or above the
+ * threshold in one period, missing data as OK (a quiet mqops is a healthy one). `direct` ones publish to the alert
+ * topic as well as reaching the Alerts rule.
+ */
+function createSelfAlarms(
+  stack: StackSpec,
+  resources: Map<string, Resource>,
+  context: SstContext,
+  resolveRef: (value: EnvValue) => unknown,
+): void {
+  const topicArn = resources.get(alertTopic.name)?.arn;
+  const dimension = (value: DimensionValue): unknown => {
+    if ('functionName' in value) {
+      const fn = resources.get(value.functionName);
+      if (!fn) throw new Error(`infra: self-alarm on unknown function ${value.functionName}`);
+      return fn.name;
+    }
+    if ('queueName' in value) {
+      const queue = resources.get(value.queueName);
+      if (!queue) throw new Error(`infra: self-alarm on unknown queue ${value.queueName}`);
+      return context.queueName(queue);
+    }
+    return resolveRef(value);
+  };
+  for (const alarm of stack.selfAlarms) {
+    const actions = alarm.direct && topicArn ? [topicArn] : [];
+    context.metricAlarm(`Self${alarm.key.replace(/(^|-)(.)/g, (_m, _d, c: string) => c.toUpperCase())}`, {
+      name: `${SELF_ALARM_PREFIX}${context.stage}.${alarm.key}`,
+      alarmDescription: alarm.description,
+      namespace: alarm.namespace,
+      metricName: alarm.metric,
+      dimensions: Object.fromEntries(Object.entries(alarm.dimensions).map(([k, v]) => [k, dimension(v)])),
+      statistic: alarm.statistic,
+      period: alarm.period,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: alarm.threshold,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: actions,
+      okActions: actions,
+      tags: { 'mqops:service': 'mqops', 'mqops:stage': context.stage },
+    });
+  }
 }

@@ -12,10 +12,15 @@ export const stateTable: TableSpec = {
   description: 'mqops key-value state (pk/sk strings, TTL attribute ttl)',
 };
 
-/** Events a function failed on after Lambda's own retries, kept for a person to look at. */
+/**
+ * Events a function failed on after Lambda's own retries, or refused at once (functions/lib/refuse.ts: the reason in
+ * the ErrorMessage attribute), kept for a person to look at: 14 days, SQS's longest, and an alarm on the first message
+ * (infra/monitoring.ts).
+ */
 export const deadLetters: QueueSpec = {
   name: 'DeadLetters',
-  description: 'events mqops functions failed on after retries',
+  description: 'events mqops functions failed on after retries, or refused',
+  retentionDays: 14,
 };
 
 /** Where backup-config writes (ActiveMQ configurations and users, RabbitMQ definitions), versioned. */

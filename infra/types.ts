@@ -6,7 +6,7 @@
 /** A value an environment variable takes: a literal, or an attribute of another resource in the stack. */
 export type EnvValue =
   | { literal: string }
-  | { ref: string; attribute: 'arn' | 'name' | 'value'; suffix?: string }
+  | { ref: string; attribute: 'arn' | 'name' | 'value' | 'url'; suffix?: string }
   /** The account's default EventBridge bus (where AWS services deliver their events). */
   | { defaultBus: true };
 
@@ -109,6 +109,8 @@ export interface TableSpec {
 export interface QueueSpec {
   name: string;
   description: string;
+  /** How long a message is kept (SQS: 1 minute to 14 days; its default is 4). */
+  retentionDays?: number;
 }
 
 export interface BucketSpec {
@@ -116,6 +118,30 @@ export interface BucketSpec {
   description: string;
   /** Keep every version of every object (backups: an overwrite or a deletion can be undone). */
   versioned?: boolean;
+}
+
+/** A dimension value of a self-alarm: a literal, a resource of the stack, or a function's deployed name. */
+export type DimensionValue = EnvValue | { functionName: string } | { queueName: string };
+
+/**
+ * A CloudWatch metric alarm on mqops itself (infra/monitoring.ts): named `mqops.self.<stage>.<key>`, so the Alerts
+ * rule routes its state changes to Slack and SNS like a broker's; `direct` alarms also publish straight to the alert
+ * topic (they watch the alert path itself, which may be what is broken).
+ */
+export interface SelfAlarmSpec {
+  /** The alarm name's last part, and (PascalCased) its logical name. */
+  key: string;
+  /** What it means and what to do, for the person it wakes. */
+  description: string;
+  namespace: string;
+  metric: string;
+  dimensions: Record<string, DimensionValue>;
+  statistic: 'Sum' | 'Maximum';
+  /** Seconds. */
+  period: number;
+  /** ALARM at or above this value, in one period. */
+  threshold: number;
+  direct?: boolean;
 }
 
 /** Rotation turned on for an existing secret (mqops.config.json `rotations`). */
@@ -137,6 +163,8 @@ export interface StackSpec {
   buckets: BucketSpec[];
   tables: TableSpec[];
   queues: QueueSpec[];
+  /** Alarms on mqops itself (infra/monitoring.ts). */
+  selfAlarms: SelfAlarmSpec[];
   topics: TopicSpec[];
   secrets: SecretSpec[];
   functions: FunctionSpec[];

@@ -5,6 +5,7 @@ import { SnsNotifier } from '@mqops/aws/sns-notifier';
 import { buildTargets } from '@mqops/aws/targets';
 import { type AuditReport, type AuditRequest, failing, type Notifier, runAudit, toAsff } from '@mqops/core';
 import { functionConfig } from './config';
+import { emitMetrics } from './job-metric';
 import { endJob, type JobSummary, jobSummary } from './job-outcome';
 
 /** What an audit run returns: a summary, not the whole report. */
@@ -67,6 +68,11 @@ export async function runConfiguredAudit(
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
+  // Brokers a target could not read (a target that could not be listed is a gap of its own, in JobPartial/JobFailed).
+  emitMetrics('audit', {
+    BrokersAudited: report.brokersAudited,
+    BrokersNotAudited: report.errors.filter((e) => e.brokerId !== undefined).length,
+  });
   return endJob('audit', report.outcome, {
     ...jobSummary(report.outcome),
     trigger: report.trigger,

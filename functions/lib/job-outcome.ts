@@ -1,5 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
-import { MqopsError } from '@mqops/core/errors';
+import { ConfigurationError, InvalidInputError, MqopsError } from '@mqops/core/errors';
 import { errorText } from '@mqops/core/notices';
 import {
   type CoverageGap,
@@ -9,7 +9,7 @@ import {
   outcomeOf,
   outcomeSummary,
 } from '@mqops/core/outcome';
-import { emitJobOutcome } from './job-metric';
+import { emitJobOutcome, emitMetrics } from './job-metric';
 
 /**
  * The function's own account and region as the outcome's gaps name it: `self/eu-west-1` (Lambda sets AWS_REGION;
@@ -63,14 +63,20 @@ export function jobSummary(outcome: JobOutcome): JobSummary {
 
 /**
  * A middy middleware that counts a job stopped by an error before it had an outcome (a bad configuration, no
- * credentials, a state store or a channel that refused, a plan store that could not be listed, a malformed event) as
- * failed: its metric, with the error as the gap, as Lambda's own Errors metric counts the invocation. A job that ended
- * through {@link endJob} wrote its metric already. The error is left to fail the invocation.
+ * credentials, a state store or a channel that refused, a plan store that could not be listed) as failed: its metric,
+ * with the error as the gap, as Lambda's own Errors metric counts the invocation. A job that ended through
+ * {@link endJob} wrote its metric already. A refused event (InvalidInputError) is no failed job: it counts as
+ * `Rejected` (a function with a dead-letter queue sends it there first: refuse.ts). The error is left to fail the
+ * invocation.
  */
 export function countFailures(job: string): MiddlewareObj {
   return {
     onError: async (request) => {
       if (request.error instanceof JobFailedError) return;
+      if (request.error instanceof InvalidInputError && !(request.error instanceof ConfigurationError)) {
+        emitMetrics(job, { Rejected: 1 });
+        return;
+      }
       emitJobOutcome(job, outcomeOf(0, [{ target: selfTarget(), reason: errorText(request.error) }], true));
     },
   };

@@ -242,7 +242,7 @@ describe('Runbook function: audit-now, rotate-now, resize-now (demo fleet on the
     const metrics = () =>
       lines
         .flatMap((chunk) => chunk.split('\n'))
-        .filter((line) => line.includes('"CloudWatchMetrics"'))
+        .filter((line) => line.includes('"JobComplete"'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     const undo = cloud.faults.add({ service: 's3', operation: 'PutObject', deny: true });
     const failed = await capturingOutput(lines, () =>

@@ -33,10 +33,13 @@ export function scheduledEvent(time = '2026-11-25T06:00:00Z') {
   };
 }
 
-/** The job metrics (Embedded Metric Format lines, job-metric.ts) among a function's captured output. */
+/**
+ * The job outcome lines (job-metric.ts: Embedded Metric Format, declaring the values that are not zero) among a
+ * function's captured output.
+ */
 export function jobMetrics(output: readonly string[]): Record<string, unknown>[] {
   return output
     .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"CloudWatchMetrics"'))
+    .filter((line) => line.includes('"JobComplete"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

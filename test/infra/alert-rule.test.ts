@@ -23,7 +23,7 @@ const isLeaf = (value: Json): value is Leaf => value === null || typeof value !=
 /**
  * Whether an EventBridge pattern matches an event, for the subset of the pattern syntax the stack uses: nested
  * fields (AND), arrays of exact values (OR; an event array matches when one of its values does), `{ exists: bool }`
- * on leaves only, and `$or` over two or more sub-patterns. Anything else in a pattern throws, so a pattern that
+ * on leaves only, `{ prefix: string }` on string leaves, and `$or` over two or more sub-patterns. Anything else in a pattern throws, so a pattern that
  * grows past this subset fails the test rather than passing it by accident.
  */
 function matches(pattern: Record<string, unknown>, event: Json): boolean {
@@ -38,6 +38,10 @@ function matches(pattern: Record<string, unknown>, event: Json): boolean {
       return rule.some((matcher) => {
         if (matcher !== null && typeof matcher === 'object') {
           const keys = Object.keys(matcher);
+          if (keys.length === 1 && keys[0] === 'prefix')
+            return leaves.some(
+              (leaf) => typeof leaf === 'string' && leaf.startsWith((matcher as { prefix: string }).prefix),
+            );
           if (keys.length !== 1 || keys[0] !== 'exists')
             throw new Error(`unsupported matcher ${keys.join()}`);
           return (matcher as { exists: boolean }).exists === leaves.length > 0;
@@ -77,10 +81,48 @@ describe('Function: matches (the test’s EventBridge matcher)', () => {
       false,
     ],
     ['fields are ANDed', { source: ['aws.cloudwatch'], detail: { metrics: { ns: ['C'] } } }, false],
+    ['a prefix of a string leaf', { source: [{ prefix: 'aws.' }] }, true],
+    ['a prefix that does not match', { source: [{ prefix: 'mqops.' }] }, false],
   ])('matches %s: %j', (_name, pattern, expected) => {
     expect(matches(pattern, event)).toBe(expected);
   });
 });
+
+/** A state change of mqops' own dead-letter alarm (infra/monitoring.ts), as EventBridge delivers it. */
+function selfAlarm(): { detail: Record<string, unknown> } & Record<string, unknown> {
+  return {
+    version: '0',
+    id: '5b3c1a0e-1f7e-4d7e-9d1a-8b0b0c0a0001',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: '2026-12-08T04:00:00Z',
+    region: 'us-east-1',
+    resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:mqops.self.prod.dead-letters'],
+    detail: {
+      alarmName: 'mqops.self.prod.dead-letters',
+      state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-12-08T04:00:00.000+0000' },
+      previousState: { value: 'OK', reason: '', timestamp: '2026-12-08T03:00:00.000+0000' },
+      configuration: {
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: {
+              metric: {
+                namespace: 'AWS/SQS',
+                name: 'ApproximateNumberOfMessagesVisible',
+                dimensions: { QueueName: 'mqops-prod-DeadLetters' },
+              },
+              period: 60,
+              stat: 'Maximum',
+            },
+            returnData: true,
+          },
+        ],
+      },
+    },
+  };
+}
 
 describe('Alerts rule (infra/notify.ts)', () => {
   const untaggedHeap = () => {
@@ -103,6 +145,12 @@ describe('Alerts rule (infra/notify.ts)', () => {
     ['an EC2 metric-math alarm (the documented sample)', fixture('eventbridge-metric-math.json'), false],
     ['the Billing alarm', fixture('scope/billing.json'), false],
     ['an untagged composite alarm', fixture('scope/composite-untagged.json'), false],
+    ['one of mqops’ own alarms (its dead-letter queue)', selfAlarm(), true],
+    [
+      'an SQS alarm of someone else',
+      { ...selfAlarm(), detail: { ...selfAlarm().detail, alarmName: 'dlq-depth' } },
+      false,
+    ],
   ];
 
   it('is the pattern the Alerts function subscribes with', () => {

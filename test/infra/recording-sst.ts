@@ -21,6 +21,7 @@ export function recordingSst(): {
     getRegionOutput(): { name: string };
     getCallerIdentityOutput(): { accountId: string };
     lambda: { Permission: new (name: string, args: Record<string, unknown>) => unknown };
+    cloudwatch: { MetricAlarm: new (name: string, args: Record<string, unknown>) => unknown };
     secretsmanager: {
       SecretRotation: new (
         name: string,
@@ -51,7 +52,13 @@ export function recordingSst(): {
       }),
       Bucket: component('sst.aws.Bucket', ['arn', 'name']),
       Dynamo: component('sst.aws.Dynamo', ['arn', 'name']),
-      Queue: component('sst.aws.Queue', ['arn', 'url']),
+      // The SQS queue itself is `nodes.queue` (its name is the dimension of its metrics).
+      Queue: class extends component('sst.aws.Queue', ['arn', 'url']) {
+        constructor(name: string, args?: unknown, opts?: unknown) {
+          super(name, args, opts);
+          this.nodes = { queue: { name: `$ref:${name}.nodes.queue.name` } };
+        }
+      },
       Bus: {
         subscribe(name: string, busArn: unknown, subscriber: unknown, args: Record<string, unknown>) {
           recorded.push({ type: 'sst.aws.Bus.subscribe', name, args: { busArn, subscriber, ...args } });
@@ -67,6 +74,7 @@ export function recordingSst(): {
     getRegionOutput: () => ({ name: '$region' }),
     getCallerIdentityOutput: () => ({ accountId: '$account' }),
     lambda: { Permission: component('aws.lambda.Permission', ['id']) },
+    cloudwatch: { MetricAlarm: component('aws.cloudwatch.MetricAlarm', ['arn']) },
     secretsmanager: { SecretRotation: component('aws.secretsmanager.SecretRotation', []) },
   };
   return { sst, recorded, interpolate, aws };

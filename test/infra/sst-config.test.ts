@@ -258,6 +258,10 @@ describe('infra/sst.ts', () => {
       lambdaPermission: () => ({}),
       secretRotation: () => ({}),
       stage: 'test',
+
+      metricAlarm: () => ({}),
+
+      queueName: () => '$queueName',
     };
     const alarms = stack.functions.find((f) => f.name === 'Alarms');
     if (!alarms) throw new Error('no Alarms function');
@@ -285,6 +289,7 @@ describe('infra/sst.ts', () => {
       {
         ...stack,
         functions: [{ ...alerts, triggers: [{ kind: 'topic', name: 'AlertsFromTopic1', topicArn }] }],
+        selfAlarms: [],
       },
       sst,
       {
@@ -294,6 +299,10 @@ describe('infra/sst.ts', () => {
         lambdaPermission: () => ({}),
         secretRotation: () => ({}),
         stage: 'test',
+
+        metricAlarm: () => ({}),
+
+        queueName: () => '$queueName',
       },
     );
     expect(recorded.find((r) => r.type === 'sst.aws.SnsTopic.subscribe')).toEqual({
@@ -320,6 +329,10 @@ describe('infra/sst.ts', () => {
       secretRotation: (name, args, dependsOn) =>
         new aws.secretsmanager.SecretRotation(name, args, { dependsOn }),
       stage: 'test',
+
+      metricAlarm: () => ({}),
+
+      queueName: () => '$queueName',
     });
     const made = recorded.filter((r) => r.type === 'aws.secretsmanager.SecretRotation');
     expect(made.map((r) => [r.name, r.args])).toEqual([

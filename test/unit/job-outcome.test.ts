@@ -1,9 +1,10 @@
 import middy from '@middy/core';
-import { InvalidInputError } from '@mqops/core/errors';
+import { ConfigurationError, InvalidInputError } from '@mqops/core/errors';
 import { MemoryKeyValueStore } from '@mqops/core/kv';
 import { outcomeOf } from '@mqops/core/outcome';
 import { SAFE_REBOOT_KEY_PREFIX } from '@mqops/core/runbooks/safe-reboot';
 import { describe, expect, it, vi } from 'vitest';
+import { emitJobOutcome, emitMetrics } from '../../functions/lib/job-metric';
 import { countFailures, endJob, JobFailedError } from '../../functions/lib/job-outcome';
 import { rotate } from '../../functions/rotate';
 import { createRunbookTick } from '../../functions/runbook-tick';
@@ -14,9 +15,54 @@ const gap = { target: 'self/us-east-1', broker: 'orders', reason: 'not described
 function metricLines(write: ReturnType<typeof vi.spyOn>) {
   return write.mock.calls
     .map((call: unknown[]) => String(call[0]))
-    .filter((line: string) => line.includes('"CloudWatchMetrics"'))
+    .filter((line: string) => line.includes('"JobComplete"'))
     .map((line: string) => JSON.parse(line) as Record<string, unknown>);
 }
+
+describe('Function: emitJobOutcome (what a job writes, and what CloudWatch is asked to keep as a metric)', () => {
+  const declared = (line: Record<string, unknown>) =>
+    (
+      (line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } | undefined)
+        ?.CloudWatchMetrics[0]?.Metrics ?? []
+    ).map((m) => m.Name);
+
+  it('declares no metric for a complete job (a job run every minute would pay for one every hour)', () => {
+    const lines: string[] = [];
+    emitJobOutcome('watch', outcomeOf(3, []), (l) => lines.push(l));
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({ Job: 'watch', JobComplete: 1, JobPartial: 0, JobFailed: 0, Gaps: 0 });
+    expect(line).not.toHaveProperty('_aws');
+  });
+
+  it('declares only what is not zero for a partial or failed job, never JobComplete', () => {
+    const lines: string[] = [];
+    emitJobOutcome('audit', outcomeOf(2, [gap]), (l) => lines.push(l));
+    emitJobOutcome('audit', outcomeOf(0, [gap, gap], true), (l) => lines.push(l));
+    const [partial, failed] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(declared(partial ?? {})).toEqual(['JobPartial', 'Gaps']);
+    expect(declared(failed ?? {})).toEqual(['JobFailed', 'Gaps']);
+    expect(failed).toMatchObject({
+      Job: 'audit',
+      JobFailed: 1,
+      Gaps: 2,
+      _aws: { CloudWatchMetrics: [{ Namespace: 'mqops', Dimensions: [['Job']] }] },
+    });
+  });
+
+  it('writes service counts by Job and by Service, declaring only those that are not zero', () => {
+    const lines: string[] = [];
+    emitMetrics('alert-flush', { AlertsDelivered: 0, AlertsAbandoned: 2 }, (l) => lines.push(l));
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(declared(line)).toEqual(['AlertsAbandoned']);
+    expect(line).toMatchObject({
+      Job: 'alert-flush',
+      Service: 'mqops',
+      AlertsDelivered: 0,
+      AlertsAbandoned: 2,
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['Job'], ['Service']] }] },
+    });
+  });
+});
 
 describe('Function: endJob', () => {
   it.each([
@@ -190,7 +236,7 @@ describe('Middleware: countFailures', () => {
     ['a store that could not be listed', new Error('ProvisionedThroughputExceededException: slow down'), 1],
     [
       'a bad configuration',
-      new InvalidInputError('invalid mqops configuration', ['suppressions.0.check: …']),
+      new ConfigurationError('invalid mqops configuration', ['suppressions.0.check: …']),
       1,
     ],
     [
@@ -210,6 +256,21 @@ describe('Middleware: countFailures', () => {
           JobFailed: 1,
           Gaps: 1,
         });
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('counts a refused event as Rejected, not as a failed job, and lets the error reach the caller', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const error = new InvalidInputError('not an Amazon MQ event');
+      await expect(handlerThatThrows(error)({}, {} as never)).rejects.toBe(error);
+      const lines = write.mock.calls.map(
+        (call: unknown[]) => JSON.parse(String(call[0])) as Record<string, unknown>,
+      );
+      expect(lines).toEqual([expect.objectContaining({ Job: 'resize', Service: 'mqops', Rejected: 1 })]);
+      expect(lines[0]).not.toHaveProperty('JobFailed');
     } finally {
       write.mockRestore();
     }

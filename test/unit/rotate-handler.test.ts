@@ -184,13 +184,15 @@ describe('Function: rotate', () => {
     expect(effects.sns).toEqual(['PublishCommand']);
     expect(effects.fetch).toBe(1);
     expect(effects.dynamodb).toContain('PutItemCommand');
-    expect(effects.metrics).toBe(1);
+    // The job's outcome, and the rotation counts (RotationsFailed) the self-alarm watches.
+    expect(effects.metrics).toBe(2);
   });
 
   it('returns already-current for the AWSCURRENT version, after DescribeSecret only', async () => {
     const { result, effects } = await invoke(event({ SecretId: OWNED, ClientRequestToken: CURRENT }));
     expect(result).toMatchObject({ outcome: 'already-current' });
-    expect(effects).toMatchObject({ ...NONE, secretsManager: ['DescribeSecretCommand'], metrics: 1 });
+    // A complete step that finished no rotation declares no metric (job-metric.ts: only what is not zero).
+    expect(effects).toMatchObject({ ...NONE, secretsManager: ['DescribeSecretCommand'], metrics: 0 });
   });
 });
 

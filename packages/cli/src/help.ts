@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ALARMS_HELP } from './alarms';
 import { MAINTENANCE_HELP, RIGHTSIZE_HELP } from './capacity';
+import { DOCTOR_HELP } from './doctor';
 import { ROTATION_HELP } from './rotation';
 import { RUN_HELP } from './run';
 
@@ -27,6 +28,7 @@ Commands:
   run RUNBOOK                audit-now, rotate-now, resize-now, safe-reboot, backup-config, restore-config; a dry run
                              unless --execute
   rotation enable|list       turn on credential rotation for a broker user; list rotated secrets (alias: rotate)
+  doctor                     how a deployed mqops stage is doing: its self-alarms, dead letters, failed jobs
   help [COMMAND]             this help, or a command's
 
 Run \`mqops help COMMAND\` (or \`mqops COMMAND --help\`) for the options of a command.
@@ -96,6 +98,7 @@ const COMMAND_HELP = new Map<string, string>([
   ['maintenance', MAINTENANCE_HELP],
   ['run', RUN_HELP],
   ['rotation', ROTATION_HELP],
+  ['doctor', DOCTOR_HELP],
 ]);
 
 /** The commands, for messages. */

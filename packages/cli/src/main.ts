@@ -22,6 +22,7 @@ import {
 import { parseConfigFile } from '@mqops/core/config-file';
 import { alarmsCommand } from './alarms';
 import { maintenanceCommand, rightsizeCommand } from './capacity';
+import { doctorCommand } from './doctor';
 import { FileStateStore } from './file-state';
 import { HELP, helpFor, unknownCommand, VERSION } from './help';
 import { hintFor } from './hints';
@@ -117,6 +118,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (first === 'maintenance') return maintenanceCommand(rest, io);
   if (first === 'run') return runCommand(rest, io);
   if (first === 'alarms') return alarmsCommand(rest, io);
+  if (first === 'doctor') return doctorCommand(rest, io);
   if (first === 'rotation') {
     if (rest.length === 0) {
       io.out(ROTATION_HELP);

@@ -1,7 +1,7 @@
 import { type CapacityPolicy, capacityPolicyOf } from './capacity/policy';
 import { CHECKS } from './checks';
 import { type MqopsConfig, parseConfig } from './config';
-import { InvalidInputError } from './errors';
+import { ConfigurationError, InvalidInputError } from './errors';
 import { parseJsonText } from './json';
 import { type RotationSchedule, rotationSchedulesOf } from './rotation/enable';
 
@@ -46,7 +46,7 @@ export function parseConfigFile(text: string, origin = 'configuration'): ConfigF
   const capacity = read(() => capacityPolicyOf({ sections }));
   const rotations = read(() => rotationSchedulesOf({ sections }));
   if (!config || !capacity || !rotations || issues.length)
-    throw new InvalidInputError('invalid mqops configuration', issues);
+    throw new ConfigurationError('invalid mqops configuration', issues);
   return { config, capacity, rotations };
 }
 

@@ -1,5 +1,5 @@
 import { type AuditPolicy, DEFAULT_POLICY } from './check';
-import { InvalidInputError } from './errors';
+import { ConfigurationError } from './errors';
 import { parseJsonText } from './json';
 import * as v from './schema';
 import { type Suppression, SuppressionSchema, suppressionSchema } from './suppressions';
@@ -107,7 +107,7 @@ export interface ParseConfigOptions {
  * values. A suppression must give a real expiry day and a reason that means something, and with
  * {@link ParseConfigOptions.knownChecks} a known check id; an expiry already past is no error (see
  * `suppressionWarnings`).
- * @throws InvalidInputError naming every field that is wrong.
+ * @throws ConfigurationError (an InvalidInputError) naming every field that is wrong.
  */
 export function parseConfig(value: unknown, options: ParseConfigOptions = {}): MqopsConfig {
   const schema = options.knownChecks
@@ -115,7 +115,7 @@ export function parseConfig(value: unknown, options: ParseConfigOptions = {}): M
     : ConfigSchema;
   const parsed = v.safeParse(schema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid mqops configuration', v.issueLines(parsed.issues, '(config)'));
+    throw new ConfigurationError('invalid mqops configuration', v.issueLines(parsed.issues, '(config)'));
   const {
     policy = {},
     suppressions = [],
@@ -148,7 +148,7 @@ export function parseConfig(value: unknown, options: ParseConfigOptions = {}): M
   };
 }
 
-/** Reads a configuration from JSON text. @throws InvalidInputError for text that is not JSON or a bad config. */
+/** Reads a configuration from JSON text. @throws ConfigurationError for text that is not JSON or a bad config. */
 export function parseConfigText(text: string, origin = 'configuration'): MqopsConfig {
   return parseConfig(parseJsonText(text, origin));
 }

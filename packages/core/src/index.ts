@@ -34,8 +34,20 @@ export {
 export { CHECKS, checkById } from './checks';
 export type { MqopsConfig, ParseConfigOptions } from './config';
 export { parseConfig, parseConfigText } from './config';
-export { BrokerNotFoundError, DeliveryError, InvalidInputError, MqopsError } from './errors';
-export { MQ_CHANGE_EVENTS, parseAuditEvent, SECURITY_GROUP_CHANGE_EVENTS } from './events';
+export {
+  BrokerNotFoundError,
+  ConfigurationError,
+  DeliveryError,
+  InvalidInputError,
+  MqopsError,
+} from './errors';
+export {
+  MQ_CHANGE_EVENTS,
+  parseAuditEvent,
+  parseScheduledEvent,
+  type ScheduledRequest,
+  SECURITY_GROUP_CHANGE_EVENTS,
+} from './events';
 export type {
   ActiveMqUserFacts,
   BrokerFacts,
@@ -56,6 +68,36 @@ export { FACT_ACTIONS, FactKind } from './facts';
 export * from './instance-types';
 export type { KeyValueStore, Versioned } from './kv';
 export { casItem, kvCell, MemoryKeyValueStore, update } from './kv';
+// `clip` and `MAX_SECRET_ID_LENGTH` of limits.ts are exported with rotation (rotation/index.ts).
+export {
+  ACCOUNT_ID_DIGITS,
+  ARN_CHARS,
+  assertWithinLimits,
+  BROKER_ID,
+  BROKER_REF,
+  brokerRefSchema,
+  CLIP_CHARS,
+  CLOUDTRAIL_EVENT_NAME_CHARS,
+  EVENTBRIDGE_EVENT_BYTES,
+  MAX_BROKERS,
+  MAX_DEPTH,
+  MAX_EVENT_CHARS,
+  MAX_MESSAGE_CHARS,
+  MAX_REQUEST_CHARS,
+  MAX_REQUEST_STRING,
+  MAX_RESOURCES,
+  MAX_SHORT,
+  MQ_BROKER_ID_CHARS,
+  MQ_BROKER_NAME_CHARS,
+  MQ_USER_NAME_CHARS,
+  REGION_CHARS,
+  readWithinLimits,
+  refusal,
+  S3_KEY_BYTES,
+  SECURITY_GROUP_ID,
+  TAG_KEY_CHARS,
+  TAG_VALUE_CHARS,
+} from './limits';
 export type { WeeklyWindow } from './maintenance-window';
 export {
   inMaintenanceWindow,

@@ -11,7 +11,16 @@ async function run(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const COMMAND_NAMES = ['audit', 'checks', 'alarms', 'rightsize', 'maintenance', 'run', 'rotation'] as const;
+const COMMAND_NAMES = [
+  'audit',
+  'checks',
+  'alarms',
+  'rightsize',
+  'maintenance',
+  'run',
+  'rotation',
+  'doctor',
+] as const;
 
 /**
  * The options a command parses, read from its parseOptions call in the source (the help must not drift from it).
@@ -30,6 +39,7 @@ const PARSERS: Record<
   maintenance: { file: 'capacity.ts', ignored: ['broker', 'accept', 'table', 'config'] },
   run: { file: 'run.ts' },
   rotation: { file: 'rotation.ts' },
+  doctor: { file: 'doctor.ts' },
 };
 
 function parsedOptions(file: string): { name: string; type: 'string' | 'boolean' }[] {
@@ -105,7 +115,7 @@ describe('mqops help', () => {
       expect(code).toBe(2);
       expect(out).toBe('');
       expect(err).toMatch(
-        /unknown command 'frobnicate'; commands: audit, checks, alarms, rightsize, maintenance, run, rotation, help/,
+        /unknown command 'frobnicate'; commands: audit, checks, alarms, rightsize, maintenance, run, rotation, doctor, help/,
       );
     }
     expect((await run('help', 'audit', 'extra')).code).toBe(2);

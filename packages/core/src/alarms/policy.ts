@@ -24,7 +24,7 @@
  * // Broker tags: page on the backlog only above 5,000 messages, and no CPU alarm.
  * { "mqops:alarm:backlog:threshold": "5000", "mqops:alarm:cpu": "off" }
  */
-import { InvalidInputError } from '../errors';
+import { ConfigurationError } from '../errors';
 import type { Engine } from '../model';
 import * as v from '../schema';
 
@@ -407,14 +407,14 @@ const PolicySchema = v.strictObject({
 /**
  * Reads an alarm policy (e.g. the `MQOPS_ALARM_POLICY` JSON, or a config file section): every field is optional and
  * falls back to {@link DEFAULT_ALARM_POLICY}.
- * @throws InvalidInputError naming every field that is wrong.
+ * @throws ConfigurationError (an InvalidInputError) naming every field that is wrong.
  * @example
  * parseAlarmPolicy({ alarms: { cpu: { threshold: 90 }, journal: { enabled: false } } });
  */
 export function parseAlarmPolicy(value: unknown): AlarmPolicy {
   const parsed = v.safeParse(PolicySchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid alarm policy', v.issueLines(parsed.issues, '(policy)'));
+    throw new ConfigurationError('invalid alarm policy', v.issueLines(parsed.issues, '(policy)'));
   const problems: string[] = [];
   const alarms = Object.fromEntries(
     ALARM_KEYS.map((key) => {
@@ -431,6 +431,6 @@ export function parseAlarmPolicy(value: unknown): AlarmPolicy {
       return [key, merged];
     }),
   ) as Record<AlarmKey, AlarmSettings>;
-  if (problems.length) throw new InvalidInputError('invalid alarm policy', problems);
+  if (problems.length) throw new ConfigurationError('invalid alarm policy', problems);
   return { alarms, notifyOnOk: parsed.output.notifyOnOk ?? DEFAULT_ALARM_POLICY.notifyOnOk };
 }

@@ -4,8 +4,8 @@
  * few list calls, the MQ change events are rare, and a full run also repairs whatever else drifted (Cloud
  * Custodian's "one policy, many triggers" with the simplest correct resource scope).
  */
-import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import { assertWithinLimits, CLOUDTRAIL_EVENT_NAME_CHARS, MAX_SHORT, refusal } from '../limits';
 import * as v from '../schema';
 
 /** Amazon MQ API calls after which the alarms may have to change. */
@@ -28,16 +28,19 @@ export interface AlarmsRequest {
   eventName?: string;
 }
 
+const { id, account, region } = ScheduledEventSchema.entries;
+
+/** An Amazon MQ API call delivered by EventBridge from CloudTrail; every string bounded (limits.ts). */
 const CloudTrailEvent = v.object({
   source: v.literal('aws.amazonmq'),
   'detail-type': v.literal('AWS API Call via CloudTrail'),
-  id: v.string(),
-  account: v.string(),
-  region: v.string(),
+  id,
+  account,
+  region,
   detail: v.object({
     eventSource: v.literal('amazonmq.amazonaws.com'),
-    eventName: v.pipe(v.string(), v.minLength(1)),
-    errorCode: v.optional(v.string()),
+    eventName: v.pipe(v.string(), v.minLength(1), v.maxLength(CLOUDTRAIL_EVENT_NAME_CHARS)),
+    errorCode: v.optional(v.pipe(v.string(), v.maxLength(MAX_SHORT))),
     requestParameters: v.nullish(v.record(v.string(), v.unknown())),
   }),
 });
@@ -50,14 +53,15 @@ const issues = (list: v.Issues) => v.issueLines(list, '(event)');
 /**
  * Turns the invocation event into a reconcile request; `null` when the event needs no run (a failed API call, an
  * MQ call that changes nothing alarms depend on, tags on something other than a broker).
- * @throws InvalidInputError for anything else, naming what is wrong; nothing has been called yet.
+ * @throws InvalidInputError for anything else, naming what is wrong in at most 300 characters (limits.ts): an event
+ * over 256 KB or 32 levels deep is refused before it is read; nothing has been called yet.
  */
 export function parseAlarmsEvent(event: unknown): AlarmsRequest | null {
+  assertWithinLimits(event);
   if (event !== null && typeof event === 'object' && !Array.isArray(event) && 'source' in event) {
     if ((event as { 'detail-type'?: unknown })['detail-type'] === 'AWS API Call via CloudTrail') {
       const parsed = v.safeParse(CloudTrailEvent, event);
-      if (!parsed.success)
-        throw new InvalidInputError('not a valid Amazon MQ CloudTrail event', issues(parsed.issues));
+      if (!parsed.success) throw refusal('not a valid Amazon MQ CloudTrail event', issues(parsed.issues));
       const { eventName, errorCode, requestParameters } = parsed.output.detail;
       if (errorCode) return null; // the call failed: nothing changed
       if (!(ALARM_CHANGE_EVENTS as readonly string[]).includes(eventName)) return null;
@@ -69,12 +73,12 @@ export function parseAlarmsEvent(event: unknown): AlarmsRequest | null {
     }
     const scheduled = v.safeParse(ScheduledEventSchema, event);
     if (!scheduled.success)
-      throw new InvalidInputError('not a valid EventBridge scheduled event', issues(scheduled.issues));
+      throw refusal('not a valid EventBridge scheduled event', issues(scheduled.issues));
     return { trigger: 'schedule', dryRun: false };
   }
   const manual = v.safeParse(ManualEvent, event);
   if (!manual.success)
-    throw new InvalidInputError(
+    throw refusal(
       'expected an EventBridge scheduled event, an Amazon MQ CloudTrail event, {} or { "dryRun": true }',
       issues(manual.issues),
     );

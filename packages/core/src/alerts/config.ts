@@ -13,7 +13,7 @@
  *   ]
  * }
  */
-import { InvalidInputError } from '../errors';
+import { ConfigurationError } from '../errors';
 import { parseJsonText } from '../json';
 import * as v from '../schema';
 import type { AlertSeverity } from './events';
@@ -180,12 +180,12 @@ const ConfigSchema = v.partial(
 
 /**
  * Reads the notifier's configuration; what is left out keeps its default.
- * @throws InvalidInputError naming every field that is wrong (a webhook URL where a channel name belongs, too).
+ * @throws ConfigurationError (an InvalidInputError) naming every field that is wrong (a webhook URL where a channel name belongs, too).
  */
 export function parseAlertConfig(value: unknown): AlertConfig {
   const parsed = v.safeParse(ConfigSchema, value ?? {});
   if (!parsed.success)
-    throw new InvalidInputError('invalid alerts configuration', v.issueLines(parsed.issues, '(config)'));
+    throw new ConfigurationError('invalid alerts configuration', v.issueLines(parsed.issues, '(config)'));
   const c = parsed.output;
   const d = DEFAULT_ALERT_CONFIG;
   return {

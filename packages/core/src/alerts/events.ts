@@ -13,7 +13,7 @@
  * is read; a state time ahead of the reader's clock by more than {@link MAX_CLOCK_SKEW_MS} is refused too. Alarms that
  * are not about Amazon MQ are read, but {@link isAmazonMqAlarm} tells them apart: the engine ignores them.
  */
-import { InvalidInputError } from '../errors';
+import { refusal } from '../limits';
 import * as v from '../schema';
 
 /** CloudWatch alarm states. */
@@ -41,6 +41,14 @@ export const NODE_TAG = 'mqops:node';
 export const ROLE_TAG = 'mqops:role';
 /** Name prefix of the alarms mqops manages: `mqops-<broker>-<key>` (`…-<key>-node<N>` per RabbitMQ node). */
 export const MANAGED_ALARM_PREFIX = 'mqops-';
+/**
+ * Name prefix of mqops' own alarms, the ones that watch mqops itself (infra/monitoring.ts: `mqops.self.<stage>.<key>`,
+ * e.g. its dead-letter queue, a failed audit, an abandoned alert). Outside `mqops-` on purpose: the alarm reconciler
+ * never sees them. They reach the MQ channel like broker alarms (the Alerts rule and isAmazonMqAlarm let them in).
+ */
+export const SELF_ALARM_PREFIX = 'mqops.self.';
+/** The broker label of mqops' own alerts: they group together, apart from every broker. */
+export const SELF_ALERT_BROKER = 'mqops (self)';
 
 /** The namespace of Amazon MQ metrics. */
 export const MQ_NAMESPACE = 'AWS/AmazonMQ';
@@ -546,8 +554,7 @@ function issues(list: v.Issues, prefix = ''): string[] {
 function assertBoundedSize(value: unknown, max: number, what: string): void {
   let size = 0;
   const walk = (node: unknown, depth: number): void => {
-    if (depth > L.depth)
-      throw new InvalidInputError(`invalid ${what}`, [`(event): nested deeper than ${L.depth} levels`]);
+    if (depth > L.depth) throw refusal(`invalid ${what}`, [`(event): nested deeper than ${L.depth} levels`]);
     if (typeof node === 'string') size += node.length + 2;
     else if (Array.isArray(node)) {
       size += 2;
@@ -567,16 +574,14 @@ function assertBoundedSize(value: unknown, max: number, what: string): void {
     } else size += String(node).length;
   };
   walk(value, 0);
-  if (size > max)
-    throw new InvalidInputError(`invalid ${what}`, [`(event): larger than ${max} characters of JSON`]);
+  if (size > max) throw refusal(`invalid ${what}`, [`(event): larger than ${max} characters of JSON`]);
 }
 
 /** `2019-10-02T17:04:40.989+0000` → `2019-10-02T17:04:40.989Z`. */
 export function normaliseTimestamp(value: string): string {
   const iso = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const ms = Date.parse(iso);
-  if (Number.isNaN(ms))
-    throw new InvalidInputError('invalid alarm event', [`unreadable timestamp ${cut(value)}`]);
+  if (Number.isNaN(ms)) throw refusal('invalid alarm event', [`unreadable timestamp ${cut(value)}`]);
   return new Date(ms).toISOString();
 }
 
@@ -721,10 +726,11 @@ function toAlert(parts: AlertParts): Alert {
   // The reconciler tags `mqops:broker` with the id; a hand-made alarm may carry the name there.
   const taggedBroker = parts.tags[BROKER_TAG]?.trim();
   const brokerId = taggedBroker && /^b-[0-9a-f-]+$/i.test(taggedBroker) ? taggedBroker : undefined;
-  const broker =
-    parts.tags[BROKER_NAME_TAG]?.trim() ||
-    (taggedBroker && !brokerId ? taggedBroker : undefined) ||
-    hint.broker;
+  const broker = parts.alarmName.startsWith(SELF_ALARM_PREFIX)
+    ? SELF_ALERT_BROKER
+    : parts.tags[BROKER_NAME_TAG]?.trim() ||
+      (taggedBroker && !brokerId ? taggedBroker : undefined) ||
+      hint.broker;
   const key = parts.tags[ALARM_KEY_TAG]?.trim() || managedKey(parts.alarmName, broker);
   // An active/standby alarm over both instances (MAX of -1 and -2) is about the broker, not one instance.
   const instances = new Set(
@@ -874,7 +880,7 @@ function parseSnsBody(body: string, where: string, eventId: string | undefined):
   try {
     value = JSON.parse(body);
   } catch (error) {
-    throw new InvalidInputError('invalid alarm notification', [
+    throw refusal('invalid alarm notification', [
       `${where}.Sns.Message: not JSON (${cut((error as Error).message, 120, 100)})`,
     ]);
   }
@@ -883,7 +889,7 @@ function parseSnsBody(body: string, where: string, eventId: string | undefined):
     return parseEventBridge(value, 'sns', `${where}.Sns.Message.`);
   const parsed = v.safeParse(SnsAlarmMessage, value);
   if (!parsed.success)
-    throw new InvalidInputError(
+    throw refusal(
       'invalid alarm notification (not a CloudWatch alarm message)',
       issues(parsed.issues, `${where}.Sns.Message.`),
     );
@@ -904,8 +910,7 @@ function parseEventBridge(
   if (value.source === 'aws.cloudwatch' && IGNORED_DETAIL_TYPES.has(String(value['detail-type'])))
     return undefined;
   const parsed = v.safeParse(EventBridgeAlarmEvent, value);
-  if (!parsed.success)
-    throw new InvalidInputError('invalid CloudWatch alarm event', issues(parsed.issues, prefix));
+  if (!parsed.success) throw refusal('invalid CloudWatch alarm event', issues(parsed.issues, prefix));
   return fromEventBridge(parsed.output, source);
 }
 
@@ -925,7 +930,7 @@ export interface ParseAlarmEventOptions {
 export function assertNotFuture(alert: Pick<Alert, 'alarmName' | 'timestamp'>, now: Date): void {
   const ahead = Date.parse(alert.timestamp) - now.getTime();
   if (ahead <= MAX_CLOCK_SKEW_MS) return;
-  throw new InvalidInputError('alarm state time in the future', [
+  throw refusal('alarm state time in the future', [
     `${cut(alert.alarmName)}: state time ${alert.timestamp} is ${Math.round(ahead / 60_000)} min ahead of ` +
       `the clock (at most ${MAX_CLOCK_SKEW_MS / 60_000} min of skew is allowed)`,
   ]);
@@ -935,10 +940,14 @@ export function assertNotFuture(alert: Pick<Alert, 'alarmName' | 'timestamp'>, n
  * Whether an alarm is about Amazon MQ, so the notifier's: one of its metrics (any metric of a metric-math alarm) is
  * in the `AWS/AmazonMQ` namespace, or it carries the `mqops:broker` tag (composite alarms, application alarms). The
  * same test as the Alerts rule's EventBridge pattern (infra/notify.ts), for events that arrive another way (an SNS
- * topic of `alarmTopics`, a widened rule).
+ * topic of `alarmTopics`, a widened rule). mqops' own alarms ({@link SELF_ALARM_PREFIX}) count too: they go to the
+ * same channels.
  */
-export function isAmazonMqAlarm(alert: Pick<Alert, 'metric' | 'mathMetrics' | 'tags'>): boolean {
+export function isAmazonMqAlarm(
+  alert: Pick<Alert, 'metric' | 'mathMetrics' | 'tags'> & { alarmName?: string },
+): boolean {
   if (Object.hasOwn(alert.tags, BROKER_TAG)) return true;
+  if (alert.alarmName?.startsWith(SELF_ALARM_PREFIX)) return true;
   const metrics = alert.mathMetrics ?? (alert.metric ? [alert.metric] : []);
   return metrics.some((m) => m.namespace === MQ_NAMESPACE);
 }
@@ -968,7 +977,7 @@ function readAlarmEvent(event: unknown): Alert[] {
   if (isObject(event) && 'Records' in event) {
     assertBoundedSize(event, L.eventChars, 'SNS event');
     const parsed = v.safeParse(SnsLambdaEvent, event);
-    if (!parsed.success) throw new InvalidInputError('invalid SNS event', issues(parsed.issues));
+    if (!parsed.success) throw refusal('invalid SNS event', issues(parsed.issues));
     // Read every record before returning, so a bad record rejects the whole event (nothing half-recorded).
     return parsed.output.Records.flatMap((record, i) => {
       const alert = parseSnsBody(record.Sns.Message, `Records.${i}`, record.Sns.MessageId);
@@ -980,7 +989,7 @@ function readAlarmEvent(event: unknown): Alert[] {
     const alert = parseEventBridge(event, 'eventbridge');
     return alert ? [alert] : [];
   }
-  throw new InvalidInputError('not a CloudWatch alarm event', [
+  throw refusal('not a CloudWatch alarm event', [
     'expected an EventBridge "CloudWatch Alarm State Change" event or an SNS event with alarm notifications',
   ]);
 }

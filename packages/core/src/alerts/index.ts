@@ -49,6 +49,8 @@ export {
   normaliseTimestamp,
   parseAlarmEvent,
   ROLE_TAG,
+  SELF_ALARM_PREFIX,
+  SELF_ALERT_BROKER,
   SEVERITY_TAG,
   stableHash,
 } from './events';

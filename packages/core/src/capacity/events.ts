@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import { assertWithinLimits, brokerRefSchema, MAX_BROKERS, refusal } from '../limits';
 import * as v from '../schema';
 
 /** What a capacity function was asked to do. */
@@ -9,15 +9,18 @@ export type CapacityRequest =
   | { trigger: 'manual'; brokers?: string[] };
 
 const Scheduled = v.object({ ...ScheduledEventSchema.entries, time: v.timestamp() });
+/** At most {@link MAX_BROKERS} brokers, each an id (`b-…`) or a name (1–50 letters, digits, - and _). */
 const Manual = v.strictObject({
-  brokers: v.optional(v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1))),
+  brokers: v.optional(v.pipe(v.array(brokerRefSchema()), v.minLength(1), v.maxLength(MAX_BROKERS))),
 });
 
 /**
  * Reads a capacity function's event: an EventBridge scheduled event, or a manual `{}` / `{"brokers": ["b-…"]}`.
- * @throws InvalidInputError naming what is wrong (nothing is called).
+ * @throws InvalidInputError naming what is wrong in at most 300 characters (limits.ts): an event over 256 KB or 32
+ * levels deep is refused before it is read; nothing is called.
  */
 export function parseCapacityEvent(event: unknown): CapacityRequest {
+  assertWithinLimits(event, 'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}');
   const scheduled = v.safeParse(Scheduled, event);
   if (scheduled.success) return { trigger: 'schedule', time: scheduled.output.time };
   const manual = v.safeParse(Manual, event);
@@ -26,7 +29,7 @@ export function parseCapacityEvent(event: unknown): CapacityRequest {
   // Report against the shape the event was meant to have: a scheduled event's gaps, or the manual payload's.
   const meant =
     (event as { source?: unknown } | null)?.source === 'aws.events' ? scheduled.issues : manual.issues;
-  throw new InvalidInputError(
+  throw refusal(
     'expected an EventBridge scheduled event or a manual {"brokers": ["b-…"]}',
     v.issueLines(meant, '(event)'),
   );

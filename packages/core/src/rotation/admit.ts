@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors';
+import { clip, MAX_SECRET_ID_LENGTH } from '../limits';
 import { ROTATED_SECRET_PREFIX } from './enable';
 import { type SecretDescription, type SecretStore, STAGES } from './ports';
 
@@ -11,21 +12,13 @@ import { type SecretDescription, type SecretStore, STAGES } from './ports';
 /** The tag every secret mqops rotates carries (`mqops rotation enable` sets it to the broker id). */
 export const ROTATION_OWNER_TAG = 'mqops:broker';
 
-/**
- * A value for an error or a log line: at most `max` characters of it, then `…(N chars)` (a refused SecretId may be a
- * megabyte long).
- */
-export function clip(value: string, max = 64): string {
-  return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`;
-}
+/** `clip` (a value cut for a message) and AWS's limit on a SecretId live with the other edge limits (limits.ts). */
+export { clip, MAX_SECRET_ID_LENGTH };
 
 /** How much of a SecretId a refusal repeats: a whole ARN of an ordinary name, and the message stays ≤ 300 chars. */
 const SECRET_ID_CLIP = 100;
 /** The longest refusal message. */
 const MAX_MESSAGE = 300;
-
-/** AWS's limit on a SecretId (a name or an ARN): 2,048 characters. */
-export const MAX_SECRET_ID_LENGTH = 2048;
 
 /** Secrets Manager's secret-name characters. */
 const NAME = '[A-Za-z0-9/_+=.@-]+';

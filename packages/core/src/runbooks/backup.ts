@@ -1,5 +1,6 @@
 import { mapBounded } from '../concurrency';
 import { BrokerNotFoundError, InvalidInputError } from '../errors';
+import { brokerRefSchema, clip, refusal, S3_KEY_BYTES } from '../limits';
 import type { Broker, Engine } from '../model';
 import { errorText } from '../notices';
 import { selectBrokers } from '../ports';
@@ -618,12 +619,12 @@ export function parseBackup(text: string, key: string): BrokerBackup {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new InvalidInputError(`${key} is not JSON: not an mqops backup`);
+    throw new InvalidInputError(`${clip(key, 120)} is not JSON: not an mqops backup`);
   }
   const parsed = v.safeParse(BackupDocument, json);
   if (!parsed.success)
-    throw new InvalidInputError(
-      `${key} is not an mqops backup (${BACKUP_FORMAT})`,
+    throw refusal(
+      `${clip(key, 120)} is not an mqops backup (${BACKUP_FORMAT})`,
       v.issueLines(parsed.issues, '(document)'),
     );
   return parsed.output as unknown as BrokerBackup;
@@ -635,7 +636,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const byteLength = (text: string) => new TextEncoder().encode(text).length;
 
-const brokersField = v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1), v.maxLength(100));
+/** Up to 100 brokers, each an id or a name within Amazon MQ's limits (limits.ts). */
+const brokersField = v.pipe(v.array(brokerRefSchema()), v.minLength(1), v.maxLength(100));
 
 /** The payload of backup-config. */
 export interface BackupConfigPayload {
@@ -777,11 +779,19 @@ export const restoreConfig: RunbookDefinition<BackupRunbookPorts, RestoreConfigP
     'show what changed on a broker since a backup (a diff; always a dry run, nothing is restored automatically)',
   usage: '{"brokerId": "b-… or name", "key"?: "backups/<broker>/<time>.json (default: the latest)"}',
   payload: v.strictObject({
-    brokerId: v.pipe(v.string(), v.minLength(1)),
+    brokerId: brokerRefSchema(),
+    /** An S3 key (at most 1,024 bytes) under `backups/<broker name>/`: a broker name is at most 50 characters. */
     key: v.optional(
       v.pipe(
         v.string(),
-        v.regex(/^backups\/[^/]+\/.+\.json$/, 'a backup key: backups/<broker name>/<ISO time>.json'),
+        v.check(
+          (key) => new TextEncoder().encode(key).length <= S3_KEY_BYTES,
+          `longer than S3's ${S3_KEY_BYTES} bytes`,
+        ),
+        v.regex(
+          /^backups\/[A-Za-z0-9_-]{1,50}\/[^/]+\.json$/,
+          'a backup key: backups/<broker name>/<ISO time>.json',
+        ),
       ),
     ),
   }),

@@ -1,12 +1,14 @@
 import { advancePlan, type CapacityPlan, isTerminal, planKey } from '../capacity/plan';
 import { casItem } from '../kv';
+import { BROKER_ID, brokerRefSchema, MAX_SECRET_ID_LENGTH, MQ_BROKER_ID_CHARS } from '../limits';
 import { selectBrokers } from '../ports';
 import * as v from '../schema';
 import type { RunbookPorts } from './ports';
 import { requirePort } from './run';
 import type { RunbookDefinition } from './types';
 
-const brokers = v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1), v.maxLength(100));
+/** Up to 100 brokers, each an id or a name within Amazon MQ's limits (limits.ts). */
+const brokers = v.pipe(v.array(brokerRefSchema()), v.minLength(1), v.maxLength(100));
 
 /** audit-now: the audit of one broker, several, or all, now (reports go to the configured channels). */
 export const auditNow: RunbookDefinition<RunbookPorts, { brokers?: string[] }> = {
@@ -42,7 +44,9 @@ export const rotateNow: RunbookDefinition<RunbookPorts, { secretId: string }> = 
   name: 'rotate-now',
   summary: 'rotate one broker credential secret now through Secrets Manager',
   usage: '{"secretId": "mqops/… or its ARN"}',
-  payload: v.strictObject({ secretId: v.pipe(v.string(), v.minLength(1)) }),
+  payload: v.strictObject({
+    secretId: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_SECRET_ID_LENGTH)),
+  }),
   async run(payload, ctx, ports) {
     const rotation = requirePort(ports.rotation, 'rotate-now', 'Secrets Manager');
     const status = await rotation.status(payload.secretId);
@@ -86,7 +90,13 @@ export const resizeNow: RunbookDefinition<RunbookPorts, { brokerId: string }> = 
   name: 'resize-now',
   summary: "apply a broker's planned resize now, outside its maintenance window, with the same guards",
   usage: '{"brokerId": "b-…"}',
-  payload: v.strictObject({ brokerId: v.pipe(v.string(), v.minLength(1)) }),
+  payload: v.strictObject({
+    brokerId: v.pipe(
+      v.string(),
+      v.maxLength(MQ_BROKER_ID_CHARS),
+      v.regex(BROKER_ID, 'a broker id (b-…), not a name'),
+    ),
+  }),
   async run(payload, ctx, ports) {
     const deps = requirePort(ports.plans, 'resize-now', 'the capacity plans');
     const stored = await ctx.store.get<CapacityPlan>(planKey(payload.brokerId));

@@ -103,3 +103,40 @@ describe('Function: parseAlarmsEvent', () => {
     expect(() => parseAlarmsEvent(event)).toThrow(text);
   });
 });
+
+describe('Function: parseAlarmsEvent (bounded input, issue 12)', () => {
+  const MB = 1 << 20;
+
+  it.each([
+    ['a 1 MB key (it was echoed into the error)', { ['k'.repeat(MB)]: 1 }],
+    ['a 100 KB key', { ['k'.repeat(100_000)]: true }],
+    ['a 1 MB event name', cloudTrail('x'.repeat(MB))],
+    ['an event name over 128 characters', cloudTrail('C'.repeat(129))],
+    ['a 1 MB error code', cloudTrail('CreateBroker', { errorCode: 'e'.repeat(MB) })],
+    ['a million resources', { ...scheduled, resources: Array(1_000_000).fill('arn') }],
+    ['a 13-digit account', { ...scheduled, account: '1234567890123' }],
+    ['an event nested 5,000 deep', { dryRun: JSON.parse(`${'['.repeat(5000)}${']'.repeat(5000)}`) }],
+  ])(
+    'refuses %s with an InvalidInputError of at most 300 characters that repeats no long value',
+    (_what, event) => {
+      // Act
+      let error: unknown;
+      try {
+        parseAlarmsEvent(event);
+      } catch (e) {
+        error = e;
+      }
+
+      // Assess
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as Error).message.length).toBeLessThanOrEqual(300);
+      expect((error as Error).message).not.toMatch(/([kxCe])\1{64}/);
+    },
+  );
+
+  it('still skips a CloudTrail event whose long request parameters it does not read', () => {
+    expect(
+      parseAlarmsEvent(cloudTrail('CreateUser', { requestParameters: { password: 'p'.repeat(100_000) } })),
+    ).toBeNull();
+  });
+});
