@@ -98,12 +98,8 @@ export async function receiveAlarmEvent(
       sent: r.sent.map((n) => n.id),
     });
   }
-  emitMetrics('alerts', {
-    AlertsReceived: result.received,
-    AlertsIgnored: result.ignored,
-    AlertsDelivered: result.sent,
-    AlertsFailed: result.failed,
-  });
+  // The received and ignored counts are in the result and the log (Lambda's Invocations count the events).
+  emitMetrics('alerts', { AlertsDelivered: result.sent, AlertsFailed: result.failed });
   return result;
 }
 

@@ -69,10 +69,7 @@ export async function runConfiguredAudit(
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
   // Brokers a target could not read (a target that could not be listed is a gap of its own, in JobPartial/JobFailed).
-  emitMetrics('audit', {
-    BrokersAudited: report.brokersAudited,
-    BrokersNotAudited: report.errors.filter((e) => e.brokerId !== undefined).length,
-  });
+  emitMetrics('audit', { BrokersNotAudited: report.errors.filter((e) => e.brokerId !== undefined).length });
   return endJob('audit', report.outcome, {
     ...jobSummary(report.outcome),
     trigger: report.trigger,

@@ -78,8 +78,9 @@ export function emitJobOutcome(
 
 /**
  * Writes counts of what a job did as one Embedded Metric Format line (namespace `mqops`), each count that is not zero
- * as a metric twice: by `Job`, and by `Service` = `mqops` alone (what the stack's self-alarms watch:
- * AlertsAbandoned, ResizesRolledBack, RotationsFailed, Rejected…).
+ * as a metric of the whole service (dimension `Service` = `mqops`: what the stack's self-alarms watch,
+ * AlertsAbandoned, ResizesRolledBack, RotationsFailed, Rejected…). The job is in the line (`Job`), not a dimension:
+ * one metric per count, not one per count and job, since each costs $0.30 a month for every hour it has data.
  *
  * @example
  * emitMetrics('alert-flush', { AlertsDelivered: 3, AlertsAbandoned: 0 }); // declares AlertsDelivered only
@@ -91,5 +92,5 @@ export function emitMetrics(
   now: () => number = Date.now,
 ): void {
   if (Object.keys(metrics).length === 0) return;
-  writeEmf(write, now, [['Job'], ['Service']], { Job: job, ...SERVICE_DIMENSION }, metrics, () => true);
+  writeEmf(write, now, [['Service']], { Job: job, ...SERVICE_DIMENSION }, metrics, () => true);
 }

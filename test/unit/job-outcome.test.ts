@@ -49,7 +49,7 @@ describe('Function: emitJobOutcome (what a job writes, and what CloudWatch is as
     });
   });
 
-  it('writes service counts by Job and by Service, declaring only those that are not zero', () => {
+  it('writes service counts by Service (the job in the line), declaring only those that are not zero', () => {
     const lines: string[] = [];
     emitMetrics('alert-flush', { AlertsDelivered: 0, AlertsAbandoned: 2 }, (l) => lines.push(l));
     const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
@@ -59,7 +59,7 @@ describe('Function: emitJobOutcome (what a job writes, and what CloudWatch is as
       Service: 'mqops',
       AlertsDelivered: 0,
       AlertsAbandoned: 2,
-      _aws: { CloudWatchMetrics: [{ Dimensions: [['Job'], ['Service']] }] },
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['Service']] }] },
     });
   });
 });
