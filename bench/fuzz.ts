@@ -1,7 +1,7 @@
 /**
  * bench/fuzz, run with `npm run bench:fuzz` (`FUZZ_RUNS=100000 npx tsx bench/fuzz.ts`): every function's handler over
  * many hostile events, the same generators and checks as the test suite's 1,000-event fuzz (test/helpers/fuzz.ts,
- * test/unit/fuzz-*.test.ts), with more events and any seed.
+ * test/unit/fuzz-handlers.test.ts), with more events and any seed.
  *
  * Each handler runs as deployed (middy and its middlewares) with every AWS client mocked and `fetch` stubbed. A
  * refused event must end in an InvalidInputError of at most 300 characters after no AWS call, no fetch and no log

@@ -1,5 +1,5 @@
 /**
- * The handlers the fuzz covers (test/unit/fuzz-*.test.ts, bench/fuzz.ts), each with its parse, the valid events of
+ * The handlers the fuzz covers (test/unit/fuzz-handlers.test.ts, bench/fuzz.ts), each with its parse, the valid events of
  * AWS's shapes its hostile events are made from, and the calls its IAM policy allows. Loaded on demand: a test file
  * imports only its handler.
  */

@@ -1,6 +1,6 @@
 /**
  * Fuzzing the functions' handlers with hostile events (issue 12): the generators, the AWS and Slack stubs and the
- * checks that test/unit/fuzz-*.test.ts (1,000 events per handler, seeded) and bench/fuzz.ts (larger runs) share. No
+ * checks that test/unit/fuzz-handlers.test.ts (1,000 events per handler, seeded) and bench/fuzz.ts (larger runs) share. No
  * vitest here: a broken expectation is an Error, and a run returns a report.
  *
  * For every generated event, the handler's own parse decides whether it is valid (the oracle). Then the deployed
