@@ -15,6 +15,7 @@ import type { MetricAlarmRecord } from '@mqops/local/services/cloudwatch';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AlertFlushResult, makeAlertFlushHandler } from '../../functions/alert-flush';
 import { type AlertsResult, makeAlertsHandler } from '../../functions/alerts';
+import { alarmStateChangeEvent } from '../helpers/alarm-events';
 import { lambdaContext, scheduledEvent } from '../helpers/lambda';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -180,44 +181,7 @@ beforeEach(async () => {
   await createKeyValueTable(dynamodb, TABLE);
   eventBridgeEvents = [];
   cloud.world.cloudwatch.onStateChange((t, alarm: MetricAlarmRecord) => {
-    const state = (value: string, reason: string, when: Date) => ({
-      value,
-      reason,
-      timestamp: when.toISOString().replace('Z', '+0000'),
-    });
-    eventBridgeEvents.push({
-      version: '0',
-      id: crypto.randomUUID(),
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account: ACCOUNT,
-      time: t.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: 'us-east-1',
-      resources: [t.alarmArn],
-      detail: {
-        alarmName: t.alarmName,
-        state: state(t.newState, t.reason, t.at),
-        previousState: state(t.oldState, '', t.at),
-        configuration: {
-          description: alarm.AlarmDescription,
-          metrics: [
-            {
-              id: 'm1',
-              metricStat: {
-                metric: {
-                  namespace: alarm.Namespace,
-                  name: alarm.MetricName,
-                  dimensions: Object.fromEntries(alarm.Dimensions.map((d) => [d.Name, d.Value])),
-                },
-                period: alarm.Period,
-                stat: alarm.Statistic,
-              },
-              returnData: true,
-            },
-          ],
-        },
-      },
-    });
+    eventBridgeEvents.push(alarmStateChangeEvent(t, alarm, { account: ACCOUNT, region: 'us-east-1' }));
   });
 });
 

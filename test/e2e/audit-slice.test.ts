@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { type AuditResult, handler } from '../../functions/audit';
 import { deriveActions } from '../../infra/iam';
 import { stack } from '../../infra/index';
-import { jobMetrics, lambdaContext, scheduledEvent } from '../helpers/lambda';
+import { jobMetrics, lambdaContext, scheduledEvent, updateBrokerEvent } from '../helpers/lambda';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mqops-alerts';
@@ -98,26 +98,6 @@ function scenarioWith(...brokers: ScenarioBroker[]): Scenario {
         CreatedDate: daysAgo(100),
       },
     ],
-  };
-}
-
-/** A CloudTrail UpdateBroker call delivered by EventBridge. */
-function updateBrokerEvent(brokerId: string) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.amazonmq',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventSource: 'amazonmq.amazonaws.com',
-      eventName: 'UpdateBroker',
-      requestParameters: { brokerId, autoMinorVersionUpgrade: true },
-      responseElements: { brokerId },
-    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { LocalCloud, Scenario, ScenarioBroker } from '@mqops/local';
 import { startLocalCloud } from '@mqops/local';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AuditResult, handler } from '../../functions/audit';
-import { lambdaContext } from '../helpers/lambda';
+import { lambdaContext, updateBrokerEvent } from '../helpers/lambda';
 import { runNode } from '../helpers/process';
 import { SlackReceiver } from '../helpers/slack-receiver';
 
@@ -37,25 +37,6 @@ const scenario: Scenario = {
   region: 'us-east-1',
   brokers: [broker('orders-a'), broker('orders-b')],
 };
-
-function changeEvent(brokerId: string) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.amazonmq',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventSource: 'amazonmq.amazonaws.com',
-      eventName: 'UpdateBroker',
-      requestParameters: { brokerId, autoMinorVersionUpgrade: true },
-      responseElements: { brokerId },
-    },
-  };
-}
 
 const slack = new SlackReceiver();
 let cloud: LocalCloud;
@@ -108,7 +89,7 @@ describe('Audit state under concurrent audits (S3 conditional writes)', () => {
     cloud.faults.add({ service: 'mq', operation: 'DescribeBroker', latencyMs: 150 });
     const [a, b] = ids();
     const results = (await Promise.all(
-      [a, b].map((x) => handler(changeEvent(x?.id ?? '') as never, lambdaContext())),
+      [a, b].map((x) => handler(updateBrokerEvent(x?.id ?? '') as never, lambdaContext())),
     )) as AuditResult[];
 
     expect(results.map((r) => r.brokersAudited)).toEqual([1, 1]);
@@ -128,7 +109,7 @@ describe('Audit state under concurrent audits (S3 conditional writes)', () => {
     const runs = await Promise.all(
       [a, b].map((x) =>
         runNode(cloud, ['--import', 'tsx', 'test/helpers/invoke-handler.ts', 'functions/audit.ts'], {
-          stdin: JSON.stringify(changeEvent(x?.id ?? '')),
+          stdin: JSON.stringify(updateBrokerEvent(x?.id ?? '')),
           env: { MQOPS_SLACK_WEBHOOK_URL: slack.url, MQOPS_STATE_BUCKET: BUCKET },
         }),
       ),

@@ -43,3 +43,23 @@ export function jobMetrics(output: readonly string[]): Record<string, unknown>[]
     .filter((line) => line.includes('"JobComplete"'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** A CloudTrail UpdateBroker call (Amazon MQ) as EventBridge delivers it: what the change-triggered audit takes. */
+export function updateBrokerEvent(brokerId: string) {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.amazonmq',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      eventSource: 'amazonmq.amazonaws.com',
+      eventName: 'UpdateBroker',
+      requestParameters: { brokerId, autoMinorVersionUpgrade: true },
+      responseElements: { brokerId },
+    },
+  };
+}
