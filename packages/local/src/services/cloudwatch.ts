@@ -459,6 +459,48 @@ export class CloudWatchState {
   }
 
   /** ARN of the alarm called `name`. */
+  /**
+   * What a metric and a composite alarm share, read from PutMetricAlarm's or PutCompositeAlarm's input: name, ARN,
+   * description, actions (at most 5 ARNs each), and the state kept from the alarm it replaces.
+   */
+  private alarmBase(
+    name: string,
+    input: JsonObject,
+    existing:
+      | {
+          StateValue: AlarmStateValue;
+          StateReason: string;
+          StateReasonData?: string;
+          StateUpdatedTimestamp: Date;
+          StateTransitionedTimestamp: Date;
+        }
+      | undefined,
+    at: Date,
+  ) {
+    const actions = (member: string) => {
+      const list = optStringList(input, member, 'ValidationError') ?? [];
+      if (list.length > 5)
+        throw validation(constraint('…', member, 'Member must have length less than or equal to 5'));
+      for (const arn of list) if (!arn.startsWith('arn:')) throw validation(`Invalid arn syntax: ${arn}`);
+      return list;
+    };
+    return {
+      AlarmName: name,
+      AlarmArn: this.alarmArn(name),
+      AlarmDescription: optString(input, 'AlarmDescription', 'ValidationError'),
+      AlarmConfigurationUpdatedTimestamp: at,
+      ActionsEnabled: optBoolean(input, 'ActionsEnabled', 'ValidationError') ?? true,
+      OKActions: actions('OKActions'),
+      AlarmActions: actions('AlarmActions'),
+      InsufficientDataActions: actions('InsufficientDataActions'),
+      StateValue: existing?.StateValue ?? ('INSUFFICIENT_DATA' as AlarmStateValue),
+      StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
+      StateReasonData: existing?.StateReasonData,
+      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? at,
+      StateTransitionedTimestamp: existing?.StateTransitionedTimestamp ?? at,
+    };
+  }
+
   alarmArn(name: string): string {
     return `arn:aws:cloudwatch:${this.region}:${this.accountId}:alarm:${name}`;
   }
@@ -1008,30 +1050,8 @@ export class CloudWatchState {
       throw validation(constraint('…', 'AlarmRule', 'Member must have length less than or equal to 10240'));
     if (!parseAlarmRule(rule))
       throw validation(`Error in AlarmRule [${rule.slice(0, 200)}]: invalid syntax.`);
-    const actions = (member: string) => {
-      const list = optStringList(input, member, 'ValidationError') ?? [];
-      if (list.length > 5)
-        throw validation(constraint('…', member, 'Member must have length less than or equal to 5'));
-      for (const arn of list) if (!arn.startsWith('arn:')) throw validation(`Invalid arn syntax: ${arn}`);
-      return list;
-    };
     const existing = this.composites.get(name);
-    const record: CompositeAlarmRecord = {
-      AlarmName: name,
-      AlarmArn: this.alarmArn(name),
-      AlarmDescription: optString(input, 'AlarmDescription', 'ValidationError'),
-      AlarmRule: rule,
-      AlarmConfigurationUpdatedTimestamp: at,
-      ActionsEnabled: optBoolean(input, 'ActionsEnabled', 'ValidationError') ?? true,
-      OKActions: actions('OKActions'),
-      AlarmActions: actions('AlarmActions'),
-      InsufficientDataActions: actions('InsufficientDataActions'),
-      StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
-      StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
-      StateReasonData: existing?.StateReasonData,
-      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? at,
-      StateTransitionedTimestamp: existing?.StateTransitionedTimestamp ?? at,
-    };
+    const record: CompositeAlarmRecord = { ...this.alarmBase(name, input, existing, at), AlarmRule: rule };
     const tags = existing ? undefined : readTags(input.Tags);
     this.composites.set(name, record);
     if (tags && tags.length > 0) this.tags.set(record.AlarmArn, tags);
@@ -1230,31 +1250,10 @@ export class CloudWatchState {
     const dimensions = readDimensions(input.Dimensions, 'Dimensions');
     if (dimensions.length > 30)
       throw validation(constraint('…', 'Dimensions', 'Member must have length less than or equal to 30'));
-    const actions = (member: string) => {
-      const list = optStringList(input, member, 'ValidationError') ?? [];
-      if (list.length > 5)
-        throw validation(constraint('…', member, 'Member must have length less than or equal to 5'));
-      for (const arn of list) {
-        if (!arn.startsWith('arn:')) throw validation(`Invalid arn syntax: ${arn}`);
-      }
-      return list;
-    };
     const now = this.clock.now();
     const existing = this.alarms.get(name);
     const record: MetricAlarmRecord = {
-      AlarmName: name,
-      AlarmArn: this.alarmArn(name),
-      AlarmDescription: optString(input, 'AlarmDescription', 'ValidationError'),
-      AlarmConfigurationUpdatedTimestamp: now,
-      ActionsEnabled: optBoolean(input, 'ActionsEnabled', 'ValidationError') ?? true,
-      OKActions: actions('OKActions'),
-      AlarmActions: actions('AlarmActions'),
-      InsufficientDataActions: actions('InsufficientDataActions'),
-      StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
-      StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
-      StateReasonData: existing?.StateReasonData,
-      StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? now,
-      StateTransitionedTimestamp: existing?.StateTransitionedTimestamp ?? now,
+      ...this.alarmBase(name, input, existing, now),
       MetricName: metricName,
       Namespace: namespace,
       Statistic: statistic,
