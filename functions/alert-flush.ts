@@ -20,6 +20,8 @@ export interface AlertFlushResult {
   busy: number;
   /** Groups left for the next run (the time budget ran out). */
   deferred: number;
+  /** Notifications held back by inhibition or silences (each hold counted once, when it starts). */
+  suppressed: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function flushAlerts(
     abandoned: r.abandoned.length,
     busy: r.busy,
     deferred: r.deferred,
+    suppressed: r.suppressed,
   };
   logger.info('alert flush finished', { ...result, sentIds: r.sent.map((n) => n.id) });
   // AlertsAbandoned raises mqops' own alarm (infra/monitoring.ts): an alert nobody heard.
@@ -49,6 +52,7 @@ export async function flushAlerts(
     AlertsDelivered: result.sent,
     AlertsFailed: result.failed,
     AlertsAbandoned: result.abandoned,
+    AlertsSuppressed: result.suppressed,
   });
   return result;
 }

@@ -25,6 +25,8 @@ export interface AlertsResult {
   sent: number;
   /** Notifications that failed (the flusher retries them). */
   failed: number;
+  /** Notifications that were due at once and held back by inhibition or silences. */
+  suppressed: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function receiveAlarmEvent(
     notAmazonMq: 0,
     sent: 0,
     failed: 0,
+    suppressed: 0,
   };
   if (alerts.length === 0) {
     logger.info('event carries no alarm state change');
@@ -85,6 +88,7 @@ export async function receiveAlarmEvent(
     if (r.reason === NOT_AMAZON_MQ_ALARM) result.notAmazonMq++;
     result.sent += r.sent.length;
     result.failed += r.failed.length;
+    result.suppressed += r.suppressed;
     for (const f of r.failed)
       logger.warn('alert notification not delivered yet (the flusher retries)', { ...f });
     logger.info('alarm state change', {
@@ -99,7 +103,11 @@ export async function receiveAlarmEvent(
     });
   }
   // The received and ignored counts are in the result and the log (Lambda's Invocations count the events).
-  emitMetrics('alerts', { AlertsDelivered: result.sent, AlertsFailed: result.failed });
+  emitMetrics('alerts', {
+    AlertsDelivered: result.sent,
+    AlertsFailed: result.failed,
+    AlertsSuppressed: result.suppressed,
+  });
   return result;
 }
 

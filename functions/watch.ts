@@ -4,10 +4,12 @@ import middy from '@middy/core';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
 import { MqBrokerStates } from '@mqops/aws/mq-broker-states';
 import { DEFAULT_RATE_LIMITS, Pacer, paced } from '@mqops/aws/pacing';
-import { SlackNotifier } from '@mqops/aws/slack-notifier';
+import { SlackChannel } from '@mqops/aws/slack-channel';
+import { SLACK_NOTIFIER_DEFAULTS } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
 import { MqopsError } from '@mqops/core';
 import { readWithinLimits } from '@mqops/core/limits';
+import { rendered } from '@mqops/core/ports';
 import {
   type AlertChannel,
   parseWatchEvent,
@@ -59,17 +61,18 @@ export function watchConfig(env: NodeJS.ProcessEnv = process.env): WatchConfig {
   };
 }
 
-/** Slack and SNS as alert channels. */
-function channelsFor(config: WatchConfig): AlertChannel[] {
+/**
+ * Slack and SNS as alert channels: each transport with the watcher's renderer ({@link rendered}). Named `slack` and
+ * `sns`: the store keeps these names for the channels an alert still has to reach. Slack within the notifier's bounds
+ * ({@link SLACK_NOTIFIER_DEFAULTS}: the poll has 60 s).
+ */
+export function channelsFor(config: WatchConfig): AlertChannel[] {
   const channels: AlertChannel[] = [];
   if (config.slackWebhookUrl) {
-    const slack = new SlackNotifier({ webhookUrl: config.slackWebhookUrl });
-    channels.push({ name: 'slack', send: (alert) => slack.post(watchSlackMessage(alert)) });
+    const slack = new SlackChannel({ ...SLACK_NOTIFIER_DEFAULTS, webhookUrl: config.slackWebhookUrl });
+    channels.push(rendered(slack, watchSlackMessage, 'slack'));
   }
-  if (config.topicArn) {
-    const sns = new SnsPublisher(config.topicArn);
-    channels.push({ name: 'sns', send: async (alert) => void (await sns.publish(watchSnsMessage(alert))) });
-  }
+  if (config.topicArn) channels.push(rendered(new SnsPublisher(config.topicArn), watchSnsMessage, 'sns'));
   return channels;
 }
 

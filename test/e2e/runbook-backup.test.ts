@@ -62,7 +62,7 @@ let activeId: string;
 let rabbitId: string;
 const trail = new MemoryKeyValueStore();
 const notices: Notice[] = [];
-const sink: NoticeSink = { channel: 'test', post: async (notice) => void notices.push(notice) };
+const sink: NoticeSink = { channel: 'test', send: async (notice) => void notices.push(notice) };
 const RUNBOOKS = [backupConfig, restoreConfig] as unknown as RunbookDefinition<BackupRunbookPorts>[];
 
 const invoke = (event: Record<string, unknown>): Promise<RunRecord> =>

@@ -4,6 +4,7 @@ import { InvalidInputError, MqopsError } from '@mqops/core';
 import { AlertEngine } from '@mqops/core/alerts/engine';
 import { MemoryKeyValueStore } from '@mqops/core/kv';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushAlerts } from '../../functions/alert-flush';
 import { receiveAlarmEvent } from '../../functions/alerts';
 import { type AlertRuntime, alertRuntime } from '../../functions/lib/alert-runtime';
 
@@ -181,6 +182,7 @@ describe('Function: receiveAlarmEvent (hostile and foreign events)', () => {
         notAmazonMq: 1,
         sent: 0,
         failed: 0,
+        suppressed: 0,
       });
       expect([built, sent]).toEqual([0, 0]);
       expect(await store.list('')).toEqual([]);
@@ -200,5 +202,63 @@ describe('Function: receiveAlarmEvent (hostile and foreign events)', () => {
     expect((error as Error).message.length).toBeLessThan(300);
     expect(logged.join('')).not.toContain('x'.repeat(100));
     expect(built).toBe(0);
+  });
+});
+
+describe('Function: flushAlerts (metrics)', () => {
+  let store: MemoryKeyValueStore;
+  let lines: string[];
+  let engine: AlertEngine;
+  const runtime = (): AlertRuntime => ({
+    config: engine.config,
+    engine,
+    delivery: {} as never,
+    channels: [],
+  });
+
+  beforeEach(() => {
+    store = new MemoryKeyValueStore();
+    lines = [];
+    engine = new AlertEngine({ store, deliver: async () => ({ delivered: ['slack:default'], failed: [] }) });
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('declares AlertsSuppressed for a due notification a silence holds back, once', async () => {
+    // Prepare: a silence over the broker's alarms, and one alarm of it recorded.
+    await engine.addSilence({
+      id: 'load-test',
+      matchers: { alarm: 'mqops-orders-prod-*' },
+      startsAt: '2026-11-25T12:00:00.000Z',
+      endsAt: '2026-11-25T14:00:00.000Z',
+      createdBy: 'alice',
+      comment: 'load test',
+    });
+    await receiveAlarmEvent(storeNotification('ALARM', '2026-11-25T12:04:00.000+0000'), runtime, () => NOW);
+    const later = (minutes: number) => () => new Date(NOW.getTime() + minutes * 60_000);
+
+    // Act: the notification is due after group_wait; a second flush finds the same hold.
+    const first = await flushAlerts(runtime, later(2), () => true);
+    const second = await flushAlerts(runtime, later(3), () => true);
+
+    // Assess: counted once, declared as a metric (EMF declares only values that are not zero).
+    expect([first.suppressed, second.suppressed]).toEqual([1, 0]);
+    const metrics = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.Job === 'alert-flush');
+    expect(metrics).toHaveLength(2);
+    expect(metrics[0]).toMatchObject({
+      AlertsSuppressed: 1,
+      AlertsDelivered: 0,
+      _aws: { CloudWatchMetrics: [{ Metrics: [{ Name: 'AlertsSuppressed', Unit: 'Count' }] }] },
+    });
+    expect(metrics[1]).toMatchObject({ AlertsSuppressed: 0 });
+    expect(metrics[1]).not.toHaveProperty('_aws');
   });
 });

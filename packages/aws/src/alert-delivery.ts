@@ -145,7 +145,7 @@ export class AlertDelivery {
           continue;
         }
         const c = channel;
-        out.push({ target, send: async (ctx) => void (await c.post(slackAlertMessage(n, ctx))) });
+        out.push({ target, send: (ctx) => c.send(slackAlertMessage(n, ctx)) });
       } else if (kind === 'sns') {
         const topic = name === 'default' ? o.sns?.defaultTopicArn : name;
         const client = o.sns?.client;

@@ -1,14 +1,10 @@
 import type { SNSClient, SNSClientConfig } from '@aws-sdk/client-sns';
 import { type Notice, type NoticeSink, slackNotice, snsNotice } from '@mqops/core';
-import type { Channel } from '@mqops/core/ports';
 import { SlackChannel, type SlackChannelOptions } from './slack-channel';
 import { SnsPublisher } from './sns-notifier';
 
-/**
- * Notices to a Slack channel (incoming webhook; the URL never appears in errors or logs): a {@link NoticeSink} and the
- * notifier port (`send`).
- */
-export class SlackNoticeSink implements NoticeSink, Channel<Notice> {
+/** Notices to a Slack channel (incoming webhook; the URL never appears in errors or logs). */
+export class SlackNoticeSink implements NoticeSink {
   readonly channel: string;
   private readonly slack: SlackChannel;
 
@@ -17,18 +13,14 @@ export class SlackNoticeSink implements NoticeSink, Channel<Notice> {
     this.channel = `slack:${this.slack.name}`;
   }
 
-  async post(notice: Notice): Promise<void> {
-    await this.slack.post(slackNotice(notice));
-  }
-
-  /** {@link post}, as the notifier port. */
-  send(notice: Notice): Promise<void> {
-    return this.post(notice);
+  /** Posts the notice as one Slack message. @throws DeliveryError when it cannot be delivered. */
+  async send(notice: Notice): Promise<void> {
+    await this.slack.send(slackNotice(notice));
   }
 }
 
 /** Notices to an SNS topic: JSON body, attributes `kind` and `level` for subscription filters. */
-export class SnsNoticeSink implements NoticeSink, Channel<Notice> {
+export class SnsNoticeSink implements NoticeSink {
   readonly channel = 'sns';
   private readonly publisher: SnsPublisher;
 
@@ -36,7 +28,8 @@ export class SnsNoticeSink implements NoticeSink, Channel<Notice> {
     this.publisher = new SnsPublisher(topicArn, client);
   }
 
-  async post(notice: Notice): Promise<void> {
+  /** Publishes the notice. @throws DeliveryError when it cannot be delivered. */
+  async send(notice: Notice): Promise<void> {
     const { subject, message, attributes } = snsNotice(notice);
     await this.publisher.publish({
       subject,
@@ -45,11 +38,6 @@ export class SnsNoticeSink implements NoticeSink, Channel<Notice> {
         Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
       ),
     });
-  }
-
-  /** {@link post}, as the notifier port. */
-  send(notice: Notice): Promise<void> {
-    return this.post(notice);
   }
 }
 

@@ -21,10 +21,10 @@ export interface SlackNotifierOptions extends Omit<SlackChannelOptions, 'name'> 
 }
 
 /**
- * Posts audit reports (and the watcher's alerts, through {@link post}) to a Slack incoming webhook as Block Kit
- * messages with the alerts' client ({@link postToSlack}: pacing, Retry-After, retries, redaction), within
- * {@link SLACK_NOTIFIER_DEFAULTS}. The URL never appears in errors, logs or `util.inspect`. Posts one message at a
- * time (its callers await each).
+ * Posts audit reports to a Slack incoming webhook as Block Kit messages with the alerts' client ({@link postToSlack}:
+ * pacing, Retry-After, retries, redaction), within {@link SLACK_NOTIFIER_DEFAULTS}. The URL never appears in errors,
+ * logs or `util.inspect`. Posts one message at a time (its callers await each). Other rendered messages (the
+ * watcher's alerts) go through a `SlackChannel` with these defaults.
  */
 export class SlackNotifier implements Notifier {
   readonly channel = 'slack';
@@ -37,13 +37,9 @@ export class SlackNotifier implements Notifier {
     this.#pace = slackPace(this.#options);
   }
 
+  /** Posts the report as one Slack message. @throws DeliveryError when it cannot be delivered. */
   async send(report: AuditReport): Promise<void> {
-    await this.post(slackMessage(report));
-  }
-
-  /** Posts one rendered message. @throws DeliveryError when it cannot be delivered. */
-  async post(message: unknown): Promise<void> {
-    await postToSlack(message, this.#options, this.#pace);
+    await postToSlack(slackMessage(report), this.#options, this.#pace);
   }
 
   /** What logging the notifier shows: never the URL. */

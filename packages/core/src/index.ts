@@ -34,6 +34,7 @@ export {
 export { CHECKS, checkById } from './checks';
 export type { MqopsConfig, ParseConfigOptions } from './config';
 export { parseConfig, parseConfigText } from './config';
+export type { DeliveryErrorOptions } from './errors';
 export {
   BrokerNotFoundError,
   ConfigurationError,
@@ -111,7 +112,8 @@ export { accountOf, DeploymentMode, Engine, hasPendingChanges, toEngine } from '
 export type { Notice, NoticeKind, NoticeLevel, NoticeOptions, NoticeOutcome, NoticeSink } from './notices';
 export { errorText, NOTICE_KINDS, NOTICE_LEVELS, postNotice, slackNotice, snsNotice } from './notices';
 export * from './outcome';
-export type { BrokerInventory, BrokerRef, Notifier } from './ports';
+export type { BrokerInventory, BrokerRef, Channel, Notifier } from './ports';
+export { rendered } from './ports';
 export type { AsffFinding, AsffOptions, AsffSeverityLabel } from './report/asff';
 export { ASFF_FINDING_TYPE, ASFF_LIMITS, ASFF_SEVERITY_LABEL, ASFF_STATE, toAsff } from './report/asff';
 export type { HtmlOptions } from './report/html';
@@ -120,8 +122,9 @@ export type { MarkdownOptions } from './report/markdown';
 export { escapeCell, renderMarkdown } from './report/markdown';
 export type { SarifLevel, SarifLog, SarifOptions, SarifResult, SarifRule } from './report/sarif';
 export { MQOPS_INFORMATION_URI, renderSarif, SARIF_LEVEL, SARIF_LIMITS, SARIF_SCHEMA } from './report/sarif';
-export type { SlackMessage } from './report/slack';
-export { SLACK_LIMITS, slackMessage } from './report/slack';
+export type { SlackBlockMessage, SlackMessage } from './report/slack';
+export { SLACK_LIMITS, SLACK_RATE, slackMessage } from './report/slack';
+export { clipText } from './report/slack-limits';
 export type { SnsMessage } from './report/sns';
 export { SNS_LIMITS, snsMessage } from './report/sns';
 export {

@@ -1,6 +1,9 @@
+import type { ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { ConcurrentWriteError } from './cas';
 import { casItem, type KeyValueStore } from './kv';
-import { escapeMrkdwn, type SlackMessage } from './report/slack';
+import type { Channel } from './ports';
+import { escapeMrkdwn, type SlackBlockMessage } from './report/slack';
+import { clipText, SLACK_LIMITS } from './report/slack-limits';
 
 /**
  * Notices: one-off messages about something mqops did or will do (a rotation finished or failed, a resize planned,
@@ -31,12 +34,11 @@ export interface Notice {
   key?: string;
 }
 
-/** A channel notices go to (Slack, SNS). */
-export interface NoticeSink {
-  /** `slack` / `sns` / a configured channel name, for logs. */
-  readonly channel: string;
-  post(notice: Notice): Promise<void>;
-}
+/**
+ * A channel notices go to (Slack, SNS): the notifier port for notices. Its `channel` (`slack:<name>`, `sns`) names it
+ * in logs and outcomes; `send` delivers one notice.
+ */
+export type NoticeSink = Channel<Notice>;
 
 const LEVEL_EMOJI: Record<NoticeLevel, string> = {
   info: ':white_check_mark:',
@@ -44,39 +46,45 @@ const LEVEL_EMOJI: Record<NoticeLevel, string> = {
   critical: ':rotating_light:',
 };
 
-const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-
-/** The notice as a Slack Block Kit message. */
-export function slackNotice(notice: Notice): SlackMessage {
-  const blocks: Record<string, unknown>[] = [
-    {
-      type: 'header',
-      text: { type: 'plain_text', text: clip(`mqops ${notice.kind}: ${notice.title}`, 150) },
+/** The notice as a Slack Block Kit message, within Slack's limits ({@link SLACK_LIMITS}). */
+export function slackNotice(notice: Notice): SlackBlockMessage {
+  const header: HeaderBlock = {
+    type: 'header',
+    text: {
+      type: 'plain_text',
+      text: clipText(`mqops ${notice.kind}: ${notice.title}`, SLACK_LIMITS.headerText),
     },
-  ];
+  };
+  const blocks: KnownBlock[] = [header];
   if (notice.text) {
-    blocks.push({
+    const detail: SectionBlock = {
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`${LEVEL_EMOJI[notice.level]} ${escapeMrkdwn(notice.text)}`, 3000) },
-    });
+      text: {
+        type: 'mrkdwn',
+        text: clipText(`${LEVEL_EMOJI[notice.level]} ${escapeMrkdwn(notice.text)}`, SLACK_LIMITS.sectionText),
+      },
+    };
+    blocks.push(detail);
   }
-  const fields = Object.entries(notice.fields ?? {}).slice(0, 10);
+  const fields = Object.entries(notice.fields ?? {}).slice(0, SLACK_LIMITS.fields);
   if (fields.length) {
-    blocks.push({
+    const facts: SectionBlock = {
       type: 'section',
       fields: fields.map(([k, v]) => ({
         type: 'mrkdwn',
-        text: clip(`*${escapeMrkdwn(k)}*\n${escapeMrkdwn(v)}`, 2000),
+        text: clipText(`*${escapeMrkdwn(k)}*\n${escapeMrkdwn(v)}`, SLACK_LIMITS.fieldText),
       })),
-    });
+    };
+    blocks.push(facts);
   }
   const where = notice.broker
     ? [notice.broker.name ?? notice.broker.id, notice.broker.region].filter(Boolean).join(' · ')
     : '';
-  blocks.push({
+  const context: ContextBlock = {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${notice.level}${where ? ` · ${escapeMrkdwn(where)}` : ''}` }],
-  });
+  };
+  blocks.push(context);
   return { text: `mqops ${notice.kind}: ${notice.title}`, blocks };
 }
 
@@ -156,7 +164,7 @@ export async function postNotice(
   await Promise.all(
     sinks.map(async (sink) => {
       try {
-        await sink.post(notice);
+        await sink.send(notice);
         outcome.sent.push(sink.channel);
       } catch (error) {
         outcome.failed.push({ channel: sink.channel, error: errorText(error) });

@@ -73,10 +73,9 @@ function inventory(): BrokerInventory & {
 function fakeChannel(fail?: Error) {
   const posts: unknown[] = [];
   const channel = {
-    post: vi.fn(async (m: unknown) => {
+    send: vi.fn(async (m: unknown) => {
       if (fail) throw fail;
       posts.push(m);
-      return { attempts: 1, waitedMs: 0, sentAt: 0 };
     }),
   } as unknown as SlackChannel;
   return { channel, posts };

@@ -54,7 +54,7 @@ describe('Class: SnsNoticeSink', () => {
     const sink = new SnsNoticeSink(TOPIC, new SNSClient({ region: 'eu-west-1' }));
 
     // Act
-    await sink.post(notice);
+    await sink.send(notice);
 
     // Assess
     const calls = sns.commandCalls(PublishCommand);
@@ -80,7 +80,7 @@ describe('Class: SnsNoticeSink', () => {
 
   it('keeps the subject ASCII and at most 100 characters', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    await new SnsNoticeSink(TOPIC, { region: 'eu-west-1' }).post({
+    await new SnsNoticeSink(TOPIC, { region: 'eu-west-1' }).send({
       ...notice,
       title: `naïve → ${'x'.repeat(200)}`,
     });
@@ -97,7 +97,7 @@ describe('Class: SnsNoticeSink', () => {
   it('fails with a DeliveryError naming the topic, not the message', async () => {
     sns.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' }));
     const error = await new SnsNoticeSink(TOPIC, { region: 'eu-west-1' })
-      .post(notice)
+      .send(notice)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect((error as Error).message).toContain(TOPIC);
@@ -113,7 +113,7 @@ describe('Class: SlackNoticeSink', () => {
     const sink = new SlackNoticeSink({ webhookUrl: WEBHOOK, name: 'oncall', fetch, ...virtualTime() });
 
     // Act
-    await sink.post(notice);
+    await sink.send(notice);
 
     // Assess
     expect(requests).toHaveLength(1);
@@ -142,7 +142,7 @@ describe('Class: SlackNoticeSink', () => {
     const { fetch, requests } = fakeFetch();
     const slack = new SlackChannel({ webhookUrl: WEBHOOK, name: 'ops', fetch, ...virtualTime() });
     const sink = new SlackNoticeSink(slack);
-    await sink.post(notice);
+    await sink.send(notice);
     expect(sink.channel).toBe('slack:ops');
     expect(requests).toHaveLength(1);
   });
@@ -153,7 +153,7 @@ describe('Class: SlackNoticeSink', () => {
     const sink = new SlackNoticeSink({ webhookUrl: WEBHOOK, name: 'oncall', fetch, ...virtualTime() });
 
     // Act
-    const error = await sink.post(notice).catch((e: unknown) => e);
+    const error = await sink.send(notice).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(DeliveryError);
@@ -171,7 +171,7 @@ describe('Class: SlackNoticeSink', () => {
       throw new TypeError(`fetch failed: getaddrinfo ENOTFOUND ${WEBHOOK}`);
     }) as unknown as typeof globalThis.fetch;
     const sink = new SlackNoticeSink({ webhookUrl: WEBHOOK, fetch, maxTotalWaitMs: 5_000, ...virtualTime() });
-    const error = await sink.post(notice).catch((e: unknown) => e);
+    const error = await sink.send(notice).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeliveryError);
     expect(`${(error as Error).message} ${String(error)}`).not.toContain(SECRET_PART);
     expect(inspect(error, { depth: 5 })).not.toContain(SECRET_PART);
@@ -251,7 +251,7 @@ describe('Function: noticeSinksFromEnv', () => {
       { MQOPS_SLACK_WEBHOOK_URL: WEBHOOK },
       { slack: { name: 'oncall', fetch, webhookUrl: 'https://other.example.test/x', ...virtualTime() } },
     );
-    await sink?.post(notice);
+    await sink?.send(notice);
     expect(sink?.channel).toBe('slack:oncall');
     expect(requests.map((r) => r.url)).toEqual([WEBHOOK]);
   });

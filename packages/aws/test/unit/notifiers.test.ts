@@ -167,7 +167,7 @@ describe('Class: SlackNotifier, bounded like the alerts (issue 12)', () => {
     });
     const notifier = new SlackNotifier({ webhookUrl: WEBHOOK, fetch, now: time.now, sleep: time.sleep });
 
-    await notifier.post({ text: 'an alert' });
+    await notifier.send(report);
 
     expect(at).toHaveLength(2);
     expect(at[1]! - at[0]!).toBe(3000);

@@ -103,6 +103,12 @@ export interface AlertGroup {
   /** Notifications claimed so far. */
   sequence: number;
   outbox?: Outbox;
+  /**
+   * The due notification inhibition or silences last held back: a hash of its muted alerts (fingerprint and
+   * `changedAt`), so that a hold is counted as suppressed once, not again at every flush while it lasts. Cleared by
+   * the next notification claimed.
+   */
+  heldBack?: string;
 }
 
 /** The flusher's index of groups. `retired` entries (their group is gone) expire. */
@@ -213,6 +219,8 @@ export interface ReceiveResult {
   /** Notifications that were due and delivered right away. */
   sent: AlertNotification[];
   failed: FailedNotification[];
+  /** Notifications that were due right away and held back by inhibition or silences (0 or 1). */
+  suppressed: number;
 }
 
 export interface FlushResult {
@@ -224,6 +232,11 @@ export interface FlushResult {
   abandoned: FailedNotification[];
   /** Groups whose notification someone else is delivering. */
   busy: number;
+  /**
+   * Notifications that were due and not sent because every alert they would tell of is muted (maintenance window,
+   * runbook, broker down, silence): each hold counted once, when it starts (not at every flush while it lasts).
+   */
+  suppressed: number;
   /** Groups not looked at because `shouldContinue` said stop. */
   deferred: number;
 }
@@ -233,6 +246,8 @@ interface GroupFlush {
   failed?: FailedNotification;
   abandoned?: FailedNotification;
   busy?: boolean;
+  /** A due notification held back by inhibition or silences (a new hold). */
+  suppressed?: boolean;
 }
 
 /** Per-flush caches, so one flush reads each broker, runbook and source once. */
@@ -364,6 +379,7 @@ export class AlertEngine {
       outcome: 'duplicate',
       sent: [],
       failed: [],
+      suppressed: 0,
     };
     if (!isAmazonMqAlarm(input)) return { ...result, outcome: 'ignored', reason: NOT_AMAZON_MQ_ALARM };
     assertNotFuture(alert, now);
@@ -418,6 +434,7 @@ export class AlertEngine {
         if (flushed.sent) result.sent.push(flushed.sent);
         if (flushed.failed) result.failed.push(flushed.failed);
         if (flushed.abandoned) result.failed.push(flushed.abandoned);
+        if (flushed.suppressed) result.suppressed++;
       }
     }
     // Remember the event last: a crash before this point is retried by the sender, and the group's own state
@@ -438,7 +455,15 @@ export class AlertEngine {
    */
   async flush(now: Date, options: { shouldContinue?: () => boolean } = {}): Promise<FlushResult> {
     const entries = await this.store.list<GroupIndexEntry>('alertindex#');
-    const result: FlushResult = { groups: 0, sent: [], failed: [], abandoned: [], busy: 0, deferred: 0 };
+    const result: FlushResult = {
+      groups: 0,
+      sent: [],
+      failed: [],
+      abandoned: [],
+      busy: 0,
+      deferred: 0,
+      suppressed: 0,
+    };
     const cache = this.newCache();
     let next = 0;
     const worker = async () => {
@@ -455,6 +480,7 @@ export class AlertEngine {
         if (flushed.failed) result.failed.push(flushed.failed);
         if (flushed.abandoned) result.abandoned.push(flushed.abandoned);
         if (flushed.busy) result.busy++;
+        if (flushed.suppressed) result.suppressed++;
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, worker));
@@ -673,6 +699,21 @@ export class AlertEngine {
     return { notify: false, repeat: false };
   }
 
+  /**
+   * A hash of the muted alerts (fingerprint and `changedAt`) of a notification that would be due at `now` without
+   * the mutes; undefined when none would be (nothing held back).
+   */
+  private heldBack(g: AlertGroup, now: number, muted: Map<string, string>): string | undefined {
+    if (muted.size === 0 || !this.plan(g, now, new Map()).notify) return undefined;
+    return stableHash(
+      Object.entries(g.alerts)
+        .filter(([fp, e]) => e.status === 'firing' && muted.has(fp))
+        .map(([fp, e]) => `${fp}@${e.changedAt}`)
+        .sort()
+        .join(','),
+    );
+  }
+
   private buildNotification(
     g: AlertGroup,
     now: Date,
@@ -813,9 +854,11 @@ export class AlertEngine {
     // Assigned inside the (re-runnable) change function.
     let busy = false as boolean;
     let missing = false as boolean;
+    let suppressed = false as boolean;
     let abandoned = undefined as Outbox | undefined;
     const claimed = await this.mutate(groupId, now, async (g) => {
       busy = false;
+      suppressed = false;
       abandoned = undefined;
       missing = !g;
       if (!g) return undefined;
@@ -835,9 +878,16 @@ export class AlertEngine {
       }
       const muted = await this.mutes(g, now, cache);
       const plan = this.plan(g, nowMs, muted);
-      if (!plan.notify) return undefined;
-      const notification = this.buildNotification(g, now, muted, plan.repeat);
-      if (notification.firing.length === 0 && notification.resolved.length === 0) return undefined;
+      const notification = plan.notify ? this.buildNotification(g, now, muted, plan.repeat) : undefined;
+      if (!notification || (notification.firing.length === 0 && notification.resolved.length === 0)) {
+        // Nothing to send: a notification that was due without the mutes is suppressed (counted once per hold).
+        const held = this.heldBack(g, nowMs, muted);
+        if (!held || held === g.heldBack) return undefined;
+        g.heldBack = held;
+        suppressed = true;
+        return g;
+      }
+      delete g.heldBack;
       g.sequence = notification.sequence;
       g.notifiedAt = now.toISOString();
       g.outbox = {
@@ -860,7 +910,7 @@ export class AlertEngine {
         },
       };
     }
-    if (!claimed?.outbox) return busy ? { busy } : {};
+    if (!claimed?.outbox) return busy ? { busy } : suppressed ? { suppressed } : {};
     const outbox = claimed.outbox;
     const notification = outbox.notification;
     let outcome: DeliveryOutcome;

@@ -67,7 +67,6 @@ export {
   notificationBroker,
   routeNotification,
   runbookHint,
-  SLACK_ALERT_LIMITS,
   SNS_ALERT_LIMITS,
   slackAlertMessage,
   snsAlertMessage,

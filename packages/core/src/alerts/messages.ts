@@ -11,24 +11,15 @@
  *   filter policies.
  * - Routing: severity, tags (alarm or broker) and broker name → Slack channel / SNS topic.
  */
+import type { ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { inMaintenanceWindow } from '../maintenance-window';
 import type { Broker } from '../model';
 import { escapeMrkdwn } from '../report/slack';
+import { clipText, SLACK_LIMITS } from '../report/slack-limits';
 import type { AlertConfig } from './config';
 import { globMatch } from './config';
 import type { AlertNotification, NotifiedAlert, StoredAlert } from './engine';
 import type { AlertSeverity } from './events';
-
-/** Slack limits an alert message stays within (blocks per message, characters per section and in all). */
-export const SLACK_ALERT_LIMITS = {
-  blocks: 50,
-  sectionText: 3000,
-  headerText: 150,
-  fields: 10,
-  fieldText: 2000,
-  /** Slack refuses messages whose blocks hold much more than this (msg_blocks_too_long); kept well under. */
-  totalText: 11_000,
-} as const;
 
 /** SNS limits: subject ≤ 100 ASCII characters, message ≤ 256 KiB, ≤ 10 message attributes. */
 export const SNS_ALERT_LIMITS = { subject: 100, messageBytes: 262_144, attributes: 10 } as const;
@@ -202,10 +193,6 @@ const MODE_NAMES: Record<string, string> = {
   CLUSTER_MULTI_AZ: 'cluster',
 };
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 const hhmm = (iso: string) => `${iso.slice(11, 16)} UTC`;
 
 function duration(fromIso: string | undefined, to: Date): string {
@@ -280,7 +267,7 @@ function maintenanceText(broker: Broker | undefined, now: Date): string | undefi
 /** A Slack message: fallback text plus one coloured attachment holding the blocks. */
 export interface SlackAlertMessage {
   text: string;
-  attachments: [{ color: string; fallback: string; blocks: Record<string, unknown>[] }];
+  attachments: [{ color: string; fallback: string; blocks: KnownBlock[] }];
 }
 
 function headline(n: AlertNotification, ctx: AlertMessageContext): string {
@@ -295,22 +282,22 @@ function headline(n: AlertNotification, ctx: AlertMessageContext): string {
  * The notification as a Slack message (Block Kit in a coloured attachment).
  *
  * @example
- * await slackChannel.post(slackAlertMessage(notification, { broker, series, now }));
+ * await slackChannel.send(slackAlertMessage(notification, { broker, series, now }));
  */
 export function slackAlertMessage(n: AlertNotification, ctx: AlertMessageContext): SlackAlertMessage {
   const colourKey = n.status === 'resolved' ? 'RESOLVED' : n.severity;
   const title = headline(n, ctx);
-  const blocks: Record<string, unknown>[] = [];
+  const blocks: KnownBlock[] = [];
   let total = 0;
-  const room = () => SLACK_ALERT_LIMITS.blocks - 3 - blocks.length;
-  const add = (block: Record<string, unknown>, size: number): boolean => {
-    if (room() <= 0 || total + size > SLACK_ALERT_LIMITS.totalText) return false;
+  const room = () => SLACK_LIMITS.blocks - 3 - blocks.length;
+  const add = (block: KnownBlock, size: number): boolean => {
+    if (room() <= 0 || total + size > SLACK_LIMITS.totalBlocksText) return false;
     blocks.push(block);
     total += size;
     return true;
   };
 
-  const header = clip(`${EMOJI[colourKey]} ${title}`, SLACK_ALERT_LIMITS.headerText);
+  const header = clipText(`${EMOJI[colourKey]} ${title}`, SLACK_LIMITS.headerText);
   add({ type: 'header', text: { type: 'plain_text', text: header, emoji: true } }, header.length);
 
   const b = ctx.broker;
@@ -329,11 +316,11 @@ export function slackAlertMessage(n: AlertNotification, ctx: AlertMessageContext
   const window = maintenanceText(b, ctx.now);
   if (window) fields.push(`*Maintenance window*\n${window}`);
   fields.push(`*Severity*\n${n.status === 'resolved' ? 'resolved' : n.severity}`);
-  const fieldBlock = {
+  const fieldBlock: SectionBlock = {
     type: 'section',
     fields: fields
-      .slice(0, SLACK_ALERT_LIMITS.fields)
-      .map((text) => ({ type: 'mrkdwn', text: clip(text, SLACK_ALERT_LIMITS.fieldText) })),
+      .slice(0, SLACK_LIMITS.fields)
+      .map((text) => ({ type: 'mrkdwn', text: clipText(text, SLACK_LIMITS.fieldText) })),
   };
   add(
     fieldBlock,
@@ -354,7 +341,7 @@ export function slackAlertMessage(n: AlertNotification, ctx: AlertMessageContext
       const since = a.startsAt ? `since ${hhmm(a.startsAt)} (${duration(a.startsAt, ctx.now)})` : '';
       const noData = alert.state === 'INSUFFICIENT_DATA' ? ' · :warning: no data now' : '';
       if (since || at || noData) lines.push([since, escapeMrkdwn(at)].filter(Boolean).join(' · ') + noData);
-      if (alert.reason) lines.push(`> ${escapeMrkdwn(clip(alert.reason, 300))}`);
+      if (alert.reason) lines.push(`> ${escapeMrkdwn(clipText(alert.reason, 300))}`);
       lines.push(`:bulb: ${escapeMrkdwn(runbookHint(alert, ctx.runbookHints))}`);
     } else {
       const lasted = a.startsAt && a.endsAt ? ` after ${duration(a.startsAt, new Date(a.endsAt))}` : '';
@@ -363,7 +350,7 @@ export function slackAlertMessage(n: AlertNotification, ctx: AlertMessageContext
       );
     }
     lines.push(`<${alarmConsoleUrl(alert)}|Open the alarm>`);
-    return clip(lines.join('\n'), SLACK_ALERT_LIMITS.sectionText);
+    return clipText(lines.join('\n'), SLACK_LIMITS.sectionText);
   };
   const list = [...n.firing, ...n.resolved];
   if (n.firing.length && n.resolved.length) {
@@ -395,10 +382,11 @@ export function slackAlertMessage(n: AlertNotification, ctx: AlertMessageContext
     `mqops · group \`${escapeMrkdwn(n.groupKey)}\` · notification ${n.sequence}${n.repeat ? ' (repeat)' : ''}${links.length ? ` · ${links.join(' · ')}` : ''}`,
   );
   // The context goes last whatever happened above (room was kept for it).
-  blocks.push({
+  const closing: ContextBlock = {
     type: 'context',
-    elements: context.map((text) => ({ type: 'mrkdwn', text: clip(text, SLACK_ALERT_LIMITS.sectionText) })),
-  });
+    elements: context.map((text) => ({ type: 'mrkdwn', text: clipText(text, SLACK_LIMITS.sectionText) })),
+  };
+  blocks.push(closing);
 
   return {
     text: title,
@@ -507,7 +495,7 @@ export function alertText(
         out.push(
           `  since ${hhmm(a.startsAt)} (${duration(a.startsAt, ctx.now)})${where(a.alert) ? `, ${where(a.alert)}` : ''}`,
         );
-      if (a.alert.reason) out.push(`  ${clip(a.alert.reason, 400)}`);
+      if (a.alert.reason) out.push(`  ${clipText(a.alert.reason, 400)}`);
       out.push(`  What to do: ${runbookHint(a.alert, ctx.runbookHints)}`);
     } else if (a.endsAt)
       out.push(
@@ -565,7 +553,7 @@ export function snsAlertMessage(n: AlertNotification, ctx: AlertMessageContext):
   const first = n.firing[0] ?? n.resolved[0];
   const attribute = (value: string) => ({
     DataType: 'String' as const,
-    StringValue: clip(value || '-', 256),
+    StringValue: clipText(value || '-', 256),
   });
   return {
     subject,

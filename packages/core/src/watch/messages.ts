@@ -1,4 +1,6 @@
-import { escapeMrkdwn, SLACK_LIMITS, type SlackMessage } from '../report/slack';
+import type { KnownBlock, SectionBlock } from '@slack/types';
+import { escapeMrkdwn, type SlackBlockMessage } from '../report/slack';
+import { clipText, SLACK_LIMITS } from '../report/slack-limits';
 import { SNS_LIMITS, type SnsMessage } from '../report/sns';
 import type { AlertBroker, WatchAlert } from './types';
 
@@ -32,10 +34,6 @@ const TITLE: Record<WatchAlert['kind'], string> = {
   deleted: 'deleted',
 };
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 const ENGINE_NAME: Record<string, string> = { ACTIVEMQ: 'ActiveMQ', RABBITMQ: 'RabbitMQ' };
 
 function engineLine(broker: AlertBroker): string {
@@ -56,9 +54,9 @@ export function alertTitle(alert: WatchAlert): string {
   return `${alert.broker.name}: ${TITLE[alert.kind]}${codes}`;
 }
 
-const section = (text: string) => ({
+const section = (text: string): SectionBlock => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: clip(text, SLACK_LIMITS.sectionText) },
+  text: { type: 'mrkdwn', text: clipText(text, SLACK_LIMITS.sectionText) },
 });
 
 /**
@@ -66,16 +64,16 @@ const section = (text: string) => ({
  * state change, region), what happened, each ActionsRequired code with its meaning and what to do, and a link
  * to the broker in the Amazon MQ console. Within Slack's limits (header 150, sections 3,000 characters).
  */
-export function watchSlackMessage(alert: WatchAlert): SlackMessage {
+export function watchSlackMessage(alert: WatchAlert): SlackBlockMessage {
   const { broker } = alert;
   const title = alertTitle(alert);
   const change = alert.from ? `${alert.from} → ${alert.state}` : alert.state;
-  const blocks: Record<string, unknown>[] = [
+  const blocks: KnownBlock[] = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: clip(`${ICON[alert.kind]} ${title}`, SLACK_LIMITS.headerText),
+        text: clipText(`${ICON[alert.kind]} ${title}`, SLACK_LIMITS.headerText),
         emoji: true,
       },
     },

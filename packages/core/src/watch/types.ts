@@ -3,6 +3,7 @@ import type { KeyValueStore } from '../kv';
 import type { WeeklyWindow } from '../maintenance-window';
 import type { Broker } from '../model';
 import type { JobOutcome } from '../outcome';
+import type { Channel } from '../ports';
 import type { RunbookMarker } from '../runbook-marker';
 
 /** Amazon MQ broker states (BrokerState), as constants with a derived union. */
@@ -133,12 +134,11 @@ export interface WatchAlert {
   resolves?: OpenAlert;
 }
 
-/** A place alerts go to: Slack, SNS… */
-export interface AlertChannel {
-  /** Short stable name: `slack`, `sns` (kept in the store to retry only the channels that failed). */
-  readonly name: string;
-  send(alert: WatchAlert): Promise<void>;
-}
+/**
+ * A place alerts go to (Slack, SNS…): the notifier port for the watcher's alerts. Its `channel` (`slack`, `sns`) is
+ * kept in the store to retry only the channels that failed, so it must stay stable across deployments.
+ */
+export type AlertChannel = Channel<WatchAlert>;
 
 /** An alert written to the store, waiting for delivery (the store's outbox). */
 export interface PendingAlert {

@@ -137,7 +137,7 @@ export async function watchBrokers(deps: WatchDeps): Promise<WatchResult> {
     if (decision.alert && channels.length > 0) {
       outbox.push({
         alert: decision.alert,
-        pending: channels.map((c) => c.name),
+        pending: channels.map((c) => c.channel),
         attempts: 0,
         claimedUntil,
       });
@@ -316,7 +316,7 @@ async function deliver(
     const done: string[] = [];
     const errors: string[] = [];
     for (const name of entry.pending) {
-      const channel = channels.find((c) => c.name === name);
+      const channel = channels.find((c) => c.channel === name);
       if (!channel) {
         done.push(name); // A channel no longer configured: nobody left to tell there.
         result.errors.push({

@@ -31,12 +31,12 @@ const blockOf = (n: Notice, type: string, which: 'text' | 'fields' = 'text') =>
 function sink(
   channel: string,
   fail?: unknown,
-): NoticeSink & { posted: Notice[]; post: ReturnType<typeof vi.fn> } {
+): NoticeSink & { posted: Notice[]; send: ReturnType<typeof vi.fn> } {
   const posted: Notice[] = [];
   return {
     channel,
     posted,
-    post: vi.fn(async (n: Notice) => {
+    send: vi.fn(async (n: Notice) => {
       // Yield once so concurrent posts really interleave.
       await Promise.resolve();
       if (fail !== undefined) throw fail;
@@ -266,7 +266,7 @@ describe('Function: postNotice', () => {
     expect(outcome.failed).toEqual([{ channel: 'bad', error: 'HTTP 500 from the webhook' }]);
     expect(a.posted).toHaveLength(1);
     expect(c.posted).toHaveLength(1);
-    expect(bad.post).toHaveBeenCalledTimes(1);
+    expect(bad.send).toHaveBeenCalledTimes(1);
   });
 
   it('resolves with every sink failed', async () => {
@@ -294,7 +294,7 @@ describe('Function: postNotice', () => {
 
   const throwing = (thrown: unknown): NoticeSink => ({
     channel: 'odd',
-    post: async () => {
+    send: async () => {
       throw thrown;
     },
   });
@@ -331,7 +331,7 @@ describe('Function: postNotice', () => {
       // Assess
       expect(first).toEqual({ sent: ['sns'], failed: [], duplicate: false });
       expect(second).toEqual({ sent: [], failed: [], duplicate: true });
-      expect(s.post).toHaveBeenCalledTimes(1);
+      expect(s.send).toHaveBeenCalledTimes(1);
     });
 
     it('claims the key as notice:<key>, remembered for 7 days by default', async () => {
@@ -356,7 +356,7 @@ describe('Function: postNotice', () => {
       await postNotice([s], notice({ key: 'a' }), { store });
       const outcome = await postNotice([s], notice({ key: 'b' }), { store });
       expect(outcome.duplicate).toBe(false);
-      expect(s.post).toHaveBeenCalledTimes(2);
+      expect(s.send).toHaveBeenCalledTimes(2);
     });
 
     it('sends exactly once when posts with the same key race', async () => {
@@ -370,8 +370,8 @@ describe('Function: postNotice', () => {
       );
 
       // Assess
-      expect(a.post).toHaveBeenCalledTimes(1);
-      expect(b.post).toHaveBeenCalledTimes(1);
+      expect(a.send).toHaveBeenCalledTimes(1);
+      expect(b.send).toHaveBeenCalledTimes(1);
       expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
       expect(outcomes.filter((o) => o.duplicate)).toHaveLength(7);
       for (const o of outcomes.filter((x) => x.duplicate)) expect(o.sent).toEqual([]);
@@ -392,7 +392,7 @@ describe('Function: postNotice', () => {
       const s = sink('sns');
       const outcome = await postNotice([s], notice(), { store });
       expect(outcome).toEqual({ sent: [], failed: [], duplicate: true });
-      expect(s.post).not.toHaveBeenCalled();
+      expect(s.send).not.toHaveBeenCalled();
     });
 
     it('releases the claim when every sink failed, so a retry sends', async () => {
@@ -421,8 +421,8 @@ describe('Function: postNotice', () => {
       expect(await store.get(`notice:${notice().key}`)).toBeDefined();
       const again = await postNotice([ok, bad], notice(), { store });
       expect(again.duplicate).toBe(true);
-      expect(ok.post).toHaveBeenCalledTimes(1);
-      expect(bad.post).toHaveBeenCalledTimes(1);
+      expect(ok.send).toHaveBeenCalledTimes(1);
+      expect(bad.send).toHaveBeenCalledTimes(1);
     });
 
     it('sends again once the claim has expired', async () => {
@@ -446,7 +446,7 @@ describe('Function: postNotice', () => {
       expect(within.duplicate).toBe(true);
       expect(after).toEqual({ sent: ['sns'], failed: [], duplicate: false });
       expect(afterAgain.duplicate).toBe(true);
-      expect(s.post).toHaveBeenCalledTimes(2);
+      expect(s.send).toHaveBeenCalledTimes(2);
       const claim = await store.get(`notice:${notice().key}`);
       expect(claim).toMatchObject({
         version: 2,
@@ -465,7 +465,7 @@ describe('Function: postNotice', () => {
         now: () => new Date(T0.getTime() + 60_000),
       });
       expect(at.duplicate).toBe(false);
-      expect(s.post).toHaveBeenCalledTimes(2);
+      expect(s.send).toHaveBeenCalledTimes(2);
     });
 
     it('treats a claim without expiry as sent for good', async () => {
@@ -474,7 +474,7 @@ describe('Function: postNotice', () => {
       const s = sink('sns');
       const outcome = await postNotice([s], notice(), { store, now: () => T0 });
       expect(outcome.duplicate).toBe(true);
-      expect(s.post).not.toHaveBeenCalled();
+      expect(s.send).not.toHaveBeenCalled();
     });
 
     it('always sends a notice without a key, and stores nothing', async () => {
@@ -483,7 +483,7 @@ describe('Function: postNotice', () => {
       const { key: _key, ...n } = notice();
       const outcomes = [await postNotice([s], n, { store }), await postNotice([s], n, { store })];
       expect(outcomes.map((o) => o.duplicate)).toEqual([false, false]);
-      expect(s.post).toHaveBeenCalledTimes(2);
+      expect(s.send).toHaveBeenCalledTimes(2);
       expect(await store.list('')).toEqual([]);
     });
 
@@ -491,7 +491,7 @@ describe('Function: postNotice', () => {
       const s = sink('sns');
       await postNotice([s], notice());
       await postNotice([s], notice());
-      expect(s.post).toHaveBeenCalledTimes(2);
+      expect(s.send).toHaveBeenCalledTimes(2);
     });
   });
 });

@@ -488,6 +488,71 @@ describe('Class: AlertEngine — inhibition', () => {
     expect(after.sent).toHaveLength(1);
   });
 
+  it('counts a due notification that a maintenance window holds back as suppressed, once per hold', async () => {
+    // Prepare: orders in its window (Wednesday 11:00 UTC + 2 h covers T0), billing not.
+    brokers.orders = { id: 'b-orders', maintenanceWindow: { dayOfWeek: 'WEDNESDAY', timeOfDay: '11:00' } };
+    const e = engine();
+    await e.receive(alarm({ name: 'heap' }), at(0));
+    await e.receive(alarm({ name: 'other', broker: 'billing' }), at(0));
+
+    // Act: three flushes inside the window, one after it.
+    const first = await e.flush(at(30));
+    const second = await e.flush(at(90));
+    const third = await e.flush(at(10 * MIN));
+    const after = await e.flush(at(HOUR + 1));
+
+    // Assess: the held notification counts once (not at every flush), the sent ones never.
+    expect(first).toMatchObject({
+      suppressed: 1,
+      sent: [expect.objectContaining({ groupKey: 'broker=billing' })],
+    });
+    expect([second.suppressed, third.suppressed]).toEqual([0, 0]);
+    expect(after).toMatchObject({
+      suppressed: 0,
+      sent: [expect.objectContaining({ groupKey: 'broker=orders' })],
+    });
+  });
+
+  it('counts a new alert muted after a notification as a new hold', async () => {
+    // Prepare: a broker-down alarm sent on its own; then another alarm of the broker fires (muted by it).
+    const e = engine();
+    await e.receive(alarm({ name: 'mqops-orders-broker-down' }), at(0));
+    expect((await e.flush(at(30))).sent).toHaveLength(1);
+    await e.receive(alarm({ name: 'mqops-orders-heap', t: 60 }), at(60));
+
+    // Act: after group_interval (5 min) from the notification, when the change is due.
+    const early = await e.flush(at(120));
+    const held = await e.flush(at(6 * MIN));
+    const again = await e.flush(at(7 * MIN));
+
+    // Assess
+    expect(early.suppressed).toBe(0);
+    expect(held).toMatchObject({ suppressed: 1, sent: [] });
+    expect(again.suppressed).toBe(0);
+  });
+
+  it('counts what a silence holds back right away from receive, and nothing when nothing is muted', async () => {
+    // Prepare: group_wait 0, so receive sends what is due at once.
+    const e = engine({ groupWaitSeconds: 0 });
+    await e.addSilence({
+      id: 's-1',
+      matchers: { alarm: 'mqops-orders-cpu*' },
+      startsAt: at(-60).toISOString(),
+      endsAt: at(10 * MIN).toISOString(),
+      createdBy: 'alice',
+      comment: 'load test',
+    });
+
+    // Act
+    const silenced = await e.receive(alarm({ name: 'mqops-orders-cpu' }), at(0));
+    const heard = await e.receive(alarm({ name: 'mqops-billing-heap', broker: 'billing' }), at(0));
+
+    // Assess
+    expect(silenced).toMatchObject({ suppressed: 1, sent: [] });
+    expect(heard.suppressed).toBe(0);
+    expect(heard.sent).toHaveLength(1);
+  });
+
   it('can turn inhibition by maintenance window and runbook off', async () => {
     brokers.orders = { id: 'b-orders', maintenanceWindow: { dayOfWeek: 'WEDNESDAY', timeOfDay: '11:00' } };
     await markRunbook(store, 'b-orders', 'resize', at(0), at(HOUR));

@@ -9,12 +9,12 @@ import {
   notificationBroker,
   routeNotification,
   runbookHint,
-  SLACK_ALERT_LIMITS,
   SNS_ALERT_LIMITS,
   slackAlertMessage,
   snsAlertMessage,
   sparkline,
 } from '../../../src/alerts/messages';
+import { SLACK_LIMITS } from '../../../src/report/slack-limits';
 import { makeBroker } from '../../helpers/broker';
 
 const NOW = new Date('2026-11-25T12:30:00.000Z');
@@ -241,8 +241,8 @@ describe('Function: slackAlertMessage', () => {
     const blocks = message.attachments[0].blocks;
     const sectionTexts = blocks.map((b) => JSON.stringify(b).length);
 
-    expect(blocks.length).toBeLessThanOrEqual(SLACK_ALERT_LIMITS.blocks);
-    expect(sectionTexts.every((l) => l < SLACK_ALERT_LIMITS.sectionText + 500)).toBe(true);
+    expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
+    expect(sectionTexts.every((l) => l < SLACK_LIMITS.sectionText + 500)).toBe(true);
     expect(JSON.stringify(blocks).length).toBeLessThan(15_000);
     const shown = blocks.filter((b) => JSON.stringify(b).includes('Open the alarm')).length;
     expect(slackText(message)).toContain(`…and ${300 - shown} more alerts`);

@@ -135,7 +135,7 @@ describe('Function: upcomingNotices', () => {
   it('is sent once per window however often the schedule runs', async () => {
     const store = new MemoryKeyValueStore();
     const sent: Notice[] = [];
-    const sink = { channel: 'test', post: async (n: Notice) => void sent.push(n) };
+    const sink = { channel: 'test', send: async (n: Notice) => void sent.push(n) };
     for (const hour of [12, 13, 14]) {
       const now = new Date(`2026-11-28T${hour}:00:00Z`);
       for (const notice of upcomingNotices([pendingType], now, 24))
@@ -162,7 +162,7 @@ describe('Function: announceUpcomingMaintenance', () => {
   const sink = (fail = false) => ({
     channel: 'slack',
     sent: [] as Notice[],
-    async post(n: Notice) {
+    async send(n: Notice) {
       if (fail) throw new Error('HTTP 500');
       this.sent.push(n);
     },

@@ -70,7 +70,7 @@ const depsOf = (store: KeyValueStore, mq: FakeMq, notices: Notice[]): PlanDeps =
   control: mq,
   alarms: { inAlarm: async () => [] },
   probe: { probe: async () => ({ ok: true, detail: 'OpenWire login worked' }) },
-  sinks: [{ channel: 'test', post: async (n) => void notices.push(n) }],
+  sinks: [{ channel: 'test', send: async (n) => void notices.push(n) }],
   now: () => IN_WINDOW,
 });
 

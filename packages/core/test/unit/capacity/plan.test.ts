@@ -490,7 +490,7 @@ describe('Function: advancePlan', () => {
       control: mq,
       alarms: alarmStates,
       probe,
-      sinks: [{ channel: 'test', post: async (n) => void notices.push(n) }],
+      sinks: [{ channel: 'test', send: async (n) => void notices.push(n) }],
       policy,
       now: () => clock,
     };

@@ -157,7 +157,7 @@ class RecordingSink implements NoticeSink {
   readonly channel = 'recording';
   readonly notices: Notice[] = [];
 
-  async post(notice: Notice): Promise<void> {
+  async send(notice: Notice): Promise<void> {
     this.notices.push(notice);
   }
 }
@@ -533,7 +533,7 @@ describe('Function: runRightsize', () => {
     const { deps } = setup();
     const failing: NoticeSink = {
       channel: 'slack',
-      post: async () => {
+      send: async () => {
         throw new Error('HTTP 500');
       },
     };

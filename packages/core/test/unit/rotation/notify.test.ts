@@ -72,7 +72,7 @@ function recorder(channel = 'rec', fail?: Error): NoticeSink & { notices: Notice
   return {
     channel,
     notices,
-    post: vi.fn(async (n: Notice) => {
+    send: vi.fn(async (n: Notice) => {
       if (fail) throw fail;
       notices.push(n);
     }),
@@ -415,7 +415,7 @@ describe('Function: rotateAndNotify', () => {
     await expect(rotateAndNotify(event('setSecret', store.startRotation()), d)).rejects.toThrow(
       /no AWSPENDING value/,
     );
-    expect(sink.post).toHaveBeenCalledTimes(1);
+    expect(sink.send).toHaveBeenCalledTimes(1);
   });
 
   it.each([

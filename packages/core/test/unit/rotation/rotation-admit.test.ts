@@ -45,9 +45,9 @@ function setup(initial: object = single) {
   const store = new MemorySecretStore(initial);
   store.others.set(MASTER, JSON.stringify({ username: 'admin', password: 'admin-Secret-Pa55' }));
   const broker = new RecordingBroker();
-  const sink: NoticeSink & { post: ReturnType<typeof vi.fn> } = {
+  const sink: NoticeSink & { send: ReturnType<typeof vi.fn> } = {
     channel: 'rec',
-    post: vi.fn(async (_n: Notice) => undefined),
+    send: vi.fn(async (_n: Notice) => undefined),
   };
   const kv: KeyValueStore = {
     get: vi.fn(async () => undefined),
@@ -61,7 +61,7 @@ function setup(initial: object = single) {
   const effects = () => ({
     secretsManager: [...store.calls],
     broker: [...broker.calls],
-    notices: sink.post.mock.calls.length,
+    notices: sink.send.mock.calls.length,
     stateReads: vi.mocked(kv.get).mock.calls.length,
     stateWrites: vi.mocked(kv.put).mock.calls.length + vi.mocked(kv.delete).mock.calls.length,
   });

@@ -268,7 +268,7 @@ class MemoryBackupStore implements BackupStore {
 class RecordingSink implements NoticeSink {
   readonly channel = 'test';
   readonly notices: Notice[] = [];
-  async post(notice: Notice): Promise<void> {
+  async send(notice: Notice): Promise<void> {
     this.notices.push(notice);
   }
 }

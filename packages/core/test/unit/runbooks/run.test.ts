@@ -147,7 +147,7 @@ describe('Function: runRunbook (a refused request, issue 12)', () => {
     // Prepare
     const store = new CountingStore();
     const posted: Notice[] = [];
-    const sink: NoticeSink = { channel: 'test', post: async (notice) => void posted.push(notice) };
+    const sink: NoticeSink = { channel: 'test', send: async (notice) => void posted.push(notice) };
 
     // Act
     const run = runRunbook(

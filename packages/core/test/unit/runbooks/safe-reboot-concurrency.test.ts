@@ -93,7 +93,7 @@ const probe: ConnectionProbe = { probe: async () => ({ ok: true, detail: 'STOMP 
 class RecordingSink implements NoticeSink {
   readonly channel = 'test';
   readonly notices: Notice[] = [];
-  async post(notice: Notice): Promise<void> {
+  async send(notice: Notice): Promise<void> {
     this.notices.push(notice);
   }
 }

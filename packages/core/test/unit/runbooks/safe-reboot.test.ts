@@ -104,7 +104,7 @@ class FakeProbe implements ConnectionProbe {
 class RecordingSink implements NoticeSink {
   readonly channel = 'test';
   readonly notices: Notice[] = [];
-  async post(notice: Notice): Promise<void> {
+  async send(notice: Notice): Promise<void> {
     await Promise.resolve();
     this.notices.push(notice);
   }

@@ -42,7 +42,7 @@ function alertFor(state: string, codes: string[] = [], window = false): WatchAle
   return alert;
 }
 
-const text = (message: { blocks: Record<string, unknown>[] }) => JSON.stringify(message.blocks);
+const text = (message: { blocks: readonly unknown[] }) => JSON.stringify(message.blocks);
 
 describe('Function: watchSlackMessage', () => {
   it('names the broker, engine, state change, each code with its remedy, and links the console', () => {

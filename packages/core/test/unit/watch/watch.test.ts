@@ -105,11 +105,11 @@ class CountingStore extends MemoryKeyValueStore {
 class RecordingChannel implements AlertChannel {
   readonly sent: WatchAlert[] = [];
   failures = 0;
-  constructor(readonly name: string) {}
+  constructor(readonly channel: string) {}
   async send(alert: WatchAlert): Promise<void> {
     if (this.failures > 0) {
       this.failures--;
-      throw new Error(`${this.name} answered HTTP 503`);
+      throw new Error(`${this.channel} answered HTTP 503`);
     }
     this.sent.push(alert);
   }
