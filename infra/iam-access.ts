@@ -139,6 +139,7 @@ export const ACTION_ACCESS: Readonly<Record<string, ActionAccess>> = {
   // Amazon S3 (object: arn:${Partition}:s3:::${BucketName}/${ObjectName}).
   's3:GetObject': { level: 'Read', resourceTypes: ['object*'] },
   's3:PutObject': { level: 'Write', resourceTypes: ['object*'] },
+  's3:DeleteObject': { level: 'Write', resourceTypes: ['object*'] },
   's3:ListBucket': { level: 'List', resourceTypes: ['bucket*'] },
   's3:CreateBucket': { level: 'Write', resourceTypes: ['bucket*'] },
 

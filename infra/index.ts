@@ -1,6 +1,6 @@
 import { alarmsFunction } from './alarms';
 import { alertTopic, slackWebhookSecret } from './alerts';
-import { auditFunction } from './audit';
+import { auditFunction, securityHubFunction } from './audit';
 import { maintenanceFunction, resizeFunction, rightsizeFunction } from './capacity';
 import { selfAlarms } from './monitoring';
 import { alertFlushFunction, alertsFunction } from './notify';
@@ -10,7 +10,9 @@ import { backupBucket, deadLetters, stateBucket, stateTable } from './storage';
 import type { StackSpec } from './types';
 import { watchFunction } from './watch';
 
+// The SecurityHub function before the Audit function, whose environment and IAM name it.
 const functions = [
+  securityHubFunction,
   auditFunction,
   alarmsFunction,
   watchFunction,

@@ -1,10 +1,17 @@
 import { S3StateStore } from '@mqops/aws/s3-state';
-import { SecurityHubExporter } from '@mqops/aws/securityhub';
+import { queueSecurityHubExport } from '@mqops/aws/securityhub-handover';
 import { SlackNotifier } from '@mqops/aws/slack-notifier';
 import { SnsNotifier } from '@mqops/aws/sns-notifier';
 import { buildTargets } from '@mqops/aws/targets';
-import { type AuditReport, type AuditRequest, failing, type Notifier, runAudit, toAsff } from '@mqops/core';
-import { functionConfig } from './config';
+import {
+  type AuditReport,
+  type AuditRequest,
+  errorText,
+  failing,
+  type Notifier,
+  runAudit,
+} from '@mqops/core';
+import { functionConfig, optionalEnv } from './config';
 import { emitMetrics } from './job-metric';
 import { endJob, type JobSummary, jobSummary } from './job-outcome';
 
@@ -19,15 +26,20 @@ export interface AuditResult extends JobSummary {
   suppressed: number;
   errors: number;
   notified: string[];
-  /** Findings sent to AWS Security Hub, when the configuration turns it on. */
-  securityHub?: { imported: number; failed: number };
+  /**
+   * The report handed to the SecurityHub function, when the configuration turns Security Hub on: `queued` when the
+   * function was invoked with it (it imports the findings and reports its own outcome), with the report's key in the
+   * state bucket.
+   */
+  securityHub?: { queued: boolean; key?: string };
 }
 
 type Warn = (message: string, extra?: Record<string, unknown>) => void;
 
 /**
  * The audit as the deployment configures it (the environment: MQOPS_CONFIG, MQOPS_STATE_BUCKET, MQOPS_ALERT_TOPIC_ARN,
- * MQOPS_SLACK_WEBHOOK_URL): targets across accounts and regions, notifiers, state, Security Hub. Shared by the Audit
+ * MQOPS_SLACK_WEBHOOK_URL, MQOPS_SECURITYHUB_FUNCTION): targets across accounts and regions, notifiers, state, and
+ * the hand-over of the results to the SecurityHub function (securityhub-handover.ts), which imports them. Shared by the Audit
  * function and the audit-now runbook. Every run ends as every job does (job-outcome.ts): its outcome as a metric,
  * a partial audit returned with what it missed (after notifying it), a failed one thrown. A run that stops on an
  * error before it has an outcome (no targets, the state store, a channel that refused) is counted by the handler's
@@ -62,9 +74,22 @@ export async function runConfiguredAudit(
   );
   let securityHub: AuditResult['securityHub'];
   if (config.mqops.securityHub) {
-    const exported = await new SecurityHubExporter().export(toAsff(report));
-    securityHub = { imported: exported.imported, failed: exported.failed.length };
-    for (const failure of exported.failed) warn('Security Hub refused a finding', { ...failure });
+    const functionName = optionalEnv('MQOPS_SECURITYHUB_FUNCTION');
+    securityHub = { queued: false };
+    // A hand-over that fails is told (the result, a warning), never fails the audit: its digest is sent already.
+    try {
+      if (!config.stateBucket || !functionName)
+        throw Error('no MQOPS_STATE_BUCKET or MQOPS_SECURITYHUB_FUNCTION');
+      securityHub = await queueSecurityHubExport(report, {
+        bucket: config.stateBucket,
+        functionName,
+        id: invocation ?? crypto.randomUUID(),
+      });
+      if (!securityHub.queued)
+        warn('Security Hub export already queued by an earlier try of this invocation');
+    } catch (error) {
+      warn('Security Hub export not queued', { error: errorText(error) });
+    }
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });

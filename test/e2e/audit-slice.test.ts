@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError } from '@mqops/core';
 import type { LocalCloud, Scenario, ScenarioBroker } from '@mqops/local';
 import { startLocalCloud } from '@mqops/local';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AuditResult, handler } from '../../functions/audit';
+import { securityHubExport } from '../../functions/securityhub-export';
 import { deriveActions } from '../../infra/iam';
 import { stack } from '../../infra/index';
 import { jobMetrics, lambdaContext, scheduledEvent, updateBrokerEvent } from '../helpers/lambda';
@@ -251,11 +252,31 @@ describe('Change events, end to end (CloudTrail via EventBridge → one broker a
   it('sends every result to Security Hub when configured, and archives a fixed finding as PASSED', async () => {
     await startCloud(scenarioWith(compliant), { state: true });
     process.env.MQOPS_CONFIG = JSON.stringify({ securityHub: true });
+    // The Audit function hands its report to the SecurityHub function (an asynchronous invoke the local cloud runs).
+    process.env.MQOPS_SECURITYHUB_FUNCTION = 'mqops-test-SecurityHub';
+    cloud.world.lambda.register('mqops-test-SecurityHub', (event: unknown) => securityHubExport(event));
     const broker = cloud.world.mq.broker('compliant-prod');
     broker.PubliclyAccessible = true;
     const opened = await invoke(updateBrokerEvent(broker.BrokerId));
-    expect(opened.securityHub?.failed).toBe(0);
-    expect(opened.securityHub?.imported).toBeGreaterThan(30);
+    expect(opened.securityHub).toEqual({
+      queued: true,
+      key: expect.stringMatching(/^mqops\/securityhub\/.+\.json$/),
+    });
+    await cloud.world.lambda.settled();
+    const [exported] = cloud.world.lambda.invocationsOf('mqops-test-SecurityHub');
+    expect(exported).toMatchObject({
+      invocationType: 'Event',
+      event: { bucket: STATE_BUCKET, key: opened.securityHub?.key },
+      status: 'succeeded',
+      result: { status: 'complete', failed: 0 },
+    });
+    expect((exported?.result as { imported?: number } | undefined)?.imported).toBeGreaterThan(30);
+    // The report is deleted once imported.
+    const s3 = new S3Client(cloud.clientConfig());
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: STATE_BUCKET, Key: opened.securityHub?.key })),
+    ).rejects.toThrow();
+    s3.destroy();
     const finding = () =>
       [...cloud.world.securityhub.findings.values()].find((f) =>
         String(f.Id).startsWith('mq-public-access/'),
@@ -263,6 +284,7 @@ describe('Change events, end to end (CloudTrail via EventBridge → one broker a
     expect(finding()).toMatchObject({ Compliance: { Status: 'FAILED' }, RecordState: 'ACTIVE' });
     broker.PubliclyAccessible = false;
     await invoke(updateBrokerEvent(broker.BrokerId));
+    await cloud.world.lambda.settled();
     expect(finding()).toMatchObject({ Compliance: { Status: 'PASSED' }, RecordState: 'ARCHIVED' });
   });
 

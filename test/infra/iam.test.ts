@@ -225,9 +225,19 @@ describe('IAM scoped to what the code owns', () => {
         },
       },
     ]);
-    expect(statementsOf(plan, 'securityhub:BatchImportFindings')[0]?.resources).toEqual([
+    // Findings are imported by the SecurityHub function the audit hands them to (and may invoke no other).
+    expect(statementsOf(plan, 'securityhub:BatchImportFindings')).toEqual([]);
+    expect(statementsOf(plan, 'lambda:InvokeFunction')[0]?.resources).toEqual([
+      { ref: 'SecurityHub', attribute: 'arn' },
+    ]);
+    const securityHub = planPermissions(spec('SecurityHub'));
+    expect(statementsOf(securityHub, 'securityhub:BatchImportFindings')[0]?.resources).toEqual([
       { literal: 'arn:aws:securityhub:*:*:product/*/default' },
     ]);
+    for (const action of ['s3:GetObject', 's3:DeleteObject'])
+      expect(statementsOf(securityHub, action)[0]?.resources, action).toEqual([
+        { ref: 'AuditState', attribute: 'arn', suffix: '/mqops/securityhub/*' },
+      ]);
     // The Runbook reads mqops' rotated secrets by name, and the audit secret by tag: two statements.
     const runbook = statementsOf(planPermissions(spec('Runbook')), 'secretsmanager:GetSecretValue');
     expect(runbook.map((s) => [s.resources, s.condition ?? null])).toEqual([

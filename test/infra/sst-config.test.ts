@@ -421,6 +421,11 @@ describe('infra/sst.ts', () => {
           (r.type === 'aws.lambda.Permission' && args?.function === `$ref:${spec.name}.name`)
         );
       });
+      // Or invoked by another function of the stack, whose IAM names it (the Audit invokes the SecurityHub function).
+      const invokers = stack.functions.filter((f) =>
+        JSON.stringify(f.scopes?.['lambda:InvokeFunction'] ?? []).includes(`"ref":"${spec.name}"`),
+      );
+      if (wired.length === 0 && invokers.length > 0) continue;
       expect(wired.length > 0 || spec.manualInvoke === true, `${spec.name} is reachable from nothing`).toBe(
         true,
       );

@@ -59,7 +59,7 @@ export class S3StateStore implements StateStore {
 }
 
 /** S3's answers to a conditional write that another writer beat: the object changed, appeared or went away. */
-function lostRace(error: unknown): boolean {
+export function lostRace(error: unknown): boolean {
   if (!(error instanceof S3ServiceException)) return false;
   const status = error.$metadata.httpStatusCode;
   return (

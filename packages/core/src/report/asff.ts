@@ -89,6 +89,16 @@ export interface AsffFinding {
   RecordState: AsffRecordState;
 }
 
+/**
+ * What {@link toAsff} reads of an audit report: its results, when it finished and the findings its diff resolved
+ * without a check. The Audit function hands this much to the SecurityHub function (functions/securityhub-export.ts).
+ */
+export interface AsffInput {
+  finishedAt: AuditReport['finishedAt'];
+  results: AuditReport['results'];
+  diff?: { gone: AuditDiff['gone'] };
+}
+
 /** Options of {@link toAsff}. */
 export interface AsffOptions {
   /**
@@ -150,7 +160,7 @@ interface FindingParts {
 }
 
 /** One ASFF finding from its parts: the fields every finding mqops imports has, cut to the ASFF limits. */
-function asffFinding(parts: FindingParts, report: AuditReport, options: AsffOptions): AsffFinding {
+function asffFinding(parts: FindingParts, report: AsffInput, options: AsffOptions): AsffFinding {
   // arn:PARTITION:mq:REGION:ACCOUNT:broker:NAME:ID
   const [, , , region = '', accountId = ''] = parts.brokerArn.split(':');
   const partition = partitionOf(parts.brokerArn);
@@ -202,7 +212,7 @@ function asffFinding(parts: FindingParts, report: AuditReport, options: AsffOpti
   };
 }
 
-function toFinding(f: Finding, report: AuditReport, options: AsffOptions): AsffFinding {
+function toFinding(f: Finding, report: AsffInput, options: AsffOptions): AsffFinding {
   const check = (options.lookup ?? checkById)(f.checkId);
   // A suppressed failure stays an active FAILED finding; a finding Security Hub has not seen yet starts SUPPRESSED.
   const state =
@@ -251,7 +261,7 @@ function toFinding(f: Finding, report: AuditReport, options: AsffOptions): AsffF
  * A finding resolved without a check (from the report's diff: its broker was deleted, or its check retired):
  * archived, so it leaves Security Hub's active findings; what the state remembered is all there is (no engine).
  */
-function goneFinding(was: AuditDiff['gone'][number], report: AuditReport, options: AsffOptions): AsffFinding {
+function goneFinding(was: AuditDiff['gone'][number], report: AsffInput, options: AsffOptions): AsffFinding {
   const retired = was.reason === 'check-retired';
   return asffFinding(
     {
@@ -290,7 +300,7 @@ function goneFinding(was: AuditDiff['gone'][number], report: AuditReport, option
  * const findings = toAsff(report);
  * await new SecurityHubExporter().export(findings);
  */
-export function toAsff(report: AuditReport, options: AsffOptions = {}): AsffFinding[] {
+export function toAsff(report: AsffInput, options: AsffOptions = {}): AsffFinding[] {
   const gone = report.diff?.gone ?? [];
   return [
     ...report.results.map((f) => toFinding(f, report, options)),
