@@ -579,6 +579,11 @@ const LOCAL_RESOURCES: Record<string, { name: string; arn: string; value?: strin
   AlertTopic: { name: TOPIC_NAME, arn: TOPIC_ARN },
   SlackWebhookUrl: { name: 'SlackWebhookUrl', arn: '', value: slack.url },
   DeadLetters: { name: 'mqops-dlq', arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:mqops-dlq` },
+  // Invoked by the Audit only with `securityHub` on, which this fleet's configuration leaves off (no cost here).
+  SecurityHub: {
+    name: 'mqops-prod-SecurityHub',
+    arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:mqops-prod-SecurityHub`,
+  },
 };
 
 function resolveEnv(value: EnvValue): string {
