@@ -62,7 +62,7 @@ const CLIENTS = [
 /** The environment the functions run with in the fuzz (a deployed stack's, without a dead-letter queue). */
 export const FUZZ_ENV: Readonly<Record<string, string>> = {
   AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIAFUZZFUZZFUZZFUZZ',
+  AWS_ACCESS_KEY_ID: 'fuzz-not-a-real-key',
   AWS_SECRET_ACCESS_KEY: 'fuzz',
   MQOPS_STATE_TABLE: 'mqops-state',
   MQOPS_STATE_BUCKET: 'mqops-audit-state',
