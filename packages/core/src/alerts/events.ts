@@ -13,7 +13,7 @@
  * is read; a state time ahead of the reader's clock by more than {@link MAX_CLOCK_SKEW_MS} is refused too. Alarms that
  * are not about Amazon MQ are read, but {@link isAmazonMqAlarm} tells them apart: the engine ignores them.
  */
-import { refusal } from '../limits';
+import { assertWithinLimits, MAX_DEPTH, refusal } from '../limits';
 import * as v from '../schema';
 
 /** CloudWatch alarm states. */
@@ -77,7 +77,7 @@ export const ALERT_INPUT_LIMITS = {
   /** An SNS message body (SNS's default maximum message size, 256 KiB). */
   snsMessageChars: 256 * 1024,
   /** Nesting of objects and arrays (a CloudWatch alarm event nests 8 deep). */
-  depth: 32,
+  depth: MAX_DEPTH,
   /** SNS records in one Lambda event (Lambda delivers one). */
   records: 10,
   /** ARNs in an EventBridge event's `resources` (an alarm event names one). */
@@ -546,37 +546,6 @@ function issues(list: v.Issues, prefix = ''): string[] {
   return bounded(v.issueLines(short, '(event)', prefix));
 }
 
-/**
- * Refuses a value whose JSON would be longer than `max` characters or nest deeper than {@link ALERT_INPUT_LIMITS}
- * `.depth`, before anything reads it: it walks the value and stops as soon as either bound is passed.
- * @throws InvalidInputError naming the bound.
- */
-function assertBoundedSize(value: unknown, max: number, what: string): void {
-  let size = 0;
-  const walk = (node: unknown, depth: number): void => {
-    if (depth > L.depth) throw refusal(`invalid ${what}`, [`(event): nested deeper than ${L.depth} levels`]);
-    if (typeof node === 'string') size += node.length + 2;
-    else if (Array.isArray(node)) {
-      size += 2;
-      for (const item of node) {
-        walk(item, depth + 1);
-        size += 1;
-        if (size > max) return;
-      }
-    } else if (typeof node === 'object' && node !== null) {
-      size += 2;
-      for (const key in node) {
-        if (!Object.hasOwn(node, key)) continue;
-        size += key.length + 4;
-        walk((node as Record<string, unknown>)[key], depth + 1);
-        if (size > max) return;
-      }
-    } else size += String(node).length;
-  };
-  walk(value, 0);
-  if (size > max) throw refusal(`invalid ${what}`, [`(event): larger than ${max} characters of JSON`]);
-}
-
 /** `2019-10-02T17:04:40.989+0000` → `2019-10-02T17:04:40.989Z`. */
 export function normaliseTimestamp(value: string): string {
   const iso = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
@@ -884,7 +853,7 @@ function parseSnsBody(body: string, where: string, eventId: string | undefined):
       `${where}.Sns.Message: not JSON (${cut((error as Error).message, 120, 100)})`,
     ]);
   }
-  assertBoundedSize(value, L.snsMessageChars, 'alarm notification');
+  assertWithinLimits(value, 'invalid alarm notification', L.snsMessageChars);
   if (isObject(value) && 'detail-type' in value)
     return parseEventBridge(value, 'sns', `${where}.Sns.Message.`);
   const parsed = v.safeParse(SnsAlarmMessage, value);
@@ -975,7 +944,7 @@ export function parseAlarmEvent(event: unknown, options: ParseAlarmEventOptions 
 
 function readAlarmEvent(event: unknown): Alert[] {
   if (isObject(event) && 'Records' in event) {
-    assertBoundedSize(event, L.eventChars, 'SNS event');
+    assertWithinLimits(event, 'invalid SNS event', L.eventChars);
     const parsed = v.safeParse(SnsLambdaEvent, event);
     if (!parsed.success) throw refusal('invalid SNS event', issues(parsed.issues));
     // Read every record before returning, so a bad record rejects the whole event (nothing half-recorded).
@@ -985,7 +954,7 @@ function readAlarmEvent(event: unknown): Alert[] {
     });
   }
   if (isObject(event) && 'detail-type' in event) {
-    assertBoundedSize(event, L.eventChars, 'CloudWatch alarm event');
+    assertWithinLimits(event, 'invalid CloudWatch alarm event', L.eventChars);
     const alert = parseEventBridge(event, 'eventbridge');
     return alert ? [alert] : [];
   }
