@@ -8,7 +8,6 @@ import { SlackChannel } from '@mqops/aws/slack-channel';
 import { SLACK_NOTIFIER_DEFAULTS } from '@mqops/aws/slack-notifier';
 import { SnsPublisher } from '@mqops/aws/sns-notifier';
 import { MqopsError } from '@mqops/core';
-import { readWithinLimits } from '@mqops/core/limits';
 import { rendered } from '@mqops/core/ports';
 import {
   type AlertChannel,
@@ -89,8 +88,7 @@ export interface WatchOptions {
 export function createWatch(options: WatchOptions = {}) {
   const now = options.now ?? (() => new Date());
   return async function watch(event: unknown): Promise<WatchSummary> {
-    // Bounded at the edge (limits.ts): too large or too deep refused before the parse, its refusal ≤ 300 characters.
-    const request = readWithinLimits(event, parseWatchEvent);
+    const request = parseWatchEvent(event);
     const config = watchConfig();
     const channels = channelsFor(config);
     if (channels.length === 0) logger.warn('no alert channel configured: changes are recorded only');

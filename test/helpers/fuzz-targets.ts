@@ -125,12 +125,11 @@ export const FUZZ_TARGETS: Record<string, () => Promise<FuzzTarget>> = {
     ]),
   ),
   watch: async () => {
-    const [{ handler }, { parseWatchEvent }, { readWithinLimits }] = await Promise.all([
+    const [{ handler }, { parseWatchEvent }] = await Promise.all([
       import('../../functions/watch') as Promise<HandlerModule>,
       import('@mqops/core/watch/event'),
-      import('@mqops/core/limits'),
     ]);
-    return target('watch', handler, (event) => readWithinLimits(event, parseWatchEvent), [SCHEDULED]);
+    return target('watch', handler, parseWatchEvent, [SCHEDULED]);
   },
   runbook: async () => {
     const [{ handler }, { parseRunbookRequest }, { RUNBOOKS }] = await Promise.all([

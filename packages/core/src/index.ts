@@ -92,7 +92,6 @@ export {
   MQ_BROKER_NAME_CHARS,
   MQ_USER_NAME_CHARS,
   REGION_CHARS,
-  readWithinLimits,
   refusal,
   S3_KEY_BYTES,
   SECURITY_GROUP_ID,

@@ -156,22 +156,3 @@ export function assertWithinLimits(
   if (!problem && size > chars) problem = `larger than ${chars} characters of JSON`;
   if (problem) throw refusal(what, [`(event): ${problem}`]);
 }
-
-/**
- * Reads an event with a parse that does not bound its refusals itself: refuses the event first when it is over the
- * bounds of {@link assertWithinLimits}, and turns an InvalidInputError of the parse into a {@link refusal} with the
- * same head and issues.
- */
-export function readWithinLimits<T>(event: unknown, parse: (event: unknown) => T): T {
-  assertWithinLimits(event);
-  try {
-    return parse(event);
-  } catch (error) {
-    if (!(error instanceof InvalidInputError)) throw error;
-    const tail = error.issues.length ? `: ${error.issues.join('; ')}` : '';
-    const head = error.message.endsWith(tail)
-      ? error.message.slice(0, error.message.length - tail.length)
-      : '';
-    throw refusal(head || error.message, error.issues);
-  }
-}

@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../errors';
 import { ScheduledEventSchema } from '../events';
+import { assertWithinLimits, refusal } from '../limits';
 import * as v from '../schema';
 
 /**
@@ -22,14 +22,13 @@ export interface WatchRequest {
 
 /**
  * Reads what the watcher was invoked with: only an EventBridge scheduled event starts a poll.
- * @throws InvalidInputError for anything else (nothing is called).
+ * @throws InvalidInputError for anything else, over the edge's limits first (limits.ts: at most 300 characters,
+ * repeating no long value; nothing is called).
  */
 export function parseWatchEvent(event: unknown): WatchRequest {
+  assertWithinLimits(event);
   const parsed = v.safeParse(ScheduledEvent, event);
   if (!parsed.success)
-    throw new InvalidInputError(
-      'expected an EventBridge scheduled event',
-      v.issueLines(parsed.issues, '(event)'),
-    );
+    throw refusal('expected an EventBridge scheduled event', v.issueLines(parsed.issues, '(event)'));
   return { id: parsed.output.id, time: parsed.output.time, region: parsed.output.region };
 }

@@ -7,7 +7,6 @@ import {
   MAX_DEPTH,
   MAX_EVENT_CHARS,
   MAX_MESSAGE_CHARS,
-  readWithinLimits,
   refusal,
 } from '../../src/limits';
 import { MAX_SECRET_ID_LENGTH, clip as rotationClip } from '../../src/rotation/admit';
@@ -121,52 +120,5 @@ describe('Function: assertWithinLimits', () => {
     expect(() => assertWithinLimits(event, 'x', chars + 100)).not.toThrow();
     expect(() => assertWithinLimits(event, 'x', Math.floor(chars * 0.9))).toThrow(/larger than/);
     expect(MAX_EVENT_CHARS).toBe(256 * 1024);
-  });
-});
-
-describe('Function: readWithinLimits', () => {
-  it('returns what the parse returns', () => {
-    expect(readWithinLimits({ a: 1 }, () => 'read')).toBe('read');
-  });
-
-  it('refuses an oversized event before the parse runs', () => {
-    let called = false;
-    expect(() =>
-      readWithinLimits({ a: 'x'.repeat(MAX_EVENT_CHARS) }, () => {
-        called = true;
-      }),
-    ).toThrow(InvalidInputError);
-    expect(called).toBe(false);
-  });
-
-  it("bounds the parse's own InvalidInputError, keeping its head and issues", () => {
-    // Prepare: a parse whose refusal echoes a long value and lists many issues.
-    const parse = () => {
-      throw new InvalidInputError('expected an EventBridge scheduled event', [
-        `${'k'.repeat(5000)}: unknown field`,
-        ...Array.from(
-          { length: 10 },
-          (_, i) => `field${i}: Invalid type: Expected string but received a number`,
-        ),
-      ]);
-    };
-
-    // Act
-    const error = thrown(() => readWithinLimits({}, parse));
-
-    // Assess
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect(error.message).toMatch(
-      /^expected an EventBridge scheduled event: k{64}…\(5000 chars\): unknown field; /,
-    );
-    expect(error.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
-  });
-
-  it('lets any other error through', () => {
-    expect(() =>
-      readWithinLimits({}, () => {
-        throw new TypeError('boom');
-      }),
-    ).toThrow(TypeError);
   });
 });

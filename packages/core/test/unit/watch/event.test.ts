@@ -39,3 +39,35 @@ describe('Function: parseWatchEvent', () => {
     expect(() => parseWatchEvent(event)).toThrow(path);
   });
 });
+
+describe('Function: parseWatchEvent at the edge (limits.ts)', () => {
+  it('refuses an oversized event before reading it, without repeating it', () => {
+    const error = (() => {
+      try {
+        parseWatchEvent({ id: 'x'.repeat(300_000) });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error?.message).toMatch(/larger than \d+ characters of JSON|a string of 300000 characters/);
+    expect(error?.message.length).toBeLessThanOrEqual(300);
+  });
+
+  it('bounds its own refusal: a 5,000-character key is cut, the message at most 300 characters', () => {
+    const error = (() => {
+      try {
+        parseWatchEvent({
+          [`k${'k'.repeat(5000)}`]: 1,
+          ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`field${i}`, i])),
+        });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error?.message).toMatch(/^expected an EventBridge scheduled event: /);
+    expect(error?.message).not.toContain('k'.repeat(100));
+    expect(error?.message.length).toBeLessThanOrEqual(300);
+  });
+});
