@@ -21,6 +21,7 @@ import { runRunbook } from '@mqops/core/runbooks/run';
 import { SAFE_REBOOT_RUNBOOK, safeReboot } from '@mqops/core/runbooks/safe-reboot';
 import { type LocalCloud, startLocalCloud } from '@mqops/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBroker } from '../../../core/test/helpers/broker';
 import { DynamoKeyValueStore } from '../../src/dynamodb-kv';
 import { createKeyValueTable } from '../../src/dynamodb-kv-table';
 
@@ -79,38 +80,18 @@ function engineWith(sent: AlertNotification[]): AlertEngine {
   });
 }
 
-/** An active/standby ActiveMQ broker with its standby, RUNNING, window Sunday 03:00 UTC. */
+/** An active/standby ActiveMQ broker with its standby, RUNNING, window Sunday 03:00 UTC (core's test broker). */
 function broker(id: string): Broker {
-  return {
+  return makeBroker({
     id,
     arn: `arn:aws:mq:us-east-1:123456789012:broker:${id}:${id}`,
     name: id,
-    region: 'us-east-1',
-    accountId: '123456789012',
-    state: 'RUNNING',
-    engine: 'ACTIVEMQ',
-    engineVersion: '5.18',
-    deploymentMode: 'ACTIVE_STANDBY_MULTI_AZ',
-    instanceType: 'mq.m5.large',
-    publiclyAccessible: false,
-    autoMinorVersionUpgrade: true,
-    authenticationStrategy: 'SIMPLE',
-    encryption: { kind: 'customer-managed', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/k' },
-    logs: { general: true, audit: true },
-    maintenanceWindow: { dayOfWeek: 'SUNDAY', timeOfDay: '03:00', timeZone: 'UTC' },
-    securityGroups: ['sg-1'],
-    subnetIds: ['subnet-a', 'subnet-b'],
-    storageType: 'EFS',
     tags: {},
-    users: [{ username: 'admin' }],
-    configuration: { id: 'c-1', revision: 1 },
-    instances: [
-      { consoleUrl: `https://${id}-1.mq.us-east-1.amazonaws.com:8162`, endpoints: [`ssl://${id}-1:61617`] },
-      { consoleUrl: `https://${id}-2.mq.us-east-1.amazonaws.com:8162`, endpoints: [`ssl://${id}-2:61617`] },
-    ],
-    actionsRequired: [],
-    pending: {},
-  };
+    instances: [1, 2].map((n) => ({
+      consoleUrl: `https://${id}-${n}.mq.us-east-1.amazonaws.com:8162`,
+      endpoints: [`ssl://${id}-${n}:61617`],
+    })),
+  });
 }
 
 /** DescribeBroker, UpdateBroker and RebootBroker over one broker in memory; every change is listed. */
