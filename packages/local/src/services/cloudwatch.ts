@@ -149,12 +149,11 @@ export interface ScenarioCompositeAlarm {
 /** An alarm a scenario declares: a metric alarm, or a composite alarm (one with an `AlarmRule`). */
 export type ScenarioAlarm = ScenarioMetricAlarm | ScenarioCompositeAlarm;
 
-/** A stored composite alarm, in DescribeAlarms' CompositeAlarm shape. */
-export interface CompositeAlarmRecord {
+/** What a stored metric alarm and a stored composite alarm share (DescribeAlarms' fields for both). */
+export interface AlarmRecordBase {
   AlarmName: string;
   AlarmArn: string;
   AlarmDescription?: string;
-  AlarmRule: string;
   AlarmConfigurationUpdatedTimestamp: Date;
   ActionsEnabled: boolean;
   OKActions: string[];
@@ -167,21 +166,13 @@ export interface CompositeAlarmRecord {
   StateTransitionedTimestamp: Date;
 }
 
+/** A stored composite alarm, in DescribeAlarms' CompositeAlarm shape. */
+export interface CompositeAlarmRecord extends AlarmRecordBase {
+  AlarmRule: string;
+}
+
 /** A stored metric alarm, in DescribeAlarms' MetricAlarm shape. */
-export interface MetricAlarmRecord {
-  AlarmName: string;
-  AlarmArn: string;
-  AlarmDescription?: string;
-  AlarmConfigurationUpdatedTimestamp: Date;
-  ActionsEnabled: boolean;
-  OKActions: string[];
-  AlarmActions: string[];
-  InsufficientDataActions: string[];
-  StateValue: AlarmStateValue;
-  StateReason: string;
-  StateReasonData?: string;
-  StateUpdatedTimestamp: Date;
-  StateTransitionedTimestamp: Date;
+export interface MetricAlarmRecord extends AlarmRecordBase {
   MetricName?: string;
   Namespace?: string;
   Statistic?: string;
@@ -466,17 +457,9 @@ export class CloudWatchState {
   private alarmBase(
     name: string,
     input: JsonObject,
-    existing:
-      | {
-          StateValue: AlarmStateValue;
-          StateReason: string;
-          StateReasonData?: string;
-          StateUpdatedTimestamp: Date;
-          StateTransitionedTimestamp: Date;
-        }
-      | undefined,
+    existing: AlarmRecordBase | undefined,
     at: Date,
-  ) {
+  ): AlarmRecordBase {
     const actions = (member: string) => {
       const list = optStringList(input, member, 'ValidationError') ?? [];
       if (list.length > 5)
@@ -493,7 +476,7 @@ export class CloudWatchState {
       OKActions: actions('OKActions'),
       AlarmActions: actions('AlarmActions'),
       InsufficientDataActions: actions('InsufficientDataActions'),
-      StateValue: existing?.StateValue ?? ('INSUFFICIENT_DATA' as AlarmStateValue),
+      StateValue: existing?.StateValue ?? 'INSUFFICIENT_DATA',
       StateReason: existing?.StateReason ?? 'Unchecked: Initial alarm creation',
       StateReasonData: existing?.StateReasonData,
       StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? at,
