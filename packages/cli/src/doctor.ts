@@ -9,7 +9,8 @@ Usage:
   mqops doctor [--stage NAME] [--hours N] [--region REGION] [--profile NAME] [--output table|json]
       Reads what the stage says about itself: its alarms on itself (mqops.self.<stage>.…: the dead-letter queue, a
       failed audit, an abandoned alert, a failed rotation, a rolled-back resize, each function's errors), what waits
-      in its dead-letter queue and why (without taking it off the queue), and its jobs' outcomes over the last hours.
+      in its dead-letter queue and why (without taking it off the queue), and its jobs' partial and failed runs over the
+      last hours.
       Exit 0 when healthy; 3 when something is in ALARM, waits in the dead-letter queue, failed, or could not be read.
 
 Options:
@@ -67,11 +68,13 @@ function render(status: SelfStatus): string[] {
       );
   }
   if (status.jobs.length) {
-    lines.push('', `Jobs, last ${status.hours} h:`, `  ${cell('JOB', 14)}  COMPLETE  PARTIAL  FAILED`);
+    lines.push(
+      '',
+      `Jobs that did not cover all they were asked, last ${status.hours} h:`,
+      `  ${cell('JOB', 14)}  PARTIAL  FAILED`,
+    );
     for (const j of status.jobs)
-      lines.push(
-        `  ${cell(j.job, 14)}  ${String(j.complete).padStart(8)}  ${String(j.partial).padStart(7)}  ${String(j.failed).padStart(6)}`,
-      );
+      lines.push(`  ${cell(j.job, 14)}  ${String(j.partial).padStart(7)}  ${String(j.failed).padStart(6)}`);
   }
   return lines;
 }

@@ -1,7 +1,7 @@
 /**
  * `mqops doctor`: how a deployed mqops stage is doing, from what it writes about itself (infra/monitoring.ts): the
  * states of its self-alarms (`mqops.self.<stage>.…`), what waits in its dead-letter queue and why, and its jobs'
- * outcomes (the `mqops` metrics JobComplete, JobPartial, JobFailed). Pure: the reading is the adapters'.
+ * partial and failed runs (the `mqops` metrics JobPartial, JobFailed). Pure: the reading is the adapters'.
  */
 
 /** One of mqops' alarms on itself. */
@@ -26,10 +26,12 @@ export interface DeadLetter {
   sentAt?: string;
 }
 
-/** A job's outcomes over the look-back window. */
+/**
+ * A job's runs that did not cover all they were asked, over the look-back window (the mqops metrics JobPartial and
+ * JobFailed; a complete run writes no metric, so it is not counted here: Lambda's Invocations count every run).
+ */
 export interface JobCounts {
   job: string;
-  complete: number;
   partial: number;
   failed: number;
 }

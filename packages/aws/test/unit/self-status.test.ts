@@ -47,7 +47,7 @@ beforeEach(() => {
   cw.on(GetMetricDataCommand).resolves({
     MetricDataResults: [
       { Id: 'q0_0', Values: [3] },
-      { Id: 'q0_2', Values: [1] },
+      { Id: 'q0_1', Values: [1] },
     ],
   });
 });
@@ -81,7 +81,7 @@ describe('Function: readSelfStatus (mqops doctor’s reads)', () => {
         },
       ],
     });
-    expect(status.jobs).toEqual([{ job: 'audit', complete: 3, partial: 0, failed: 1 }]);
+    expect(status.jobs).toEqual([{ job: 'audit', partial: 3, failed: 1 }]);
     const query = cw.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
     expect(query?.StartTime).toEqual(new Date('2026-12-07T05:00:00Z'));
   });
