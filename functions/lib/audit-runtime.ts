@@ -73,10 +73,12 @@ export async function runConfiguredAudit(
     request,
   );
   let securityHub: AuditResult['securityHub'];
+  let handoverFailed = false;
   if (config.mqops.securityHub) {
     const functionName = optionalEnv('MQOPS_SECURITYHUB_FUNCTION');
     securityHub = { queued: false };
-    // A hand-over that fails is told (the result, a warning), never fails the audit: its digest is sent already.
+    // A hand-over that fails is told (the result, a warning, a metric), never fails the audit: its digest is sent
+    // already.
     try {
       if (!config.stateBucket || !functionName)
         throw Error('no MQOPS_STATE_BUCKET or MQOPS_SECURITYHUB_FUNCTION');
@@ -88,13 +90,18 @@ export async function runConfiguredAudit(
       if (!securityHub.queued)
         warn('Security Hub export already queued by an earlier try of this invocation');
     } catch (error) {
+      handoverFailed = true;
       warn('Security Hub export not queued', { error: errorText(error) });
     }
   }
   for (const warning of report.warnings) warn(warning);
   for (const error of report.errors) warn('broker not audited', { ...error });
   // Brokers a target could not read (a target that could not be listed is a gap of its own, in JobPartial/JobFailed).
-  emitMetrics('audit', { BrokersNotAudited: report.errors.filter((e) => e.brokerId !== undefined).length });
+  // A Security Hub feed that fell behind is counted too (SecurityHubNotQueued), not only logged.
+  emitMetrics('audit', {
+    BrokersNotAudited: report.errors.filter((e) => e.brokerId !== undefined).length,
+    SecurityHubNotQueued: +handoverFailed,
+  });
   return endJob('audit', report.outcome, {
     ...jobSummary(report.outcome),
     trigger: report.trigger,

@@ -288,6 +288,27 @@ describe('Change events, end to end (CloudTrail via EventBridge → one broker a
     expect(finding()).toMatchObject({ Compliance: { Status: 'PASSED' }, RecordState: 'ARCHIVED' });
   });
 
+  it('counts a Security Hub hand-over that could not be made (SecurityHubNotQueued), without failing the audit', async () => {
+    await startCloud(scenarioWith(compliant), { state: true });
+    process.env.MQOPS_CONFIG = JSON.stringify({ securityHub: true });
+    delete process.env.MQOPS_SECURITYHUB_FUNCTION;
+    const result = await invoke(scheduledEvent());
+    expect(result).toMatchObject({ status: 'complete', securityHub: { queued: false } });
+    const lines = logged
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((l) => l.includes('"SecurityHubNotQueued"'));
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        SecurityHubNotQueued: 1,
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            expect.objectContaining({ Metrics: [{ Name: 'SecurityHubNotQueued', Unit: 'Count' }] }),
+          ],
+        }),
+      }),
+    ]);
+  });
+
   it('audits only the brokers behind a security group whose rules changed', async () => {
     await startCloud(scenarioWith(risky, compliant), { state: true });
     const result = await invoke({
