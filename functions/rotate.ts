@@ -67,6 +67,8 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
     request = parseRotationEvent(event);
   } catch (error) {
     logger.warn('rotation refused', { error: errorOf(error) });
+    // Counted like every function's refusals (Rejected, which no alarm pages on), never as a failed rotation.
+    emitMetrics('rotation', { Rejected: 1 });
     throw error;
   }
   const where = { step: request.Step, secretId: request.SecretId, token: request.ClientRequestToken };
@@ -88,12 +90,14 @@ export async function rotate(event: unknown, deps?: RotateDeps): Promise<Rotatio
     return result;
   } catch (error) {
     if (error instanceof RotationRefusedError) {
-      // Not a rotation of mqops': no failure metric (its alarm would page for anyone's invoke), no notice.
+      // Not a rotation of mqops': no failure metric (its alarm would page for anyone's invoke), no notice; counted
+      // as Rejected like every function's refusals.
       logger.warn('rotation refused', {
         ...where,
         secretId: clip(request.SecretId, 100),
         error: errorOf(error),
       });
+      emitMetrics('rotation', { Rejected: 1 });
       throw error;
     }
     logger.error('rotation step failed', { ...where, error: errorOf(error) });

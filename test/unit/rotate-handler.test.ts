@@ -77,11 +77,15 @@ function sideEffects(logs: string[]) {
     mq: names(mq),
     fetch: fetchStub.mock.calls.length,
     metrics: logs.filter((l) => l.includes('"_aws"')).length,
+    rejected: logs.filter((l) => l.includes('"_aws"') && l.includes('"Rejected":1')).length,
+    failed: logs.filter((l) => l.includes('"JobFailed":1') || l.includes('"RotationsFailed":1')).length,
     logBytes: logs.join('').length,
   };
 }
 
 const NONE = { sns: [], dynamodb: [], mq: [], fetch: 0, metrics: 0 };
+/** A refusal: nothing called, written or sent; one metric line, the Rejected count (no failure metric). */
+const REFUSED = { ...NONE, metrics: 1, rejected: 1, failed: 0 };
 
 async function invoke(event: unknown) {
   const logs: string[] = [];
@@ -162,9 +166,9 @@ describe('Function: rotate', () => {
       expect(logs.join('')).not.toContain(ROTATION_TOKEN);
     });
 
-    it(`with no side effect: Secrets Manager calls ${JSON.stringify(calls)}, no notice, no write, no metric`, async () => {
+    it(`with no side effect: Secrets Manager calls ${JSON.stringify(calls)}, no notice, no write, only the Rejected count`, async () => {
       const { effects } = await invoke(input);
-      expect(effects).toMatchObject({ ...NONE, secretsManager: calls });
+      expect(effects).toMatchObject({ ...REFUSED, secretsManager: calls });
       // A refusal is one bounded warning, whatever the size of the event.
       expect(effects.logBytes).toBeLessThan(2_000);
     });
@@ -249,7 +253,7 @@ describe('Property: the rotate handler over arbitrary events', () => {
           const { error, effects } = await invoke(input);
           expect(error).toBeInstanceOf(InvalidInputError);
           expect((error as Error).message.length).toBeLessThanOrEqual(300);
-          expect(effects).toMatchObject(NONE);
+          expect(effects).toMatchObject(REFUSED);
           expect(effects.secretsManager.every((c) => c === 'DescribeSecretCommand')).toBe(true);
           expect(effects.secretsManager.length).toBeLessThanOrEqual(1);
           expect(effects.logBytes).toBeLessThan(2_000);
