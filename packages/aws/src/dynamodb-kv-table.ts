@@ -2,7 +2,7 @@
  * Creating the table of the key-value store. A module of its own, which no function imports: infra/iam.ts derives a
  * function's IAM actions from the commands its imports construct, and no function should get `dynamodb:CreateTable`.
  */
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /**
  * Creates the table `DynamoKeyValueStore` (./dynamodb-kv.ts) expects: partition key `pk` and sort key `sk`,
@@ -34,4 +34,25 @@ export async function createKeyValueTable(client: DynamoDBClient, tableName: str
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+}
+
+/**
+ * Waits until the table is ACTIVE (a table just created is CREATING, and DynamoDB answers its reads and writes with
+ * ResourceNotFoundException until then; the local DynamoDB too, for an instant). Polls DescribeTable every
+ * `intervalMs` (the SDK's waitUntilTableExists waits at least 20 s between polls).
+ * @throws Error when the table is not ACTIVE within `timeoutMs`.
+ */
+export async function waitForActiveTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: { intervalMs?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline)
+      throw new Error(`table ${tableName} is ${Table?.TableStatus ?? 'missing'}, not ACTIVE`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
 }

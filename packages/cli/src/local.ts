@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { DynamoKeyValueStore } from '@mqops/aws/dynamodb-kv';
-import { createKeyValueTable } from '@mqops/aws/dynamodb-kv-table';
+import { createKeyValueTable, waitForActiveTable } from '@mqops/aws/dynamodb-kv-table';
 import type { KeyValueStore } from '@mqops/core';
 import { parseConfigFile } from '@mqops/core/config-file';
 import type { LocalCloud } from '@mqops/local';
@@ -87,5 +87,7 @@ export async function localStateStore(cloud: LocalCloud): Promise<KeyValueStore>
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  // A table just made answers ResourceNotFound until it is ACTIVE: the first read must not race it.
+  await waitForActiveTable(client, LOCAL_STATE_TABLE);
   return new DynamoKeyValueStore(LOCAL_STATE_TABLE, client);
 }
